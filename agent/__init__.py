@@ -1,0 +1,1 @@
+"""The receptionist service: webhook, inbox and worker, brain, adapters, operations."""

@@ -1,0 +1,1 @@
+"""Locust scenarios that measure what a guest feels."""

@@ -1,0 +1,1 @@
+"""Faithful simulators of the WhatsApp Cloud API and the QloApps webservice."""

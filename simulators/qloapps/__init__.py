@@ -1,0 +1,1 @@
+"""QloApps webservice simulator: protocol layer, inventory state model, control plane."""

@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API simulator: Graph API, webhook delivery, virtual guests, control plane."""

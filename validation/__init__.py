@@ -1,0 +1,1 @@
+"""Release validation: provisioning, stack orchestration, suites, gates, reports, the CLI."""

@@ -1,0 +1,35 @@
+"""The `hotelero` command line: one entry point, each area registers its own commands."""
+
+from __future__ import annotations
+
+import typer
+
+from agent.cli import app as agent_app
+from loadtests.cli import load_command
+from simulators.qloapps.cli import main as sim_qloapps
+from simulators.whatsapp.cli import main as sim_whatsapp
+from validation.doctor import doctor_command
+from validation.nlu_eval import app as nlu_app
+from validation.runner_cli import up_command, validate_command
+
+app = typer.Typer(
+    name="hotelero",
+    help="WhatsApp hotel receptionist and the harness that proves it fit for release.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+sim_app = typer.Typer(help="Run a simulator (WhatsApp Cloud API or QloApps webservice).", no_args_is_help=True)
+sim_app.command("qloapps")(sim_qloapps)
+sim_app.command("whatsapp")(sim_whatsapp)
+
+app.command("doctor")(doctor_command)
+app.command("validate")(validate_command)
+app.command("up")(up_command)
+app.command("load")(load_command)
+app.add_typer(sim_app, name="sim")
+app.add_typer(agent_app, name="agent")
+app.add_typer(nlu_app, name="nlu")
+
+if __name__ == "__main__":
+    app()

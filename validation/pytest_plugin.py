@@ -1,0 +1,1 @@
+"""pytest plugin (registered through `pytest11`): real Postgres and Redis fixtures."""
