@@ -1,0 +1,1 @@
+"""The receptionist's brain: pure decisions (understanding, dialogue) with no I/O."""
