@@ -1,0 +1,444 @@
+"""Strict loading of `quality_gates.yaml`: every mistake ends the run before anything starts.
+
+k6 silently ignores a duplicate threshold key; we refuse it, and every error names the file and line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+STAGES = ("preflight", "functional", "security", "load", "resilience")
+Stage = Literal["preflight", "functional", "security", "load", "resilience"]
+Unit = Literal["ms", "s", "%", "/h"]
+Comparator = Literal["<", "<=", ">", ">="]
+Severity = Literal["blocking", "warning"]
+
+
+class GateConfigError(Exception):
+    """quality_gates.yaml (or a profile choice) is wrong; the message says where and what to fix."""
+
+
+class MetricSpec(BaseModel):
+    """What a metric measures, which aggregations make sense and which units it is expressed in."""
+
+    name: str
+    kind: Literal["distribution", "ratio", "throughput"]
+    units: tuple[str, ...]
+    description: str
+    # For ratio metrics: whether the metric counts failures (error_rate) or successes (readiness).
+    counts_failures: bool = False
+
+
+METRICS: dict[str, MetricSpec] = {
+    m.name: m
+    for m in (
+        MetricSpec(
+            name="e2e_latency",
+            kind="distribution",
+            units=("ms", "s"),
+            description="guest sends -> first reply received, from the intended send time (open model)",
+        ),
+        MetricSpec(
+            name="ack_latency",
+            kind="distribution",
+            units=("ms", "s"),
+            description="webhook POST -> agent's HTTP answer, as the WhatsApp simulator timed it",
+        ),
+        MetricSpec(
+            name="recovery_time",
+            kind="distribution",
+            units=("ms", "s"),
+            description="fault restored -> rolling p95 and error rate back within their gates",
+        ),
+        MetricSpec(
+            name="error_rate",
+            kind="ratio",
+            units=("%",),
+            description="guest messages without a reply within the timeout, or refused, over all sent",
+            counts_failures=True,
+        ),
+        MetricSpec(
+            name="readiness",
+            kind="ratio",
+            units=("%",),
+            description="share of GET /health/ready probes answered 200 during the run",
+        ),
+        MetricSpec(
+            name="functional_pass_rate",
+            kind="ratio",
+            units=("%",),
+            description="share of golden conversations whose every turn passed",
+        ),
+        MetricSpec(
+            name="throughput",
+            kind="throughput",
+            units=("/h",),
+            description="guest messages answered per hour over the stage's measured window",
+        ),
+    )
+}
+
+_PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d+)?|100)$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$")
+_DURATION_FACTORS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from `90`, `"90s"`, `"2m"`, `"1.5h"` or `"500ms"`; refuses anything else."""
+    if isinstance(value, bool):
+        raise ValueError(f"duration must be a number of seconds or a string like '90s', not {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _DURATION_FACTORS[match.group(2)]
+    else:
+        raise ValueError(f"duration must be a number of seconds or a string like '90s', '2m', '1h', not {value!r}")
+    if seconds <= 0 or not math.isfinite(seconds):
+        raise ValueError(f"duration must be positive, got {value!r}")
+    return seconds
+
+
+def percentile_of(aggregation: str) -> float | None:
+    """The N of `pN` (0..100), or None when the aggregation is not a percentile."""
+    match = _PERCENTILE.match(aggregation)
+    if not match:
+        return None
+    value = float(match.group(1))
+    return value if 0 <= value <= 100 else None
+
+
+def allowed_aggregations(metric: MetricSpec) -> str:
+    """Human list of the aggregations a metric accepts (for error messages)."""
+    if metric.kind == "distribution":
+        return "pN (p50, p95, p99.9 ...), mean, min, max"
+    return "rate"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scope(_Strict):
+    """Which samples a gate judges: a flow, a stage, a language (each one value or a list)."""
+
+    flow: str | list[str] | None = None
+    stage: Stage | list[Stage] | None = None
+    language: str | list[str] | None = None
+
+    def values(self, field: str) -> tuple[str, ...] | None:
+        """The accepted values for one scope field, or None when the field does not filter."""
+        raw = getattr(self, field)
+        if raw is None:
+            return None
+        return (raw,) if isinstance(raw, str) else tuple(raw)
+
+
+class Gate(_Strict):
+    """One SLA line: metric + aggregation + comparator + threshold with its unit."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str | None = None
+    metric: str
+    aggregation: str
+    comparator: Comparator
+    threshold: float
+    unit: Unit
+    scope: Scope = Scope()
+    min_samples: int | None = Field(default=None, ge=1)
+    severity: Severity = "blocking"
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if value not in METRICS:
+            raise ValueError(f"unknown metric {value!r}; known metrics: {', '.join(sorted(METRICS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Gate:
+        spec = METRICS[self.metric]
+        if self.unit not in spec.units:
+            raise ValueError(
+                f"unit {self.unit!r} does not fit metric {self.metric!r}; use one of: {', '.join(spec.units)}"
+            )
+        if spec.kind == "distribution":
+            ok = self.aggregation in ("mean", "min", "max") or percentile_of(self.aggregation) is not None
+        else:
+            ok = self.aggregation == "rate"
+        if not ok:
+            raise ValueError(
+                f"aggregation {self.aggregation!r} does not fit metric {self.metric!r}; "
+                f"use {allowed_aggregations(spec)}"
+            )
+        if self.unit == "%" and not 0 <= self.threshold <= 100:
+            raise ValueError(f"a percentage threshold must be within 0..100, got {self.threshold}")
+        if self.threshold < 0 or not math.isfinite(self.threshold):
+            raise ValueError(f"threshold must be a finite non-negative number, got {self.threshold}")
+        return self
+
+    @property
+    def spec(self) -> MetricSpec:
+        return METRICS[self.metric]
+
+    @property
+    def threshold_canonical(self) -> float:
+        """The threshold in the canonical unit of its metric: ms, a fraction 0..1, or per hour."""
+        return to_canonical(self.threshold, self.unit)
+
+    def derived_min_samples(self) -> int:
+        """`min_samples`, or for a rate threshold the rule of three: 0 failures in n bound the rate below 3/n."""
+        if self.min_samples is not None:
+            return self.min_samples
+        if self.spec.kind != "ratio":
+            return 1
+        # The tolerated failure share: the threshold itself for error_rate, 100% - threshold for readiness.
+        failure_share = self.threshold_canonical if self.spec.counts_failures else 1.0 - self.threshold_canonical
+        if failure_share <= 0:
+            return 1
+        return math.ceil(3.0 / failure_share - 1e-9)
+
+    def describe(self) -> str:
+        """`e2e_latency p95 < 2000 ms` — the gate as a person reads it."""
+        return f"{self.metric} {self.aggregation} {self.comparator} {format_number(self.threshold)} {self.unit}"
+
+
+def to_canonical(value: float, unit: str) -> float:
+    """Convert to the canonical unit: ms for time, a fraction for %, per hour for /h."""
+    if unit == "s":
+        return value * 1000.0
+    if unit == "%":
+        return value / 100.0
+    return value
+
+
+def from_canonical(value: float, unit: str) -> float:
+    """Inverse of to_canonical, for showing a measured value in the gate's unit."""
+    if unit == "s":
+        return value / 1000.0
+    if unit == "%":
+        return value * 100.0
+    return value
+
+
+def format_number(value: float) -> str:
+    """Short, exact-enough rendering (2000, 0.1, 99.9, 1234.57)."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.4g}" if abs(value) < 1 else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+class LoadSpec(_Strict):
+    """Open-model load: `rate_per_s` messages scheduled for `duration`, the first `warmup` not judged."""
+
+    rate_per_s: float = Field(gt=0, le=2000)
+    duration: float
+    warmup: float = 0.0
+    reply_timeout: float = 10.0
+    drain: float = 10.0
+
+    @field_validator("duration", "warmup", "reply_timeout", "drain", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> float:
+        return 0.0 if value == 0 else parse_duration(value)
+
+
+class ResilienceSpec(_Strict):
+    """The fault injected into the QloApps simulator during load, then restored."""
+
+    fault: Literal["down", "latency", "error"] = "down"
+    fault_latency_ms: int = Field(default=3000, ge=1)
+    rate_per_s: float = Field(gt=0, le=2000)
+    before: float = 5.0
+    fault_duration: float
+    observe: float
+    window: float = 10.0
+    reply_timeout: float = 10.0
+
+    @field_validator("before", "fault_duration", "observe", "window", "reply_timeout", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
+class Profile(_Strict):
+    """Which stages run, for how long and how hard."""
+
+    description: str
+    stages: list[Stage] = Field(min_length=1)
+    max_wall: float | None = None
+    duration_required: bool = False
+    readiness_probe_interval: float = 1.0
+    load: LoadSpec | None = None
+    resilience: ResilienceSpec | None = None
+
+    @field_validator("max_wall", "readiness_probe_interval", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> float | None:
+        return None if value is None else parse_duration(value)
+
+    @model_validator(mode="after")
+    def _stage_settings(self) -> Profile:
+        if len(set(self.stages)) != len(self.stages):
+            raise ValueError("a stage is listed twice")
+        if "load" in self.stages and self.load is None:
+            raise ValueError("the profile runs the load stage but has no `load:` settings")
+        if "resilience" in self.stages and self.resilience is None:
+            raise ValueError("the profile runs the resilience stage but has no `resilience:` settings")
+        return self
+
+
+class GatesFile(_Strict):
+    """The whole quality_gates.yaml."""
+
+    version: int
+    gates: list[Gate] = Field(min_length=1)
+    profiles: dict[str, Profile] = Field(min_length=1)
+
+    @field_validator("version")
+    @classmethod
+    def _supported(cls, value: int) -> int:
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"unsupported version {value}; this hotelero reads version {SCHEMA_VERSION}")
+        return value
+
+    def gate(self, name: str) -> Gate:
+        for gate in self.gates:
+            if gate.name == name:
+                return gate
+        raise KeyError(name)
+
+    def profile(self, name: str) -> Profile:
+        """The named profile, or a GateConfigError listing the ones that exist."""
+        if name not in self.profiles:
+            raise GateConfigError(f"unknown profile {name!r}; choose one of: {', '.join(self.profiles)}")
+        return self.profiles[name]
+
+
+# --- YAML with line numbers and duplicate-key detection -------------------------------------------------
+
+
+class _LineDict(dict):
+    """A mapping that remembers the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class _LineList(list):
+    """A sequence that remembers the line of each item (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int, first_line: int) -> None:
+        super().__init__(f"duplicate key {key!r} (first defined on line {first_line})")
+        self.line = line
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and keeps line numbers for error messages."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> _LineDict:
+    loader.flatten_mapping(node)
+    result = _LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in result:
+            raise _DuplicateKey(key, line, result.key_lines[key])
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode, deep: bool = False) -> _LineList:
+    result = _LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+    """The deepest line we know for a pydantic error location."""
+    line: int | None = getattr(data, "line", None)
+    node = data
+    for part in loc:
+        if isinstance(node, _LineDict) and part in node:
+            line = node.key_lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, _LineList) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _plain(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
+def parse_gates(text: str, source: str = "quality_gates.yaml") -> GatesFile:
+    """Parse and validate gate configuration text; raise GateConfigError naming `source:line`."""
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
+    except _DuplicateKey as exc:
+        raise GateConfigError(f"{source}:{exc.line}: {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise GateConfigError(f"{where}: invalid YAML: {exc.problem}") from None
+    if not isinstance(data, dict):
+        raise GateConfigError(f"{source}:1: expected a mapping with version, gates and profiles")
+    try:
+        config = GatesFile.model_validate(_plain(data))
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = _line_of(data, loc)
+            where = f"{source}:{line}" if line else source
+            path = ".".join(str(p) for p in loc) or "(top level)"
+            msg = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                msg = f"unknown key {loc[-1]!r}; check the spelling against docs/validation.md"
+            messages.append(f"{where}: {path}: {msg}")
+        raise GateConfigError("\n".join(messages)) from None
+    seen: dict[str, int] = {}
+    for index, gate in enumerate(config.gates):
+        line = _line_of(data, ("gates", index)) or 0
+        if gate.name in seen:
+            raise GateConfigError(
+                f"{source}:{line}: duplicate gate name {gate.name!r} (first defined on line {seen[gate.name]})"
+            )
+        seen[gate.name] = line
+    return config
+
+
+def load_gates(path: Path) -> GatesFile:
+    """Read and validate a gates file; missing or unreadable files are config errors too."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GateConfigError(f"{path}: cannot read the gates file ({exc.strerror}); pass --gates PATH") from None
+    return parse_gates(text, source=str(path))
