@@ -156,12 +156,13 @@ def _judge_distribution(gate: Gate, values: list[float], what: str) -> GateResul
     return _result(gate, Status.INCONCLUSIVE, measured, n, f"only {n} {what}, the gate needs {need}")
 
 
-def _judge_ratio(gate: Gate, hits: int, n: int, what: str) -> GateResult:
-    """Share gates (error rate, readiness, pass rate): `hits` counted events over `n`."""
+def _judge_ratio(gate: Gate, hits: int, n: int, noun: str, counted: str) -> GateResult:
+    """Share gates (error rate, readiness, pass rate): `hits` counted events over `n`, e.g. 3 of 3000 failed."""
+    what = f"{noun} {counted}"
     need = gate.derived_min_samples()
     threshold = gate.threshold_canonical
     if n == 0:
-        return _result(gate, Status.INCONCLUSIVE, None, 0, f"no {what} measured")
+        return _result(gate, Status.INCONCLUSIVE, None, 0, f"no {noun} measured")
     share = hits / n
     measured = from_canonical(share, gate.unit)
     if n >= need:
@@ -172,7 +173,7 @@ def _judge_ratio(gate: Gate, hits: int, n: int, what: str) -> GateResult:
     if not compare(best_hits / need, gate.comparator, threshold):
         return _result(gate, Status.FAIL, measured, n, f"{hits} of {n} {what}; fails whatever the {need - n} missing")
     return _result(
-        gate, Status.INCONCLUSIVE, measured, n, f"only {n} {what}; proving {gate.describe()} needs {need} (rule of 3)"
+        gate, Status.INCONCLUSIVE, measured, n, f"only {n} {noun}; proving {gate.describe()} needs {need} (rule of 3)"
     )
 
 
@@ -188,15 +189,15 @@ def evaluate_gate(gate: Gate, m: Measurements) -> GateResult:
         result = _judge_distribution(gate, [s.ack_latency_ms for s in samples], "webhook acks")  # type: ignore[misc]
     elif gate.metric == "error_rate":
         samples = _e2e_in_scope(gate, m.e2e)
-        result = _judge_ratio(gate, sum(1 for s in samples if not s.ok), len(samples), "messages failed")
+        result = _judge_ratio(gate, sum(1 for s in samples if not s.ok), len(samples), "messages", "failed")
     elif gate.metric == "throughput":
         result = _judge_throughput(gate, m)
     elif gate.metric == "readiness":
         probes = [p for p in m.probes if _matches(gate.scope, p.stage, None, None)]
-        result = _judge_ratio(gate, sum(1 for p in probes if p.ok), len(probes), "probes ready")
+        result = _judge_ratio(gate, sum(1 for p in probes if p.ok), len(probes), "probes", "ready")
     elif gate.metric == "functional_pass_rate":
         convs = [c for c in m.conversations if _matches(gate.scope, "functional", c.flow or None, c.language or None)]
-        result = _judge_ratio(gate, sum(1 for c in convs if c.passed), len(convs), "conversations passed")
+        result = _judge_ratio(gate, sum(1 for c in convs if c.passed), len(convs), "conversations", "passed")
     elif gate.metric == "recovery_time":
         result = _judge_recovery(gate, m)
     else:  # pragma: no cover - gates_config refuses unknown metrics

@@ -63,6 +63,9 @@ def gate_table(result: Result, deltas: list[Delta] | None = None) -> Table:
 def print_result(console: Console, result: Result, deltas: list[Delta] | None = None) -> None:
     """Print the stage table, the gate table, tripped guards and the verdict line."""
     console.print(stage_table(result))
+    if str(result.verdict) == "ERROR" and not any(g.samples for g in result.gates):
+        console.print(f"[bold red]ERROR[/] (exit {result.exit_code}) {result.verdict_reason}", highlight=False)
+        return
     console.print(gate_table(result, deltas))
     for g in result.gates:
         if g.status in ("FAIL", "INCONCLUSIVE"):

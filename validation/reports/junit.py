@@ -107,6 +107,13 @@ def render_junit(result: Result) -> str:
     for k, v in counts.items():
         totals[k] = totals.get(k, 0) + v
 
+    if str(result.verdict) == "ERROR":
+        harness = _suite(root, "harness")
+        case = ET.SubElement(harness, "testcase", classname="hotelero.harness", name="run", time="0")
+        ET.SubElement(case, "error", type="harness_error", message=result.verdict_reason[:500]).text = result.verdict_reason
+        _close(harness, {"error": 1}, 0)
+        totals["error"] = totals.get("error", 0) + 1
+
     _close(root, totals, result.run.wall_s)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

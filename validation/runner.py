@@ -1,0 +1,289 @@
+"""`hotelero validate`: bring the stack up, run the profile's stages, judge the gates, write every report."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+import validation
+from validation.gates import GateResult, Status, Verdict, decide, evaluate
+from validation.gates_config import STAGES, GateConfigError, GatesFile, Profile, load_gates, parse_duration
+from validation.monitor import CpuMonitor, ReadinessProber
+from validation.reports import render_all
+from validation.reports.console import print_result
+from validation.result import (
+    ConversationRow,
+    GateRow,
+    GuardRow,
+    Result,
+    RunMeta,
+    ServiceTier,
+    StageResult,
+    git_state,
+    machine,
+    now_iso,
+    versions,
+)
+from validation.runclock import RunClock
+from validation.samples import SAMPLE_FILES, Measurements, write_jsonl
+from validation.stack import Credentials, StackError, StackOptions, Terminated, run_stack, sigterm_unwinds
+from validation.stages import functional, load, preflight, resilience, security
+from validation.stages.context import Injection, RunContext
+from validation.ui import Ui
+
+STAGE_RUNNERS: dict[str, Callable[[RunContext], Awaitable[StageResult]]] = {
+    "preflight": preflight.run,
+    "functional": functional.run,
+    "security": security.run,
+    "load": load.run,
+    "resilience": resilience.run,
+}
+_INJECT = re.compile(r"^(qloapps)-(latency|down|error)(?:=(\d+)\s*(ms|s))?$")
+
+
+@dataclass
+class RunOptions:
+    """Everything `hotelero validate` accepts."""
+
+    profile: str = "quick"
+    gates_path: Path | None = None
+    out: Path | None = None
+    baseline: Path | None = None
+    agent_url: str | None = None
+    whatsapp_url: str | None = None
+    qloapps_url: str | None = None
+    database_url: str | None = None
+    redis_url: str | None = None
+    credentials: dict[str, str | None] = field(default_factory=dict)
+    duration: str | None = None
+    inject: list[str] = field(default_factory=list)
+    stages: list[str] | None = None
+    startup_timeout: float = 90.0
+    live: bool = True
+    command: list[str] = field(default_factory=list)
+
+
+def default_gates_path() -> Path:
+    """./quality_gates.yaml, else the one shipped beside the package."""
+    here = Path("quality_gates.yaml")
+    return here if here.exists() else Path(validation.__file__).resolve().parents[1] / "quality_gates.yaml"
+
+
+def parse_injection(text: str) -> Injection:
+    """`qloapps-latency=3000ms` -> Injection; GateConfigError (exit 2) when malformed."""
+    match = _INJECT.match(text.strip())
+    if not match:
+        raise GateConfigError(f"--inject {text!r}: expected qloapps-latency=3000ms, qloapps-down or qloapps-error")
+    target, kind, value, unit = match.groups()
+    if kind == "latency" and value is None:
+        raise GateConfigError(f"--inject {text!r}: latency needs a value, e.g. qloapps-latency=3000ms")
+    ms = int(value) * (1000 if unit == "s" else 1) if value else 0
+    return Injection(target=target, kind=kind, value_ms=ms)
+
+
+def prepare(opts: RunOptions) -> tuple[GatesFile, Profile, list[Injection], Result | None]:
+    """Everything that must be right before anything starts; raises GateConfigError (exit 2)."""
+    config = load_gates(opts.gates_path or default_gates_path())
+    profile = config.profile(opts.profile)
+    if opts.duration is not None:
+        try:
+            seconds = parse_duration(opts.duration)
+        except ValueError as exc:
+            raise GateConfigError(f"--duration: {exc}") from None
+        if profile.load is None:
+            raise GateConfigError(f"--duration: profile {opts.profile!r} has no load stage to lengthen")
+        profile = profile.model_copy(update={"load": profile.load.model_copy(update={"duration": seconds})})
+    elif profile.duration_required:
+        raise GateConfigError(f"profile {opts.profile!r} needs --duration (e.g. --duration 2h)")
+    if opts.stages is not None:
+        unknown = [s for s in opts.stages if s not in STAGES]
+        if unknown:
+            raise GateConfigError(f"--stages: unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
+        missing = [s for s in opts.stages if s not in profile.stages]
+        if missing:
+            raise GateConfigError(f"--stages: profile {opts.profile!r} does not define {', '.join(missing)}")
+    injections = [parse_injection(text) for text in opts.inject]
+    baseline = None
+    if opts.baseline is not None:
+        try:
+            baseline = Result.read(opts.baseline)
+        except ValueError as exc:
+            raise GateConfigError(f"--baseline: {exc}") from None
+    return config, profile, injections, baseline
+
+
+def _skipped_gates(config: GatesFile, profile: Profile, profile_name: str) -> dict[str, str]:
+    """Gates whose stages are not run: SKIPPED when the profile leaves them out (--stages ones stay judged)."""
+    skip = {}
+    for gate in config.gates:
+        stages = gate.scope.values("stage")
+        if stages and not any(s in profile.stages for s in stages):
+            skip[gate.name] = f"profile {profile_name!r} does not run stage {', '.join(stages)}"
+    return skip
+
+
+def _verdict_reason(verdict: Verdict, gates: list[GateResult], m: Measurements, stages: list[StageResult]) -> str:
+    blocking = [g for g in gates if g.severity == "blocking"]
+    if verdict is Verdict.INVALID:
+        return "run invalid, figures untrusted: " + "; ".join(g.detail for g in m.guards if g.tripped)
+    if verdict is Verdict.FAIL:
+        parts = [
+            f"{g.name} ({g.measured_text()} vs {g.comparator} {g.threshold:g} {g.unit})"
+            for g in blocking
+            if g.status is Status.FAIL
+        ]
+        failed = [f"{s.name}: {c.name}" for s in stages for c in s.checks if not c.passed]
+        failed += [f"{s.name} errored: {s.detail}" for s in stages if s.status == "ERROR"]
+        text = ("blocking gate(s) failed: " + ", ".join(parts)) if parts else ""
+        if failed:
+            text += ("; " if text else "") + "failed checks: " + "; ".join(failed)
+        return text
+    if verdict is Verdict.INCONCLUSIVE:
+        return "not proven: " + "; ".join(f"{g.name} ({g.reason})" for g in blocking if g.status is Status.INCONCLUSIVE)
+    return f"all {len(blocking)} blocking gates passed"
+
+
+async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float) -> list[StageResult]:
+    pids = {n: p.pid for n, p in ctx.stack.processes.items() if n in ("whatsapp-sim", "qloapps-sim")}
+    ctx.cpu = CpuMonitor(pids, stage=lambda: ctx.stage)
+    ctx.cpu.start()
+    prober = ReadinessProber(ctx.stack.agent_url, ctx.clock, probe_interval, stage=lambda: ctx.stage)
+    prober.start()
+    results: list[StageResult] = []
+    try:
+        for name in chosen:
+            ctx.stage = name
+            if name not in ("load", "resilience"):
+                ctx.ui.stage_started(name)
+            dead = ctx.stack.dead()
+            started = ctx.clock.now_ms()
+            if dead:
+                proc = ctx.stack.processes[dead[0]]
+                detail = f"{dead[0]} exited with code {proc.popen.returncode}: {proc.log_tail(5)}"
+                result = StageResult(name=name, status="ERROR", started_ms=started, ended_ms=started, detail=detail)
+            else:
+                try:
+                    result = await STAGE_RUNNERS[name](ctx)
+                except Exception as exc:  # noqa: BLE001 - a crashed stage is reported, the run goes on
+                    result = StageResult(
+                        name=name,
+                        status="ERROR",
+                        started_ms=started,
+                        ended_ms=ctx.clock.now_ms(),
+                        detail=f"{type(exc).__name__}: {exc}"[:500],
+                    )
+            results.append(result)
+            ctx.ui.stage_finished(name, result.status, result.detail)
+        ctx.stage = "teardown"
+    finally:
+        await prober.stop()
+        await ctx.cpu.stop()
+        ctx.m.probes = prober.samples
+    return results
+
+
+def run_validation(opts: RunOptions, console: Console | None = None) -> int:
+    """Run the whole validation; return the exit code (0 PASS, 1 FAIL, 2 config/usage/harness error, 3 other)."""
+    console = console or Console()
+    wall_start = time.monotonic()
+    try:
+        config, profile, injections, baseline = prepare(opts)
+    except GateConfigError as exc:
+        console.print(f"[red]configuration error[/]: {exc}", highlight=False)
+        return 2
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out_dir = (opts.out or Path("reports") / stamp).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen = [s for s in profile.stages if opts.stages is None or s in opts.stages]
+    commit, dirty = git_state(Path(validation.__file__).resolve().parents[1])
+    meta = RunMeta(
+        run_id=stamp,
+        started_at=now_iso(),
+        profile=opts.profile,
+        gates_file=str(opts.gates_path or default_gates_path()),
+        command=opts.command or sys.argv,
+        git_commit=commit,
+        git_dirty=dirty,
+        versions=versions(),
+        machine=machine(),
+        injected=[i.label() for i in injections],
+    )
+    clock = RunClock()
+    stage_results: list[StageResult] = []
+    error: str | None = None
+    ctx: RunContext | None = None
+    stack_opts = StackOptions(
+        out_dir=out_dir,
+        agent_url=opts.agent_url,
+        whatsapp_url=opts.whatsapp_url,
+        qloapps_url=opts.qloapps_url,
+        database_url=opts.database_url,
+        redis_url=opts.redis_url,
+        credentials=Credentials.generate(**opts.credentials),
+        startup_timeout=opts.startup_timeout,
+    )
+    console.print(f"hotelero validate · profile [bold]{opts.profile}[/] · stages {', '.join(chosen)} · out {out_dir}")
+    try:
+        with sigterm_unwinds(), Ui(console, enabled=opts.live) as ui, run_stack(stack_opts, on_step=ui.log) as stack:
+            meta.agent_url, meta.agent_external = stack.agent_url, stack.agent_external
+            meta.services = [ServiceTier(**s) for s in stack.services]
+            ctx = RunContext(
+                stack=stack,
+                clock=clock,
+                config=config,
+                profile=profile,
+                profile_name=opts.profile,
+                out_dir=out_dir,
+                ui=ui,
+                injections=injections,
+            )
+            stage_results = asyncio.run(_run_stages(ctx, chosen, profile.readiness_probe_interval))
+    except StackError as exc:
+        error = f"the stack did not come up: {exc}"
+    except (KeyboardInterrupt, Terminated):
+        error = "interrupted; every started process was stopped"
+    m = ctx.m if ctx is not None else Measurements()
+    for name in chosen:
+        if name not in {s.name for s in stage_results}:
+            stage_results.append(StageResult(name=name, status="NOT_RUN", detail="run ended before this stage"))
+    skip = _skipped_gates(config, profile, opts.profile)
+    gates = evaluate(config, m, skip)
+    tripped = any(g.tripped for g in m.guards)
+    failed_checks = sum(1 for s in stage_results for c in s.checks if not c.passed)
+    failed_checks += sum(1 for s in stage_results if s.status == "ERROR")
+    verdict = Verdict.ERROR if error else decide(gates, tripped, failed_checks)
+    reason = error or _verdict_reason(verdict, gates, m, stage_results)
+    meta.finished_at = now_iso()
+    meta.wall_s = round(time.monotonic() - wall_start, 1)
+    if profile.max_wall and meta.wall_s > profile.max_wall:
+        reason += f" (note: the run took {meta.wall_s:.0f} s, over the profile's {profile.max_wall:.0f} s budget)"
+    samples_dir = out_dir / "samples"
+    write_jsonl(samples_dir / SAMPLE_FILES["e2e"], m.e2e)
+    write_jsonl(samples_dir / SAMPLE_FILES["probes"], m.probes)
+    write_jsonl(samples_dir / SAMPLE_FILES["conversations"], m.conversations)
+    result = Result(
+        verdict=verdict,
+        exit_code=verdict.exit_code,
+        verdict_reason=reason,
+        run=meta,
+        stages=stage_results,
+        gates=[GateRow.of(g) for g in gates],
+        guards=[GuardRow(**g.__dict__) for g in m.guards],
+        conversations=[ConversationRow(**c.__dict__) for c in m.conversations],
+        faults=ctx.faults if ctx is not None else [],
+        samples={k: f"samples/{v}" for k, v in SAMPLE_FILES.items()},
+        logs={p.stem: f"logs/{p.name}" for p in sorted((out_dir / "logs").glob("*.log"))},
+    )
+    result.write(out_dir / "result.json")
+    deltas = render_all(result, out_dir, baseline)
+    print_result(console, result, deltas)
+    console.print(f"reports: {out_dir}/{{result.json, junit.xml, summary.md, report.html}}", highlight=False)
+    return result.exit_code
