@@ -1,0 +1,87 @@
+"""The ASGI app: Graph API routes, the media lookaside URL, and the /_sim/ control plane."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from simulators.whatsapp import control as c
+from simulators.whatsapp.config import SimSettings
+from simulators.whatsapp.errors import GraphError
+from simulators.whatsapp.graph_routes import graph_dispatch, media_download
+from simulators.whatsapp.http import error_response
+from simulators.whatsapp.simulator import Simulator
+
+log = logging.getLogger("simulators.whatsapp")
+
+
+def create_app(settings: SimSettings | None = None, base_url: str | None = None) -> Starlette:
+    """Build the simulator app; `app.state.sim` is the Simulator (tests may reach into it)."""
+    sim = Simulator(settings or SimSettings())
+    if base_url:
+        sim.base_url = base_url.rstrip("/")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await sim.start()
+        try:
+            yield
+        finally:
+            await sim.stop()
+
+    g = c.guarded
+    routes = [
+        Route("/_sim/health", g(c.health), methods=["GET"]),
+        Route("/_sim/guests", g(c.guests_create), methods=["POST"]),
+        Route("/_sim/guests", g(c.guests_list), methods=["GET"]),
+        Route("/_sim/guests/{wa_id}", g(c.guest_get), methods=["GET"]),
+        Route("/_sim/guests/{wa_id}/messages", g(c.guest_message), methods=["POST"]),
+        Route("/_sim/guests/{wa_id}/replies", g(c.guest_replies), methods=["GET"]),
+        Route("/_sim/guests/{wa_id}/conversation", g(c.guest_conversation), methods=["GET"]),
+        Route("/_sim/journal", g(c.journal), methods=["GET"]),
+        Route("/_sim/faults", g(c.faults_get), methods=["GET"]),
+        Route("/_sim/faults", g(c.faults_post), methods=["POST"]),
+        Route("/_sim/faults", g(c.faults_delete), methods=["DELETE"]),
+        Route("/_sim/clock", g(c.clock_get), methods=["GET"]),
+        Route("/_sim/clock/advance", g(c.clock_advance), methods=["POST"]),
+        Route("/_sim/reset", g(c.reset), methods=["POST"]),
+        Route("/_sim/settings", g(c.settings_get), methods=["GET"]),
+        Route("/_sim/settings", g(c.settings_post), methods=["POST"]),
+        Route("/_sim/webhook", g(c.webhook_post), methods=["POST"]),
+        Route("/_sim/templates", g(c.templates_get), methods=["GET"]),
+        Route("/_sim/templates", g(c.templates_post), methods=["POST"]),
+        Route("/metrics", c.metrics, methods=["GET"]),
+        Route("/whatsapp_business/attachments/", media_download, methods=["GET"]),
+        Route("/{path:path}", graph_dispatch, methods=["GET", "POST", "DELETE"]),
+    ]
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(
+            GraphError(1, message="An unknown error occurred", details=type(exc).__name__, http_status=500)
+        )
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 400)
+        return error_response(
+            GraphError(
+                100,
+                details=f"{request.method} {request.url.path}: HTTP {status}",
+                message="(#100) Invalid request",
+                http_status=status,
+            )
+        )
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={Exception: on_error, 404: on_http_error, 405: on_http_error},
+    )
+    app.state.sim = sim
+    return app

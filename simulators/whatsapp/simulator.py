@@ -1,0 +1,358 @@
+"""The simulator's engine: ties state, protocol rendering and delivery together (still no HTTP routing)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from typing import Any
+
+from simulators.whatsapp.clock import SimClock
+from simulators.whatsapp.config import BusinessNumber, SimSettings
+from simulators.whatsapp.delivery import DeliveryEngine
+from simulators.whatsapp.errors import DETAILS, GraphError, invalid_param
+from simulators.whatsapp.faults import FaultInjector
+from simulators.whatsapp.graph import SendRequest
+from simulators.whatsapp.journal import Journal
+from simulators.whatsapp.metrics import SimMetrics
+from simulators.whatsapp.payloads import (
+    WebhookEvent,
+    contact_entry,
+    failed_errors,
+    inbound_message,
+    pricing_for,
+    status_item,
+)
+from simulators.whatsapp.state import MEDIA_WEBHOOK_TTL_S, Guest, Message, SimState
+
+REACTION_MAX_AGE_S = 30 * 24 * 3600
+
+
+class ControlError(GraphError):
+    """A control-plane (/_sim/) error: Meta's envelope shape with type SimulatorError."""
+
+    def __init__(self, details: str, status: int = 400) -> None:
+        super().__init__(
+            100, details=details, message=f"(#100) {details}", error_type="SimulatorError", http_status=status
+        )
+
+
+class Simulator:
+    """One simulated WhatsApp Cloud API deployment (several business numbers, many guests)."""
+
+    def __init__(self, settings: SimSettings, clock: SimClock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SimClock()
+        self.state = SimState(settings, self.clock)
+        self.journal = Journal(self.clock)
+        self.metrics = SimMetrics()
+        self.faults = FaultInjector(settings.seed)
+        self.delivery = DeliveryEngine(settings, self.clock, self.journal, self.metrics, self.faults)
+        self.base_url = "http://127.0.0.1"
+        self._waiters: dict[str, asyncio.Event] = {}
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    async def start(self) -> None:
+        await self.delivery.start()
+
+    async def stop(self) -> None:
+        for handle in self._timers:
+            handle.cancel()
+        await self.delivery.stop()
+
+    def reset(self) -> None:
+        """Forget guests, conversations, media, journal, faults and queued deliveries; keep config and handshake."""
+        for handle in self._timers:
+            handle.cancel()
+        self._timers.clear()
+        self.delivery.cancel_pending()
+        self.state.reset()
+        self.journal.clear()
+        self.faults.clear()
+        self.clock.reset()
+        for ev in self._waiters.values():
+            ev.set()
+        self._waiters.clear()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _later(self, delay_ms: float, fn, *args: Any) -> None:
+        loop = asyncio.get_running_loop()
+        handle: asyncio.TimerHandle
+
+        def run() -> None:
+            self._timers.discard(handle)
+            fn(*args)
+
+        handle = loop.call_later(max(0.0, delay_ms) / 1000.0, run)
+        self._timers.add(handle)
+
+    def _notify(self, wa_id: str) -> None:
+        ev = self._waiters.pop(wa_id, None)
+        if ev is not None:
+            ev.set()
+
+    def number_or_error(self, phone_number_id: str | None) -> BusinessNumber:
+        if phone_number_id is None:
+            return self.state.default_number
+        number = self.state.number(phone_number_id)
+        if number is None:
+            known = ", ".join(n.phone_number_id for n in self.settings.numbers)
+            raise ControlError(f"unknown phone_number_id {phone_number_id}; configured numbers: {known}")
+        return number
+
+    def guest_or_error(self, wa_id: str, create: bool = False) -> Guest:
+        guest = self.state.guests.get(wa_id)
+        if guest is None:
+            if create and self.settings.auto_create_guests:
+                return self.state.add_guest(wa_id)
+            raise ControlError(f"no guest with wa_id {wa_id}: create it with POST /_sim/guests first", 404)
+        return guest
+
+    def media_url(self, media_id: str) -> str:
+        token = self.state.media_url_token(media_id)
+        ext = int(self.clock.time())
+        return f"{self.base_url}/whatsapp_business/attachments/?mid={media_id}&source=webhook&ext={ext}&hash={token}"
+
+    # -- guest -> business -------------------------------------------------------------------
+    def guest_send(
+        self, guest: Guest, number: BusinessNumber, mtype: str, body: dict[str, Any], context: dict[str, Any] | None
+    ) -> Message:
+        """Record a guest message, open the window, and queue its webhook."""
+        wamid = self.state.new_wamid(guest.wa_id, outbound=False)
+        timestamp = int(self.clock.time())
+        item = inbound_message(guest, self.settings, wamid, timestamp, mtype, body, context)
+        msg = self.state.record("in", number.phone_number_id, guest.wa_id, mtype, item, wamid)
+        self.metrics.guest_messages.inc()
+        self.delivery.submit(
+            WebhookEvent("message", number, item, contact_entry(guest, self.settings), inbound=msg, ref=wamid)
+        )
+        return msg
+
+    def guest_media(
+        self,
+        number: BusinessNumber,
+        mtype: str,
+        data: bytes | None,
+        mime_type: str,
+        caption: str | None,
+        filename: str | None,
+        voice: bool,
+    ) -> dict[str, Any]:
+        payload = data if data is not None else os.urandom(256)
+        media = self.state.add_media(payload, mime_type, number.phone_number_id, MEDIA_WEBHOOK_TTL_S, filename)
+        body: dict[str, Any] = {}
+        if caption is not None and mtype in ("image", "video", "document"):
+            body["caption"] = caption
+        if mtype == "document":
+            body["filename"] = filename or "document.pdf"
+        body["mime_type"] = mime_type
+        body["sha256"] = media.sha256_b64
+        body["id"] = media.id
+        if mtype == "audio":
+            body["voice"] = voice
+        if mtype == "sticker":
+            body["animated"] = False
+        body["url"] = self.media_url(media.id)
+        return body
+
+    # -- business -> guest -------------------------------------------------------------------
+    def business_send(self, number: BusinessNumber, req: SendRequest) -> dict[str, Any]:
+        """Accept a business message (or raise the synchronous GraphError), then schedule its statuses."""
+        pol = self.settings.policies
+        if req.recipient_user_id is not None:
+            guest = self.state.by_user_id.get(req.recipient_user_id)
+            user_key = req.recipient_user_id
+        else:
+            guest = self.state.find_recipient(req.to_digits or "", number)
+            user_key = guest.wa_id if guest else req.to_digits or ""
+        failure: int | None = None
+        if guest is None or not guest.reachable:
+            failure = 131026
+        free_form = req.type != "template"
+        if (
+            guest is not None
+            and free_form
+            and pol.window_enabled
+            and not self.state.window_open(number.phone_number_id, guest.wa_id)
+        ):
+            if pol.window_mode == "sync":
+                raise GraphError(131047, details=DETAILS[131047])
+            failure = failure or 131047
+        if pol.rate_limit_enabled and not self.state.take_throughput(number):
+            raise GraphError(130429, details=DETAILS[130429], subcode=2494055)
+        if (
+            pol.pair_limit_enabled
+            and guest is not None
+            and not self.state.take_pair(number.phone_number_id, guest.wa_id)
+        ):
+            raise GraphError(131056, details=DETAILS[131056])
+        if req.type == "reaction" and failure is None:
+            target = self.state.messages.get(req.message_id or "")
+            too_old = target is not None and self.clock.time() - target.timestamp > REACTION_MAX_AGE_S
+            if target is None or target.type == "reaction" or target.wa_id != (guest.wa_id if guest else "") or too_old:
+                failure = 131009
+        for mtype in ("image", "audio", "video", "document", "sticker"):
+            if req.type == mtype and "id" in req.body[mtype] and self.state.get_media(req.body[mtype]["id"]) is None:
+                raise invalid_param(f"Media id {req.body[mtype]['id']} does not exist or has expired; upload it again.")
+        wamid = self.state.new_wamid(user_key, outbound=True)
+        wa_id = guest.wa_id if guest else (req.to_digits or user_key)
+        msg = self.state.record("out", number.phone_number_id, wa_id, req.type, req.body, wamid)
+        msg.failed_code = failure
+        self.metrics.business_messages.labels(type=req.type).inc()
+        category = req.template.category if req.template else "service"
+        self._schedule_statuses(msg, guest, number, failure, category, free=req.template is None, req=req)
+        if failure is None:
+            self._notify(wa_id)
+        contact: dict[str, Any] = {"input": req.to_input}
+        if req.recipient_user_id is not None and req.to_digits is None:
+            contact["user_id"] = req.recipient_user_id
+        else:
+            contact["wa_id"] = wa_id
+        return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
+
+    def mark_read(self, number: BusinessNumber, req: SendRequest) -> dict[str, Any]:
+        msg = self.state.messages.get(req.message_id or "")
+        if msg is None or msg.direction != "in" or msg.phone_number_id != number.phone_number_id:
+            raise invalid_param(f"Invalid message_id {req.message_id}: not a message received by this number.")
+        now = self.clock.now_ms()
+        # Marking one message read marks the earlier ones of that conversation too.
+        for earlier in self.state.conversations.get(msg.wa_id, []):
+            if (
+                earlier.direction == "in"
+                and earlier.seq <= msg.seq
+                and not any(s["status"] == "read" for s in earlier.statuses)
+            ):
+                earlier.statuses.append({"status": "read", "by": "business", "at_ms": now})
+        if req.typing:
+            msg.statuses.append({"status": "typing", "by": "business", "at_ms": now})
+        return {"success": True}
+
+    def _schedule_statuses(
+        self,
+        msg: Message,
+        guest: Guest | None,
+        number: BusinessNumber,
+        failure: int | None,
+        category: str,
+        free: bool,
+        req: SendRequest,
+    ) -> None:
+        t = self.settings.statuses
+        bod = req.body.get("biz_opaque_callback_data")
+        if failure is not None:
+            self._later(t.sent_after_ms, self._emit_status, msg, guest, number, "failed", None, failure, bod)
+            return
+        pricing = pricing_for(category, free)
+        self._later(t.sent_after_ms, self._emit_status, msg, guest, number, "sent", pricing, None, bod)
+        if msg.type == "reaction" or guest is None:
+            return  # reactions only ever get `sent`
+        delivered = guest.delivered_after_ms if guest.delivered_after_ms is not None else t.delivered_after_ms
+        read = guest.read_after_ms if guest.read_after_ms is not None else t.read_after_ms
+        if not guest.reads:
+            read = None
+        skip = guest.skip_delivered or self.faults.chance(self.faults.faults.skip_delivered_rate)
+        if skip and read is not None:
+            # Delivered and read at once: Meta sends only `read`.
+            self._later(max(read, t.sent_after_ms), self._emit_status, msg, guest, number, "read", pricing, None, bod)
+            return
+        self._later(
+            max(delivered, t.sent_after_ms), self._emit_status, msg, guest, number, "delivered", pricing, None, bod
+        )
+        if read is not None:
+            self._later(
+                max(read, delivered, t.sent_after_ms), self._emit_status, msg, guest, number, "read", None, None, bod
+            )
+
+    def _emit_status(
+        self,
+        msg: Message,
+        guest: Guest | None,
+        number: BusinessNumber,
+        status: str,
+        pricing: dict[str, Any] | None,
+        failure: int | None,
+        bod: str | None,
+    ) -> None:
+        timestamp = int(self.clock.time())
+        conversation = None
+        if guest is not None and status != "failed":
+            expiry = self.state.window_expires_at(number.phone_number_id, guest.wa_id)
+            conversation = {
+                "id": msg.wamid[-32:].lower(),
+                "origin": {
+                    "type": "service"
+                    if pricing is None or pricing.get("category") == "service"
+                    else str(pricing.get("category"))
+                },
+            }
+            if expiry is not None:
+                conversation = {
+                    "id": conversation["id"],
+                    "expiration_timestamp": str(expiry),
+                    "origin": conversation["origin"],
+                }
+        errors = failed_errors(failure) if failure is not None else None
+        item = status_item(
+            self.settings,
+            guest,
+            msg.wamid,
+            status,
+            timestamp,
+            recipient_input=msg.wa_id,
+            pricing=pricing,
+            conversation=conversation,
+            errors=errors,
+            biz_opaque=bod,
+        )
+        record: dict[str, Any] = {"status": status, "at_ms": self.clock.now_ms(), "timestamp": timestamp}
+        if errors:
+            record["errors"] = errors
+        msg.statuses.append(record)
+        contact = None
+        if guest is not None and status != "failed" and self.settings.payload_shape == "2026":
+            contact = contact_entry(guest, self.settings, with_username=status != "sent")
+        self.delivery.submit(WebhookEvent("status", number, item, contact, ref=f"{msg.wamid}:{status}"))
+
+    # -- long poll ---------------------------------------------------------------------------
+    async def wait_replies(
+        self, wa_id: str, after_seq: int, timeout_s: float, settle_ms: float
+    ) -> tuple[list[Message], bool]:
+        """Wait for business messages after `after_seq`: the first one, then quiet for settle_ms, or timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+
+        def current() -> list[Message]:
+            return [m for m in self.state.replies_after(wa_id, after_seq) if m.failed_code is None]
+
+        replies = current()
+        while not replies:
+            remaining = deadline - loop.time()
+            if remaining <= 0 or not await self._wait_change(wa_id, remaining):
+                return current(), True
+            replies = current()
+        while True:
+            remaining = min(settle_ms / 1000.0, deadline - loop.time())
+            if remaining <= 0:
+                return replies, False
+            changed = await self._wait_change(wa_id, remaining)
+            replies = current()
+            if not changed:
+                return replies, False
+
+    async def _wait_change(self, wa_id: str, timeout_s: float) -> bool:
+        ev = self._waiters.get(wa_id)
+        if ev is None:
+            ev = asyncio.Event()
+            self._waiters[wa_id] = ev
+        try:
+            await asyncio.wait_for(ev.wait(), timeout_s)
+            return True
+        except TimeoutError:
+            return False
+
+
+def decode_b64(data: str) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except ValueError as exc:
+        raise ControlError(f"data_b64 is not valid base64: {exc}") from exc
