@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -64,7 +65,8 @@ class GuestPool:
         self._session = session
         self._base = base_url
         self._prefix = prefix
-        self._idle: dict[str, list[str]] = {}
+        # FIFO: every guest rests as long as possible between messages (Meta's pair rate limit, ~1 per 6 s).
+        self._idle: dict[str, deque[str]] = {}
         self._count = 0
 
     async def _create(self, language: str) -> str:
@@ -78,14 +80,14 @@ class GuestPool:
 
     async def warm(self, language: str, count: int) -> None:
         created = await asyncio.gather(*(self._create(language) for _ in range(count)))
-        self._idle.setdefault(language, []).extend(created)
+        self._idle.setdefault(language, deque()).extend(created)
 
     async def take(self, language: str) -> str:
-        idle = self._idle.setdefault(language, [])
-        return idle.pop() if idle else await self._create(language)
+        idle = self._idle.setdefault(language, deque())
+        return idle.popleft() if idle else await self._create(language)
 
     def give_back(self, language: str, wa_id: str) -> None:
-        self._idle.setdefault(language, []).append(wa_id)
+        self._idle.setdefault(language, deque()).append(wa_id)
 
 
 async def send_one(
@@ -167,7 +169,7 @@ async def run_open_model(
     timeout = aiohttp.ClientTimeout(total=reply_timeout_s + 15, connect=5)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         pool = GuestPool(session, base_url, guest_prefix)
-        warm = max(4, min(total, int(rate_per_s * 2)))
+        warm = max(4, min(total, int(rate_per_s * 4)))
         await asyncio.gather(pool.warm("es", warm // 2 + 1), pool.warm("en", warm // 2 + 1))
         start_ms = clock.now_ms() + 50.0
         stats.started_ms = start_ms
