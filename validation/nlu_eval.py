@@ -2,13 +2,324 @@
 
 from __future__ import annotations
 
-import typer
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
 
-app = typer.Typer(help="NLU tools (placeholder until the brain lands).")
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from agent.brain.nlu import INTENTS, parse
+
+app = typer.Typer(help="NLU tools: evaluate the understanding of guest messages.", no_args_is_help=True)
+
+EVAL_DIR = Path(__file__).parent / "nlu"
+ENTITY_KINDS: tuple[str, ...] = (
+    "check_in",
+    "check_out",
+    "nights",
+    "adults",
+    "children",
+    "rooms",
+    "room_type",
+    "booking_reference",
+    "email",
+    "guest_name",
+    "amenity",
+)
+DATE_KINDS: tuple[str, ...] = ("check_in", "check_out", "nights")
+TARGET_INTENT_ACCURACY = 0.95
+TARGET_DATE_EXACT = 0.90
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled guest message."""
+
+    text: str
+    language: str
+    reference_date: date
+    intent: str
+    entities: dict[str, Any]
+    source: str
+
+
+@dataclass
+class Outcome:
+    """What the NLU said about one example."""
+
+    example: Example
+    language: str
+    intent: str
+    entities: dict[str, Any]
+
+
+@dataclass
+class Report:
+    """Every figure `hotelero nlu eval` prints, for one set of examples."""
+
+    name: str
+    total: int
+    intent_accuracy: float
+    language_accuracy: float
+    date_exact: float
+    date_examples: int
+    per_intent: dict[str, dict[str, float]]
+    confusion: dict[str, dict[str, int]]
+    entities: dict[str, dict[str, float]]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+class EvalSetError(ValueError):
+    """The evaluation file is malformed; the message names the file and the entry."""
+
+
+def _canonical(kind: str, value: Any) -> Any:
+    if kind in DATE_KINDS[:2] and isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def load_examples(path: Path) -> list[Example]:
+    """Read one YAML evaluation file (`messages: [{text, language, reference_date, intent, entities}]`)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise EvalSetError(
+            f"{path}: cannot read the evaluation set ({exc}); fix the file or pass another --set"
+        ) from exc
+    examples: list[Example] = []
+    for index, item in enumerate((data or {}).get("messages") or []):
+        where = f"{path}: message #{index + 1}"
+        missing = {"text", "language", "reference_date", "intent"} - set(item)
+        if missing:
+            raise EvalSetError(f"{where} lacks {sorted(missing)}; every message needs them")
+        if item["intent"] not in INTENTS:
+            raise EvalSetError(f"{where} has unknown intent {item['intent']!r}; use one of {', '.join(INTENTS)}")
+        ref = item["reference_date"]
+        if not isinstance(ref, date):
+            try:
+                ref = date.fromisoformat(str(ref))
+            except ValueError as exc:
+                raise EvalSetError(f"{where}: reference_date {ref!r} is not YYYY-MM-DD") from exc
+        entities = {k: _canonical(k, v) for k, v in (item.get("entities") or {}).items()}
+        unknown_kinds = set(entities) - set(ENTITY_KINDS)
+        if unknown_kinds:
+            raise EvalSetError(f"{where} has unknown entity kinds {sorted(unknown_kinds)}")
+        examples.append(Example(str(item["text"]), item["language"], ref, item["intent"], entities, path.name))
+    if not examples:
+        raise EvalSetError(f"{path}: no messages found under `messages:`")
+    return examples
+
+
+def run(examples: list[Example]) -> list[Outcome]:
+    """Parse every example with the NLU."""
+    outcomes = []
+    for ex in examples:
+        result = parse(ex.text, ex.reference_date)
+        outcomes.append(Outcome(ex, result.language, result.intent, result.entities))
+    return outcomes
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def score(name: str, outcomes: list[Outcome]) -> Report:
+    """Compute accuracy, per-intent P/R/F1, the confusion matrix and entity exact-match rates."""
+    total = len(outcomes)
+    correct = sum(o.intent == o.example.intent for o in outcomes)
+    language_ok = sum(o.language == o.example.language for o in outcomes)
+    confusion: dict[str, dict[str, int]] = {}
+    for o in outcomes:
+        row = confusion.setdefault(o.example.intent, {})
+        row[o.intent] = row.get(o.intent, 0) + 1
+    expected_counts = Counter(o.example.intent for o in outcomes)
+    predicted_counts = Counter(o.intent for o in outcomes)
+    per_intent: dict[str, dict[str, float]] = {}
+    for intent in INTENTS:
+        tp = confusion.get(intent, {}).get(intent, 0)
+        if not expected_counts[intent] and not predicted_counts[intent]:
+            continue
+        precision = _ratio(tp, predicted_counts[intent])
+        recall = _ratio(tp, expected_counts[intent])
+        f1 = _ratio(2 * precision * recall, precision + recall)
+        per_intent[intent] = {
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "support": float(expected_counts[intent]),
+        }
+    entities: dict[str, dict[str, float]] = {}
+    for kind in ENTITY_KINDS:
+        seen = exact = missed = spurious = wrong = 0
+        for o in outcomes:
+            want, got = o.example.entities.get(kind), o.entities.get(kind)
+            if want is None and got is None:
+                continue
+            seen += 1
+            if want == got:
+                exact += 1
+            elif got is None:
+                missed += 1
+            elif want is None:
+                spurious += 1
+            else:
+                wrong += 1
+        if seen:
+            entities[kind] = {
+                "exact": _ratio(exact, seen),
+                "cases": float(seen),
+                "missed": float(missed),
+                "spurious": float(spurious),
+                "wrong": float(wrong),
+            }
+    date_cases = [
+        o for o in outcomes if any(o.example.entities.get(k) is not None or o.entities.get(k) for k in DATE_KINDS)
+    ]
+    date_ok = sum(all(o.example.entities.get(k) == o.entities.get(k) for k in DATE_KINDS) for o in date_cases)
+    errors = [
+        {
+            "source": o.example.source,
+            "text": o.example.text,
+            "expected_intent": o.example.intent,
+            "intent": o.intent,
+            "expected_entities": o.example.entities,
+            "entities": o.entities,
+        }
+        for o in outcomes
+        if o.intent != o.example.intent or o.entities != o.example.entities
+    ]
+    return Report(
+        name=name,
+        total=total,
+        intent_accuracy=_ratio(correct, total),
+        language_accuracy=_ratio(language_ok, total),
+        date_exact=_ratio(date_ok, len(date_cases)),
+        date_examples=len(date_cases),
+        per_intent=per_intent,
+        confusion=confusion,
+        entities=entities,
+        errors=errors,
+    )
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def render(reports: list[Report], combined: Report, console: Console, show_errors: bool) -> None:
+    """Print the figures as Rich tables."""
+    summary = Table(title="NLU evaluation")
+    for column in ("set", "messages", "intent accuracy", "date entities exact", "language accuracy"):
+        summary.add_column(column, justify="right" if column != "set" else "left")
+    for r in [*reports, combined]:
+        summary.add_row(
+            r.name, str(r.total), _pct(r.intent_accuracy), f"{_pct(r.date_exact)} of {r.date_examples}",
+            _pct(r.language_accuracy),
+        )  # fmt: skip
+    console.print(summary)
+    verdict_intent = "PASS" if combined.intent_accuracy >= TARGET_INTENT_ACCURACY else "FAIL"
+    verdict_dates = "PASS" if combined.date_exact >= TARGET_DATE_EXACT else "FAIL"
+    console.print(
+        f"targets (all sets): intent accuracy >= {_pct(TARGET_INTENT_ACCURACY)} {verdict_intent}; "
+        f"date entities exact >= {_pct(TARGET_DATE_EXACT)} {verdict_dates}"
+    )
+
+    per_intent = Table(title=f"Per intent ({combined.name})")
+    for column in ("intent", "precision", "recall", "F1", "support"):
+        per_intent.add_column(column, justify="right" if column != "intent" else "left")
+    for intent, m in combined.per_intent.items():
+        per_intent.add_row(intent, _pct(m["precision"]), _pct(m["recall"]), f"{m['f1']:.3f}", str(int(m["support"])))
+    console.print(per_intent)
+
+    labels = [i for i in INTENTS if i in combined.per_intent]
+    short = {i: i[:6] for i in labels}
+    confusion = Table(title=f"Confusion matrix ({combined.name}; rows expected, columns predicted)")
+    confusion.add_column("expected \\ got")
+    for label in labels:
+        confusion.add_column(short[label], justify="right")
+    for expected in labels:
+        row = combined.confusion.get(expected, {})
+        cells = []
+        for predicted in labels:
+            count = row.get(predicted, 0)
+            cells.append(("[bold]" if expected == predicted else "[red]") + str(count) if count else ".")
+        confusion.add_row(expected, *cells)
+    console.print(confusion)
+
+    entity_table = Table(title=f"Entities exact match ({combined.name}; cases = expected or predicted)")
+    for column in ("entity", "exact", "cases", "missed", "spurious", "wrong"):
+        entity_table.add_column(column, justify="right" if column != "entity" else "left")
+    for kind, m in combined.entities.items():
+        entity_table.add_row(
+            kind, _pct(m["exact"]), str(int(m["cases"])), str(int(m["missed"])), str(int(m["spurious"])),
+            str(int(m["wrong"])),
+        )  # fmt: skip
+    entity_table.add_row("dates (in+out+nights)", _pct(combined.date_exact), str(combined.date_examples), "", "", "")
+    console.print(entity_table)
+
+    if show_errors:
+        errors = Table(title="Errors", show_lines=True)
+        for column in ("set", "text", "expected", "got"):
+            errors.add_column(column)
+        for e in combined.errors:
+            errors.add_row(
+                e["source"],
+                e["text"],
+                f"{e['expected_intent']} {e['expected_entities']}",
+                f"{e['intent']} {e['entities']}",
+            )
+        console.print(errors)
+
+
+def default_sets() -> list[Path]:
+    """Every YAML evaluation file shipped under validation/nlu/."""
+    return sorted(EVAL_DIR.glob("*.yaml"))
 
 
 @app.command("eval")
-def eval_command() -> None:
-    """Evaluate the NLU."""
-    typer.echo("hotelero nlu eval is not built yet.", err=True)
-    raise typer.Exit(2)
+def eval_command(
+    sets: list[Path] = typer.Option(
+        None, "--set", help="Evaluation YAML file (repeatable). Default: every file in validation/nlu/."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
+    show_errors: bool = typer.Option(False, "--errors", help="Also list every message the NLU got wrong."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 if the targets (intent 95%, dates 90%) are missed."),
+) -> None:
+    """Evaluate the NLU: intent accuracy, per-intent P/R/F1, confusion matrix, entity exact-match rates."""
+    paths = sets or default_sets()
+    try:
+        loaded = {path: load_examples(path) for path in paths}
+    except EvalSetError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    reports = []
+    every: list[Outcome] = []
+    for path, examples in loaded.items():
+        outcomes = run(examples)
+        every.extend(outcomes)
+        reports.append(score(path.stem, outcomes))
+    combined = score("all", every)
+    if as_json:
+        payload = {
+            "sets": [{k: v for k, v in r.as_dict().items() if k != "errors"} for r in reports],
+            "all": combined.as_dict()
+            if show_errors
+            else {k: v for k, v in combined.as_dict().items() if k != "errors"},
+            "targets": {"intent_accuracy": TARGET_INTENT_ACCURACY, "date_exact": TARGET_DATE_EXACT},
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    else:
+        render(reports, combined, Console(width=160), show_errors)
+    missed = combined.intent_accuracy < TARGET_INTENT_ACCURACY or combined.date_exact < TARGET_DATE_EXACT
+    if check and missed:
+        raise typer.Exit(1)

@@ -1,0 +1,221 @@
+"""Non-date entities: party size, rooms, room type, booking reference, email, guest name, amenity."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.brain.nlu.dates import number_value
+from agent.brain.nlu.lexicon import ARTICLE_ONE, NUMBER_WORDS
+from agent.brain.nlu.normalize import fold
+from agent.brain.nlu.room_types import find_room_type
+
+_NUM = rf"(?:\d{{1,2}}|{'|'.join(sorted([*NUMBER_WORDS, *ARTICLE_ONE], key=len, reverse=True))})"
+_ADULT_WORDS = r"(?:adultos?|adults?|personas?|people|persons?|guests?|huespedes|mayores)"
+_CHILD_WORDS = r"(?:ninos?|ninas?|nenes?|bebes?|babies|baby|kids?|children|child|menores|hijos?|hijas?|infants?)"
+_COUNT = rf"(?:\d{{1,2}}|{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})"
+# "una persona" is who the guest wants to talk to, not a party size: articles do not count as one here.
+_ADULTS = re.compile(rf"\b(?P<n>{_COUNT})\s(?:{_ADULT_WORDS})\b")
+_ADULTS_PHRASE = re.compile(
+    rf"\b(?:somos|seremos|we are|we're|we will be|we'll be|party of|table for|para|for)\s(?P<n>\d{{1,2}}|"
+    rf"{'|'.join(NUMBER_WORDS)})\b(?!\s?(?:noches?|nights?|habitacion(?:es)?|rooms?|dias?|days?|semanas?|weeks?|"
+    r"de\s|of\s|/|-|:|h\b|am\b|pm\b|ninos?|ninas?|kids?|children|child|bebes?|\d))"
+)
+_COUPLE = re.compile(r"\b(?:pareja|couple|mi mujer y yo|mi marido y yo|my wife and i|my husband and i)\b")
+_CHILDREN = re.compile(rf"\b(?P<n>{_NUM})\s(?:{_CHILD_WORDS})\b")
+_ROOMS = re.compile(rf"\b(?P<n>\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s(?:habitacion(?:es)?|rooms?|cuartos?)\b")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_REFERENCE_UPPER = re.compile(r"(?<![A-Za-z0-9])[A-Z]{9}(?![A-Za-z0-9])")
+_REFERENCE_AFTER_KEYWORD = re.compile(
+    r"\b(?:ref|reference|referencia|localizador|codigo|code|booking|reservation|reserva|order|pedido|number|numero)"
+    r"\.?:?\s(?:is\s|es\s|no\.?\s|n\s|#)?(?P<ref>[a-z]{9})\b"
+)
+
+_NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ'][A-Za-zÀ-ÖØ-öø-ÿ'\-]*"
+_NAME_STOP = {
+    "y",
+    "and",
+    "mi",
+    "my",
+    "con",
+    "with",
+    "email",
+    "correo",
+    "e-mail",
+    "mail",
+    "por",
+    "para",
+    "from",
+    "de",
+    "del",
+    "la",
+    "el",
+    "the",
+    "for",
+    "quiero",
+    "i",
+    "we",
+    "please",
+    "porfavor",
+    "gracias",
+    "thanks",
+    "here",
+    "aqui",
+    "tengo",
+    "have",
+    "necesito",
+    "room",
+}
+_NAME_CUES_ANY_CASE = re.compile(
+    r"(?:\bme llamo|\bmi nombre es|\bnombre:|\ba nombre de|\bmy name is|\bname is|\bname:|\bunder the name(?: of)?"
+    r"|\bin the name of|\bnombre es)\s+",
+    re.IGNORECASE,
+)
+_NAME_CUES_CAPITALISED = re.compile(r"(?:\bsoy|\bI'm|\bI am|\bIm|\bthis is|\baqui|\baquí)\s+(?=[A-ZÀ-Ö])")
+_NOT_NAMES = {
+    "sick",
+    "interested",
+    "looking",
+    "here",
+    "going",
+    "not",
+    "so",
+    "very",
+    "alergico",
+    "alérgica",
+    "alérgico",
+    "vegetariano",
+    "cliente",
+    "huesped",
+    "huésped",
+    "the",
+    "a",
+    "un",
+    "una",
+    "from",
+    "de",
+    "staying",
+    "checking",
+    "coming",
+    "arriving",
+    "traveling",
+    "travelling",
+    "sorry",
+    "happy",
+    "trying",
+    "writing",
+}
+
+_AMENITY_WORDS: tuple[tuple[str, str], ...] = (
+    ("airport_shuttle", r"shuttle|transfer|traslado|lanzadera|pick ?up|recogida|airport transfer"),
+    ("wifi", r"wifi|internet|wlan|wireless"),
+    ("breakfast", r"desayunos?|desayunar|breakfast|buffet"),
+    ("parking", r"parking|aparcamiento|aparcar|garaje|garage|park the car|parkin|estacionamiento|car park"),
+    ("pool", r"piscinas?|pool|swimming|swim|nadar"),
+    ("gym", r"gimnasio|gym|fitness|gimnasia"),
+    ("spa", r"spa|sauna|jacuzzi|masajes?|massages?|wellness|hammam"),
+    ("pets", r"mascotas?|perros?|perrito|gatos?|pets?|dogs?|cats?|animales|animals|pet friendly"),
+    ("restaurant", r"restaurantes?|restaurant|cenar|cena|dinner|almorzar|lunch|comer"),
+    ("laundry", r"lavanderia|laundry|lavar (?:la )?ropa|tintoreria|planchar|ironing|dry cleaning|lavadora"),
+)
+_AMENITY_PATTERNS = tuple((name, re.compile(rf"\b(?:{words})\b")) for name, words in _AMENITY_WORDS)
+# Restaurants nearby are a recommendation, not a hotel amenity.
+_OUTSIDE = re.compile(
+    r"\b(?:recomiendas?|recomendais|recomienda|recommend|por la zona|nearby|cerca de aqui|around here)\b"
+)
+
+
+def _count(match: re.Match[str] | None) -> int | None:
+    if match is None:
+        return None
+    value = number_value(match.group("n"))
+    return value if value is not None and 0 < value <= 50 else None
+
+
+def find_amenity(normalized_text: str) -> str | None:
+    """The first amenity the message names, in order of appearance."""
+    if _OUTSIDE.search(normalized_text):
+        return None
+    best: tuple[int, str] | None = None
+    for name, pattern in _AMENITY_PATTERNS:
+        found = pattern.search(normalized_text)
+        if found and (best is None or found.start() < best[0]):
+            best = (found.start(), name)
+    return best[1] if best else None
+
+
+def _clean_name(words: list[str]) -> str | None:
+    taken: list[str] = []
+    for word in words:
+        if fold(word) in _NAME_STOP or word.lower() in _NAME_STOP or "@" in word or any(ch.isdigit() for ch in word):
+            break
+        taken.append(word)
+        if len(taken) == 3:
+            break
+    if not taken or fold(taken[0]) in _NOT_NAMES or taken[0].lower() in _NOT_NAMES:
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in taken)
+
+
+def find_guest_name(raw_text: str) -> str | None:
+    """The guest's name when they state it ("me llamo…", "a nombre de…", "my name is…", "soy Marta…")."""
+    for cue_pattern, need_capital in ((_NAME_CUES_ANY_CASE, False), (_NAME_CUES_CAPITALISED, True)):
+        for cue in cue_pattern.finditer(raw_text):
+            rest = raw_text[cue.end() :]
+            words = re.findall(rf"{_NAME_WORD}|[,.;:!?¿¡()]", rest)
+            name_words: list[str] = []
+            for word in words:
+                if not re.fullmatch(_NAME_WORD, word):
+                    break
+                if need_capital and not word[:1].isupper():
+                    break
+                name_words.append(word)
+            name = _clean_name(name_words)
+            if name:
+                return name
+    return None
+
+
+def find_booking_reference(raw_text: str, normalized_text: str, known_words: frozenset[str]) -> str | None:
+    """A QloApps order reference: nine letters, written in capitals or right after "ref"/"reserva"/"booking"."""
+    for match in _REFERENCE_UPPER.finditer(raw_text):
+        token = match.group()
+        # Shouting ("HABITACION") is not a reference: skip words the NLU knows.
+        if fold(token) not in known_words:
+            return token
+    found = _REFERENCE_AFTER_KEYWORD.search(normalized_text)
+    if found and found.group("ref") not in known_words:
+        return found.group("ref").upper()
+    return None
+
+
+def extract_entities(raw_text: str, normalized_text: str, known_words: frozenset[str]) -> dict[str, Any]:
+    """Every non-date entity found, keyed by its contract name."""
+    found: dict[str, Any] = {}
+    adults = _count(_ADULTS.search(normalized_text)) or _count(_ADULTS_PHRASE.search(normalized_text))
+    if adults is None and _COUPLE.search(normalized_text):
+        adults = 2
+    if adults is not None:
+        found["adults"] = adults
+    children = _count(_CHILDREN.search(normalized_text))
+    if children is not None:
+        found["children"] = children
+    rooms = _count(_ROOMS.search(normalized_text))
+    if rooms is not None:
+        found["rooms"] = rooms
+    room_type = find_room_type(normalized_text)
+    if room_type:
+        found["room_type"] = room_type
+    reference = find_booking_reference(raw_text, normalized_text, known_words)
+    if reference:
+        found["booking_reference"] = reference
+    email = _EMAIL.search(raw_text)
+    if email:
+        found["email"] = email.group().lower()
+    name = find_guest_name(raw_text)
+    if name:
+        found["guest_name"] = name
+    amenity = find_amenity(normalized_text)
+    if amenity:
+        found["amenity"] = amenity
+    return found

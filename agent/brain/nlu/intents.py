@@ -1,0 +1,275 @@
+"""Intent rules: weighted patterns over normalised text, a few cross-intent adjustments, and a fallback."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Ties go to the intent that matters more to the guest (a complaint over a handoff, a cancel over a price).
+PRIORITY: tuple[str, ...] = (
+    "complaint",
+    "late_checkout",
+    "cancel",
+    "modify",
+    "booking_status",
+    "pricing",
+    "book",
+    "availability",
+    "check_in_out_times",
+    "amenities",
+    "location",
+    "human_handoff",
+    "goodbye",
+    "thanks",
+    "greeting",
+)
+UNKNOWN_BELOW = 1.0
+
+_RULES: dict[str, tuple[tuple[str, float], ...]] = {
+    "greeting": (
+        (
+            r"^(?:hola|hi|hello|hey|hiya|buenas|buenos dias|buen dia|buenas tardes|buenas noches|good morning|"
+            r"good afternoon|good evening|saludos|que tal|greetings|howdy|yo)\b",
+            1.5,
+        ),
+        (r"\b(?:hola|hello|buenas)\b", 0.5),
+    ),
+    "thanks": (
+        (r"\b(?:gracias|thanks|thank|cheers|agradezco|agradecido|agradecida|appreciate|appreciated|merci)\b", 2.0),
+    ),
+    "goodbye": (
+        (
+            r"\b(?:adios|bye|goodbye|chao|chau|ciao|hasta luego|hasta pronto|hasta la vista|see you|see ya|"
+            r"nos vemos|un saludo|saludos cordiales|take care|good night|farewell|have a nice day|"
+            r"have a good day|que vaya bien)\b|\bhasta manana\s*$",
+            2.5,
+        ),
+    ),
+    "availability": (
+        (r"\b(?:disponibilidad|disponible|disponibles|available|availability|vacancy|vacancies)\b", 3.0),
+        (r"\b(?:libres?|free)\b", 2.5),
+        (
+            r"\b(?:hay|habra|habria|queda|quedan)\b.*\b(?:habitacion(?:es)?|sitio|hueco|plazas?|algo|libres?|suite|"
+            r"dobles?|individual)\b",
+            3.0,
+        ),
+        (
+            r"\b(?:teneis|tienen|tiene|tendriais|tendrian|tendreis|tienes)\b.*\b(?:habitacion(?:es)?|algo|sitio|"
+            r"hueco|suite|dobles?|individual|libres?|ejecutiva|deluxe)\b",
+            3.0,
+        ),
+        (
+            r"\b(?:do you have|do you got|have you got|is there|are there|any)\b.*\b(?:rooms?|suite|vacanc\w*|"
+            r"available|anything)\b",
+            3.0,
+        ),
+        (r"\b(?:rooms? left|check availability|buscamos|buscando|busco|looking for)\b", 2.0),
+        (r"\b(?:necesito saber si|quisiera saber si|queria saber si|want to know if|wondering if)\b", 3.0),
+    ),
+    "pricing": (
+        (
+            r"\bcuanto\s(?:cuesta|cuestan|vale|valen|sale|salen|es|seria|serian|costaria|me costaria|cobrais|cobran|"
+            r"me sale|nos sale)\b",
+            4.0,
+        ),
+        (r"\b(?:cuanto|cuanta)\b", 2.0),
+        (r"\b(?:precios?|tarifas?|coste|costo|costaria|cuesta|cuestan|presupuesto)\b", 4.0),
+        (r"\bhow much\b", 4.0),
+        (
+            r"\b(?:prices?|pricing|rates?|costs?|cheapest|cheap|cheaper|expensive|baratas?|baratos?|caras?|caros?|"
+            r"economic\w*|budget|quote)\b",
+            3.5,
+        ),
+    ),
+    "book": (
+        (
+            r"\b(?:reservar|reservo|reservame|reservadme|reservamos|reserve|book|booking|hacer (?:una|la) reserva|"
+            r"hago la reserva|hazme la reserva|haz la reserva|make a reservation|la reservo|lo reservo|me la quedo|"
+            r"me lo quedo|nos la quedamos|nos lo quedamos|i'll take it|we'll take it|reservala|reservalo)\b",
+            3.5,
+        ),
+        (r"^reserva\b", 3.5),
+        (
+            r"\b(?:quiero|quisiera|querria|queremos|quisieramos|necesito|necesitamos|want|need|i'd like|"
+            r"i would like|we'd like)\b.*\b(?:habitacion(?:es)?|rooms?|suite|dobles?|double|ejecutiva|executive)\b",
+            3.0,
+        ),
+    ),
+    "cancel": (
+        (
+            r"\b(?:cancelar|cancela|cancelad|cancelala|cancelalo|cancelacion|cancelo|anular|anula|anulad|anulala|"
+            r"anulacion|cancel|cancelled|cancellation|canceling|cancelling)\b",
+            6.0,
+        ),
+        (
+            r"\b(?:no vamos a poder ir|no podremos ir|no podemos ir|can'?t make it|cannot make it|won'?t make it|"
+            r"ya no necesito|no longer need|ya no vamos)\b",
+            5.0,
+        ),
+    ),
+    "modify": (
+        (
+            r"\b(?:cambiar|cambio|cambia|modificar|modificacion|modifica|change|modify|reschedule|extend|extender|"
+            r"ampliar|alargar|retrasar|adelantar|upgrade|mover la reserva|pasar la reserva|aplazar|postpone)\b",
+            6.5,
+        ),
+        (r"\b(?:update|move)\s(?:my|our|the)\s(?:booking|reservation|stay)\b", 6.5),
+        (
+            r"\b(?:una noche mas|one more night|another night|noche extra|extra night|un dia mas|en vez del?|"
+            r"en lugar del?|instead|one day later|un dia mas tarde|un dia despues)\b",
+            5.0,
+        ),
+        (
+            r"\b(?:anadir|agregar|add)\b.*\b(?:noches?|nights?|dias?|days?|persona|adulto|nino|person|adult|child)\b",
+            5.0,
+        ),
+    ),
+    "booking_status": (
+        (r"\b(?:confirmada|confirmado|confirmed|confirmais|confirmas|confirmation|confirmacion)\b", 4.5),
+        (r"\b(?:confirmar|confirm)\b.*\b(?:reserva|booking|reservation)\b", 4.5),
+        (r"\b(?:estado|status)\b", 4.0),
+        (
+            r"\b(?:sigue en pie|still on|comprobar|comprobad|comprobais|check my (?:booking|reservation)|verificar|"
+            r"did you (?:get|receive)|recibisteis|habeis recibido|no me ha llegado|haven'?t received|not received|"
+            r"mis reservas|my bookings|my reservations|tengo (?:una )?reserva|i have a (?:booking|reservation)|"
+            r"do i have a (?:booking|reservation)|pagada|paid|look up my)\b",
+            5.0,
+        ),
+    ),
+    "check_in_out_times": (
+        (r"\b(?:checkin|checkout)\b", 3.0),
+        (
+            r"\b(?:a que hora|que hora|what time|when|hasta que hora|desde que hora|a partir de que hora|horario|"
+            r"hora de|latest|earliest)\b.*\b(?:checkin|checkout|entrada|salida|llegar|llegada|arrive|arrival|"
+            r"dejar la habitacion|entrar|salir|leave|lista|ready|check)\b",
+            4.0,
+        ),
+        (r"\b(?:hora de entrada|hora de salida|early checkin|checkin temprano|entrada anticipada)\b", 3.0),
+        (r"\b(?:entrar ya|podemos entrar|can we get in)\b", 2.0),
+    ),
+    "late_checkout": (
+        (r"\b(?:late checkout|checkout late|checkout later|salida tardia|salida tarde|salida mas tarde)\b", 8.0),
+        (
+            r"\b(?:salir|irnos|irme|marcharnos|leave|checkout|dejar la habitacion)\s(?:un poco\s)?(?:mas tarde|later|"
+            r"tarde)\b",
+            8.0,
+        ),
+        (
+            r"\b(?:quedarme|quedarnos|keep the room|stay in the room|quedar en la habitacion)\b.*\b(?:hasta|until|till|"
+            r"mas tarde|later|tarde)\b",
+            8.0,
+        ),
+        (
+            r"\b(?:salir|leave|dejar)\b.*\b(?:a las \d+|at \d+ ?pm|at \d+|\d+ ?pm)\b.*\b(?:en vez|instead)\b",
+            8.0,
+        ),
+    ),
+    "amenities": (
+        (
+            r"\b(?:servicios|instalaciones|facilities|amenities|cuna|crib|cot|toallas|towels|secador|hairdryer|"
+            r"minibar|aire acondicionado|air conditioning|ascensor|elevator|accesible|wheelchair|incluido|incluye|"
+            r"incluida|included|include|includes)\b",
+            2.5,
+        ),
+        (
+            r"\b(?:se admiten|admiten|aceptais|aceptan|allowed|permitido|permiten|can i bring|puedo llevar|"
+            r"puedo traer)\b",
+            2.0,
+        ),
+    ),
+    "location": (
+        (
+            r"\b(?:donde|where|direccion|address|ubicacion|ubicados|ubicado|located|location|localizacion|"
+            r"como llego|como llegar|como se llega|get to|get there|directions|indicaciones|mapa|map)\b",
+            4.0,
+        ),
+        (r"\b(?:cerca|close to|near|far|lejos|distancia|distance|calle|street)\b", 3.0),
+        (r"\b(?:metro|taxi|estacion|station|bus|tren|train)\b", 1.5),
+    ),
+    "human_handoff": (
+        (
+            r"\b(?:persona|humano|human|agente|agent|operador|operator|reception|recepcion|recepcionista|"
+            r"receptionist|encargado|encargada|manager|gerente|director|staff|someone|alguien|real person|"
+            r"persona real|representative)\b",
+            3.0,
+        ),
+        (
+            r"\b(?:hablar con|speak to|speak with|talk to|talk with|pasame con|pasame|ponme con|llamar|call me|"
+            r"llamame|llamadme|llamarme|phone me|call)\b",
+            3.0,
+        ),
+        (r"\b(?:eres un bot|are you a bot|robot|maquina|bot)\b", 3.0),
+    ),
+    "complaint": (
+        (
+            r"\b(?:queja|quejas|reclamacion|reclamar|complaint|complain|sucia|sucio|sucias|sucios|dirty|"
+            r"no funciona|no funcionan|doesn'?t work|does not work|not working|isn'?t working|don'?t work|broken|"
+            r"roto|rota|estropeado|estropeada|averiado|averiada|ruido|ruidos|noise|noisy|ruidoso|decepcionad\w*|"
+            r"disappointed|maleducad\w*|rude|grosero|grosera|verguenza|disgusting|asco|asqueroso|asquerosa|"
+            r"terrible|horrible|fatal|awful|huele|smells|smell|olor|bugs|cucarachas?|chinches|insectos|"
+            r"cockroach\w*|no hay agua caliente|no hot water|agua fria|cold water|freezing|manchad\w*|stained|"
+            r"no es aceptable|unacceptable|inaceptable|cobrado dos veces|charged twice|never again|nunca mas|"
+            r"mal servicio|bad service|worst|pesimo|pesima|lamentable|indignad\w*|furious|angry|enfadad\w*)\b",
+            6.0,
+        ),
+        (r"\b(?:esperando|waiting|no esta lista|not ready|no nos han|they didn'?t)\b", 3.0),
+    ),
+}
+
+_COMPILED: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
+    intent: tuple((re.compile(p), w) for p, w in rules) for intent, rules in _RULES.items()
+}
+_STAY_WORDS = re.compile(
+    r"\b(?:noches?|nights?|habitacion(?:es)?|rooms?|suite|estancia|stay|finde|weekend|doble|double|persona|people)\b"
+)
+_ROOM_WORDS = re.compile(r"\b(?:habitacion(?:es)?|rooms?|suite|doble|double)\b")
+_INCLUDED = re.compile(r"\b(?:incluye|incluido|incluida|included|include|includes|con desayuno)\b")
+_TIME_QUESTION = re.compile(r"\b(?:a que hora|que hora|what time|when|horario|hora)\b")
+_CHECK_WORDS = re.compile(r"\b(?:checkin|checkout|entrada|salida|llegar|arrive|dejar la habitacion)\b")
+
+
+@dataclass(frozen=True)
+class IntentDecision:
+    """The chosen intent, its confidence in [0, 1], and every intent's raw score (for debugging)."""
+
+    intent: str
+    confidence: float
+    scores: dict[str, float]
+
+
+def _scores(text: str) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for intent, rules in _COMPILED.items():
+        total = sum(weight for pattern, weight in rules if pattern.search(text))
+        if total:
+            scores[intent] = total
+    return scores
+
+
+def classify(text: str, amenity: str | None, stay_details: bool = False, question: bool = False) -> IntentDecision:
+    """Pick the intent of normalised text.
+
+    `amenity` is the amenity entity already found; `stay_details` says dates or a party size were found;
+    `question` says the guest asked (a "?" in the raw text).
+    """
+    scores = _scores(text)
+    if not scores and (stay_details or _ROOM_WORDS.search(text)) and _ROOM_WORDS.search(text):
+        # A bare "habitación para el lunes, 2 noches" orders a room; "rooms for Friday?" asks for one.
+        scores["availability" if question else "book"] = 2.0
+    if amenity:
+        scores["amenities"] = scores.get("amenities", 0.0) + 3.5
+        if _INCLUDED.search(text):
+            scores["amenities"] += 5.0
+        # "¿tenéis parking? ¿cuánto cuesta?" asks about the amenity; "la noche con desayuno" about the stay.
+        if "pricing" in scores and not _STAY_WORDS.search(text):
+            scores["amenities"] += scores["pricing"]
+        # "¿a qué hora es el desayuno?" is about breakfast, not check-in.
+        if _TIME_QUESTION.search(text) and not _CHECK_WORDS.search(text):
+            scores.pop("check_in_out_times", None)
+    if not scores or max(scores.values()) < UNKNOWN_BELOW:
+        return IntentDecision("unknown", 0.6 if not scores else 0.4, scores)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], PRIORITY.index(item[0])))
+    top_intent, top = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    confidence = 0.5 + 0.5 * (top - second) / (top + 1.0)
+    return IntentDecision(top_intent, round(min(0.99, max(0.3, confidence)), 3), scores)

@@ -1,0 +1,138 @@
+"""Text normalisation: lowercase, no accents, emojis and punctuation out, shorthand and typos fixed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from agent.brain.nlu.lexicon import KNOWN_WORDS, MONTHS, NUMBER_WORDS, SHORTHAND, VOCABULARY, WEEKDAYS
+
+# Multi-word spellings folded into one token so the rules see one form.
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bcheck[\s-]*ins?\b", "checkin"),
+        (r"\bcheck[\s-]*outs?\b", "checkout"),
+        (r"\bchek[\s-]*in\b", "checkin"),
+        (r"\bchek[\s-]*out\b", "checkout"),
+        (r"\bwi[\s-]*fi\b", "wifi"),
+        (r"\bfin(?:es)? de semana\b", "finde"),
+        (r"\bfindes?\b", "finde"),
+        (r"\bweek[\s-]*end\b", "weekend"),
+        (r"\bde luxe\b", "deluxe"),
+        (r"\bpor favor\b", "porfavor"),
+        (r"\bpasado manana\b", "pasadomanana"),
+        (r"\bday after tomorrow\b", "pasadomanana"),
+        (r"\bnoche ?vieja\b", "nochevieja"),
+        (r"\bnoche ?buena\b", "nochebuena"),
+        (r"\bnew year'?s eve\b", "nochevieja"),
+        (r"\bchristmas eve\b", "nochebuena"),
+        (r"\bxmas eve\b", "nochebuena"),
+        (r"\bano nuevo\b", "newyearsday"),
+        (r"\bnew year'?s day\b", "newyearsday"),
+        (r"\bfront desk\b", "reception"),
+    )
+)
+
+_TOKEN = re.compile(r"[A-Za-z0-9@._+\-/'ñ]+|[^\sA-Za-z0-9]")
+_STRIP_EDGES = ".,;:!?¿¡()[]{}\"'-_/+*~"
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A message in the form the rules read: `text` (tokens joined by spaces) and its `tokens`."""
+
+    text: str
+    tokens: tuple[str, ...]
+
+
+def strip_accents(text: str) -> str:
+    """Strip accents (é→e, ñ→n, ü→u) keeping case; keeps everything else."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents (é→e, ñ→n, ü→u); keeps everything else."""
+    return strip_accents(text.lower())
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _build_delete_index(words: frozenset[str]) -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for word in words:
+        for key in {word, *_deletes(word)}:
+            index.setdefault(key, set()).add(word)
+    return {key: frozenset(value) for key, value in index.items()}
+
+
+_CORRECTABLE = VOCABULARY | frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(NUMBER_WORDS)
+_DELETE_INDEX = _build_delete_index(frozenset(w for w in _CORRECTABLE if len(w) >= 4))
+_NEVER_CORRECT = _CORRECTABLE | KNOWN_WORDS
+
+
+def _distance_at_most_one(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) <= 1:
+            return True
+        # An adjacent swap ("resevrar") counts as one slip of the thumb.
+        return (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+@lru_cache(maxsize=8192)
+def correct_token(token: str) -> str:
+    """The vocabulary word a misspelt token most likely meant, or the token unchanged."""
+    if len(token) < 5 or not token.isalpha() or token in _NEVER_CORRECT:
+        return token
+    candidates: set[str] = set()
+    for key in {token, *_deletes(token)}:
+        candidates.update(_DELETE_INDEX.get(key, ()))
+    matches = sorted(w for w in candidates if _distance_at_most_one(token, w))
+    if len(matches) == 1:
+        return matches[0]
+    # Ties: prefer the candidate sharing the first letter, if exactly one does.
+    same_start = [w for w in matches if w[0] == token[0]]
+    return same_start[0] if len(same_start) == 1 else token
+
+
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+
+
+def _clean_token(token: str) -> str:
+    if token == "-":
+        return token
+    token = token.strip(_STRIP_EDGES) if not re.fullmatch(r"[\d/.\-]+", token) else token.strip(".-/")
+    return _REPEATS.sub(r"\1", token) if token.isalpha() else token
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise one guest message for the rules; total (never raises) on any string."""
+    cased = strip_accents(text).replace("\u2013", "-").replace("\u2014", "-")
+    # Emojis, symbols and control characters become spaces.
+    cased = "".join(ch if (ch.isascii() and (ch.isalnum() or ch in " @._+-/'ñ:,;!?")) else " " for ch in cased)
+    tokens: list[str] = []
+    for position, raw in enumerate(_TOKEN.findall(cased)):
+        token = _clean_token(raw.lower())
+        if not token:
+            continue
+        if token in SHORTHAND:
+            tokens.extend(SHORTHAND[token].split())
+            continue
+        # A capitalised word mid-message is likely a name ("Lucía", "Pedro"): never "corrected".
+        tokens.append(token if position > 0 and raw[:1].isupper() else correct_token(token))
+    joined = " ".join(tokens)
+    for pattern, replacement in _PHRASES:
+        joined = pattern.sub(replacement, joined)
+    return Normalized(text=joined, tokens=tuple(joined.split()))
