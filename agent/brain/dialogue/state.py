@@ -1,0 +1,85 @@
+"""Per-conversation state: the flow in progress, filled slots, what was offered, what awaits confirmation.
+
+It round-trips through plain JSON (`to_dict` / `from_dict`) so the service can persist it in Postgres and cache it
+in Redis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+STATE_VERSION = 1
+
+
+@dataclass
+class Slots:
+    """What the guest told us about the stay and themselves."""
+
+    check_in: str | None = None
+    check_out: str | None = None
+    adults: int | None = None
+    children: int = 0
+    rooms: int = 1
+    nights: int | None = None
+    room_type: str | None = None  # the name the guest asked for (NLU canonical name)
+    id_room_type: int | None = None  # the room type chosen among the offers
+    guest_name: str | None = None
+    email: str | None = None
+    booking_reference: str | None = None
+    wants_booking: bool = False
+
+    def dates(self) -> tuple[date, date] | None:
+        if self.check_in and self.check_out:
+            return date.fromisoformat(self.check_in), date.fromisoformat(self.check_out)
+        return None
+
+
+@dataclass
+class ConversationState:
+    """Everything the dialogue remembers between two guest messages."""
+
+    version: int = STATE_VERSION
+    language: str = "es"
+    flow: str | None = None  # stay | cancel | modify | status | late
+    step: str | None = None
+    slots: Slots = field(default_factory=Slots)
+    offers: list[dict[str, Any]] = field(default_factory=list)  # last offers shown (facts.Offer as JSON)
+    offers_for: str | None = None  # the search (dates, occupancy) the offers answer
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+    pending: dict[str, Any] | None = None  # what awaits the guest's explicit confirmation
+    target: dict[str, Any] | None = None  # the booking being cancelled / modified / checked
+    question: dict[str, Any] | None = None  # an info question waiting for hotel facts
+    failed_lookups: int = 0
+    misunderstandings: int = 0
+    handoff: bool = False
+    handoff_reason: str | None = None
+    own_references: list[str] = field(default_factory=list)  # bookings made in this conversation
+    done_nonces: dict[str, str] = field(default_factory=dict)  # confirmation nonce → booking reference
+    turn: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ConversationState:
+        """Rebuild from JSON; an unknown or old version starts afresh rather than misreading it."""
+        if not data or data.get("version") != STATE_VERSION:
+            return cls()
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "slots"}
+        slots = Slots(**{k: v for k, v in (data.get("slots") or {}).items() if k in Slots.__dataclass_fields__})
+        return cls(slots=slots, **known)
+
+    def reset_flow(self) -> None:
+        """Forget the flow in progress; keep language, handoff status and the bookings made."""
+        self.flow = None
+        self.step = None
+        self.slots = Slots()
+        self.offers = []
+        self.offers_for = None
+        self.question = None
+        self.failed_lookups = 0
+        self.alternatives = []
+        self.pending = None
+        self.target = None
