@@ -166,6 +166,7 @@ TEXTS: dict[str, Any] = {
         f"I have no details about {AMENITY.get(p['amenity'], p['amenity'])}. " + _features(p)
     ),
     "info.amenities": _features,
+    "info.amenity_yes": "Yes: the hotel has {feature}.",
     "late.offer": "Good news: late check-out until {until} is possible for booking {reference} (standard check-out "
     "is {check_out}). {fee} Reception will confirm it on the day.",
     "late.declined": "Sorry, the hotel is full the following night, so late check-out isn't possible for booking "

@@ -170,6 +170,7 @@ TEXTS: dict[str, Any] = {
         f"No tengo información sobre {AMENITY.get(p['amenity'], p['amenity'])}. " + _features(p)
     ),
     "info.amenities": _features,
+    "info.amenity_yes": "Sí: el hotel tiene {feature}.",
     "late.offer": "Buenas noticias: puede dejar la habitación hasta las {until} en la reserva {reference} (la salida "
     "normal es a las {check_out}). {fee} Recepción se lo confirmará ese día.",
     "late.declined": "Lo siento, el hotel está completo la noche siguiente, así que no es posible la salida tardía "

@@ -773,9 +773,32 @@ def _on_hotel(st: ConversationState, hotel: HotelView) -> Decision:
     info = (hotel.knowledge.get("amenities") or {}).get(amenity) if amenity else None
     if amenity and info:
         return Decision(st, [Say("info.amenity", {"amenity": amenity, "info": info})])
+    feature = _matching_feature(amenity, hotel.features) if amenity else None
+    if feature:
+        return Decision(st, [Say("info.amenity_yes", {"amenity": amenity, "feature": feature})])
     if amenity:
         return Decision(st, [Say("info.amenity_unknown", {"amenity": amenity, "features": hotel.features})])
     return Decision(st, [Say("info.amenities", {"features": hotel.features})])
+
+
+_FEATURE_WORDS = {
+    "wifi": ("wi-fi", "wifi", "internet"),
+    "breakfast": ("breakfast", "desayuno"),
+    "parking": ("parking", "aparcamiento"),
+    "pool": ("pool", "piscina"),
+    "gym": ("gym", "fitness", "gimnasio"),
+    "spa": ("spa", "massage"),
+    "pets": ("pet", "mascota"),
+    "restaurant": ("restaurant", "restaurante"),
+    "airport_shuttle": ("shuttle", "airport", "aeropuerto"),
+    "laundry": ("laundry", "lavander"),
+}
+
+
+def _matching_feature(amenity: str, features: tuple[str, ...]) -> str | None:
+    """A QloApps hotel feature that answers the amenity asked about."""
+    words = _FEATURE_WORDS.get(amenity, (amenity,))
+    return next((f for f in features if any(w in f.lower() for w in words)), None)
 
 
 def _on_night(st: ConversationState, fact: NightChecked) -> Decision:
