@@ -49,7 +49,7 @@ _NUM = rf"(?:\d{{1,3}}|{_alternation([*NUMBER_WORDS, *ARTICLE_ONE])})"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th|o)?"
 _UNIT_AFTER = (
     r"(?!\s?(?:noches?|nights?|personas?|people|adults?|adultos?|ninos?|ninas?|kids?|children|child|"
-    r"habitacion(?:es)?|rooms?|guests?|huespedes|de la|:|h\b|hrs?\b|horas?|am\b|pm\b|a\.?m|p\.?m|\d{1,3}\b))"
+    r"habitacion(?:es)?|rooms?|guests?|huespedes|de la|:|h\b|hrs?\b|horas?|am\b|pm\b|a\.?m|p\.?m))"
 )
 _SEP = r"(?:\s?-\s?|\s(?:al|a|to|till|until|hasta|y|and|through|thru)\s(?:el\s|the\s)?)"
 _YEAR = r"(?:,?\s(?:de\s|del\s|of\s)?(?P<y>20\d\d))?"
@@ -96,7 +96,7 @@ _HOLIDAY_RE = re.compile(rf"\b(?:{_alternation(list(_HOLIDAYS))})\b")
 _CONTEXT_MONTH = re.compile(rf"\b(?:en|in|de|of|for|para|durante|during)\s(?P<m>{_FULL_MONTH})\b")
 
 _NIGHTS = re.compile(
-    rf"(?<!\bpor )(?<!\bper )(?<!\bx )\b(?P<n>{_NUM})[\s-](?:noches?|nights?)\b"
+    rf"\b(?P<n>{_NUM})[\s-](?:noches?|nights?)\b"
     r"|\b(?:cuesta|vale|sale|cuestan|precio de|price of|cost of) la noche\b"
 )
 _WEEKS = re.compile(rf"(?<!\ben )(?<!\bin )(?<!\bde )(?<!\bwithin )\b(?P<n>{_NUM})\s(?:semanas?|weeks?)\b")
@@ -244,7 +244,7 @@ class _Finder:
                 month = MONTHS.get(groups["m"]) if groups.get("m") else None
                 year = int(groups["y"]) if groups.get("y") else None
                 month1, year1 = month, year
-                if month is not None and d1 >= d2:
+                if month is not None and d1 > d2:
                     # "del 28 al 3 de enero": the start belongs to the month before.
                     month1 = 12 if month == 1 else month - 1
                     year1 = year - 1 if (year is not None and month == 1) else year
@@ -289,9 +289,11 @@ class _Finder:
         for match in _RELATIVE.finditer(self.text):
             self._relative(match)
         for match in _BARE_DAY.finditer(self.text):
-            day = _day(match.group("d") or match.group("o"))
+            group = "d" if match.group("d") else "o"
+            day = _day(match.group(group))
+            # The mention starts at the number, so "hasta el 5" leaves "hasta el " as the cue before it.
             if day is not None and self.free(match.start(), match.end()):
-                self.add(_Mention(match.start(), match.end(), day))
+                self.add(_Mention(match.start(group), match.end(), day))
 
     def _absolute(self, match: re.Match[str], day: int, month: int, year: int | None) -> None:
         if 1 <= month <= 12 and 1 <= day <= 31 and self.free(match.start(), match.end()):
@@ -380,10 +382,10 @@ def extract_stay(text: str, reference_date: date, language: str = "es") -> StayD
                 check_in = value
                 if chosen.tonight and nights is None:
                     nights = 1
-    return _consistent(check_in, check_out, nights)
+    return _consistent(check_in, check_out, nights, reference_date)
 
 
-def _consistent(check_in: date | None, check_out: date | None, nights: int | None) -> StayDates:
+def _consistent(check_in: date | None, check_out: date | None, nights: int | None, reference: date) -> StayDates:
     if check_in is not None and check_out is not None:
         span = (check_out - check_in).days
         if 0 < span <= MAX_NIGHTS:
@@ -393,5 +395,8 @@ def _consistent(check_in: date | None, check_out: date | None, nights: int | Non
         return StayDates(check_in, _add_days(check_in, nights), nights)
     if check_out is not None and nights is not None:
         start = _add_days(check_out, -nights)
-        return StayDates(start, check_out, nights) if start else StayDates(None, check_out, nights)
+        # "until the 28th for 5 nights" must not start before today.
+        if start is not None and start >= reference:
+            return StayDates(start, check_out, nights)
+        return StayDates(None, check_out, nights)
     return StayDates(check_in, check_out, nights)

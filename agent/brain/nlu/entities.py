@@ -71,7 +71,7 @@ _NAME_CUES_ANY_CASE = re.compile(
     r"|\bin the name of|\bnombre es)\s+",
     re.IGNORECASE,
 )
-_NAME_CUES_CAPITALISED = re.compile(r"(?:\bsoy|\bI'm|\bI am|\bIm|\bthis is|\baqui|\baquí)\s+(?=[A-ZÀ-Ö])")
+_NAME_CUES_CAPITALISED = re.compile(r"(?i:\bsoy|\bI'm|\bI am|\bIm|\bthis is|\baqui|\baquí)\s+(?=[A-ZÀ-Ö])")
 _NOT_NAMES = {
     "sick",
     "interested",
