@@ -1,0 +1,61 @@
+"""NLU parse latency over the evaluation set: p50/p95/p99 per parse, first (cold) pass and warm passes.
+
+Run: .venv/bin/python benchmarks/bench_nlu.py [--rounds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+
+from agent.brain.nlu import parse
+from agent.brain.nlu.normalize import correct_token
+from validation.nlu_eval import default_sets, load_examples
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank percentile of raw samples."""
+    ordered = sorted(samples)
+    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def timed_pass(examples: list) -> list[float]:
+    samples = []
+    for ex in examples:
+        start = time.perf_counter_ns()
+        parse(ex.text, ex.reference_date)
+        samples.append((time.perf_counter_ns() - start) / 1000.0)
+    return samples
+
+
+def describe(label: str, samples: list[float]) -> str:
+    return (
+        f"{label:<22} n={len(samples):>6}  p50={percentile(samples, 50):7.1f} us  p95={percentile(samples, 95):7.1f} us"
+        f"  p99={percentile(samples, 99):7.1f} us  max={max(samples):8.1f} us  mean={statistics.fmean(samples):7.1f} us"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20, help="warm passes over the whole set (default 20)")
+    args = parser.parse_args()
+    examples = [ex for path in default_sets() for ex in load_examples(path)]
+    correct_token.cache_clear()
+    gc.collect()
+    cold = timed_pass(examples)  # first sight of every token: typo-correction cache empty
+    warm: list[float] = []
+    wall = time.perf_counter()
+    for _ in range(args.rounds):
+        warm.extend(timed_pass(examples))
+    wall = time.perf_counter() - wall
+    print(f"NLU parse latency over {len(examples)} evaluation messages")
+    print(describe("cold (first pass)", cold))
+    print(describe(f"warm ({args.rounds} passes)", warm))
+    print(f"throughput (warm, one core): {len(warm) / wall:,.0f} parses/s")
+
+
+if __name__ == "__main__":
+    main()
