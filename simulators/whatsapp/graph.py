@@ -111,8 +111,6 @@ def parse_send(body: Any, templates: list[Template]) -> SendRequest:
             "Param messaging_product must be one of {WHATSAPP}",
             f'(#100) Param messaging_product must be one of {{WHATSAPP}} - got "{body["messaging_product"]}".',
         )
-    _keys(body, TOP_LEVEL, "message")
-
     if "status" in body:
         return _parse_read(body)
 
@@ -125,6 +123,7 @@ def parse_send(body: Any, templates: list[Template]) -> SendRequest:
             f"Param type must be one of {{{', '.join(t.upper() for t in MESSAGE_TYPES)}}}",
             "(#100) Invalid parameter",
         )
+    _keys(body, TOP_LEVEL, "message")
     req = SendRequest(kind="message", type=mtype, body=body)
     to = body.get("to")
     recipient = body.get("recipient")
@@ -152,7 +151,7 @@ def parse_send(body: Any, templates: list[Template]) -> SendRequest:
         req.context_id = _str(ctx, "message_id", "context", max_len=256)
     if mtype not in body:
         raise invalid_param(f"The parameter {mtype} is required.", f"(#100) The parameter {mtype} is required.")
-    payload = _obj(body[mtype], mtype)
+    payload = body[mtype] if mtype == "contacts" else _obj(body[mtype], mtype)
     if mtype == "text":
         _keys(payload, {"body", "preview_url"}, "text")
         _str(payload, "body", "text", max_len=4096, min_len=1)

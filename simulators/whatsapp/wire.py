@@ -1,4 +1,4 @@
-"""Meta's webhook bytes: compact JSON, ASCII-only with lowercase \\uXXXX escapes, and `/` escaped as `\\/`."""
+"""Meta's webhook bytes: compact JSON, ASCII-only with lowercase \\uXXXX escapes, `/` as `\\/`, `@` as `\\u0040`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ _ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circ
 
 def meta_bytes(payload: Any) -> bytes:
     """Serialise exactly as Meta does (observed captures): a client that re-serialises before hashing breaks."""
-    # Python's ensure_ascii escapes use lowercase hex, as Meta's do; '/' only occurs inside strings.
-    return _ENCODER.encode(payload).replace("/", "\\/").encode("ascii")
+    # Python's ensure_ascii escapes use lowercase hex, as Meta's do; '/' and '@' only occur inside strings.
+    # '@' escaped: re-serialising handlers fail on e-mail addresses (observed, tawn33y/whatsapp-cloud-api#60).
+    return _ENCODER.encode(payload).replace("/", "\\/").replace("@", "\\u0040").encode("ascii")
 
 
 def sign(app_secret: str, body: bytes) -> str:
