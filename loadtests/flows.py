@@ -1,0 +1,321 @@
+"""Guest conversation scripts for load: the flow mix, built-in scripts and golden-conversation reuse.
+
+Pure (no I/O except reading YAML files given to `load_golden`), so it is imported by the Locust process,
+the CLI and the tests alike.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+FLOWS: tuple[str, ...] = ("faq", "availability", "booking", "cancellation")
+DEFAULT_MIX: dict[str, float] = {"faq": 40.0, "availability": 30.0, "booking": 20.0, "cancellation": 10.0}
+LANGUAGES: tuple[str, ...] = ("es", "en")
+DEFAULT_LANGUAGE_MIX: dict[str, float] = {"es": 60.0, "en": 40.0}
+
+
+class MixError(ValueError):
+    """A flow or language mix that cannot be used."""
+
+
+def parse_mix(text: str | dict[str, Any], allowed: tuple[str, ...] = FLOWS) -> dict[str, float]:
+    """Parse `faq=40,availability=30,...` (or a mapping) into weights; unknown names or no weight are errors."""
+    if isinstance(text, dict):
+        pairs = [(str(k), v) for k, v in text.items()]
+    else:
+        pairs = []
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            if "=" not in part and ":" not in part:
+                raise MixError(f"mix entry {part!r} has no weight: write it as name=weight, e.g. faq=40")
+            name, _, value = part.replace(":", "=").partition("=")
+            pairs.append((name.strip(), value.strip()))
+    mix: dict[str, float] = {}
+    for name, value in pairs:
+        if name not in allowed:
+            raise MixError(f"unknown name {name!r} in mix: use any of {', '.join(allowed)}")
+        try:
+            weight = float(value)
+        except (TypeError, ValueError):
+            raise MixError(f"weight of {name!r} is not a number: {value!r}") from None
+        if weight < 0 or weight != weight:
+            raise MixError(f"weight of {name!r} must be zero or more, got {value!r}")
+        mix[name] = weight
+    if not mix or sum(mix.values()) <= 0:
+        raise MixError("the mix gives no weight to anything: give at least one name a positive weight")
+    return mix
+
+
+# Reply checks. A reply is "plainly wrong" when it matches none of the turn's expected patterns, or when the
+# turn accepts anything and the reply is an error or does-not-understand apology.
+APOLOGY = re.compile(
+    r"(algo (ha ido|sali[oó]) mal|something went wrong|an error|un error|no (te )?he entendido|"
+    r"did ?n[o']t understand|do ?n[o']t understand|could ?n[o']t understand|try again later|"
+    r"int[eé]ntalo (de nuevo )?m[aá]s tarde|temporarily unavailable|no disponible temporalmente)",
+    re.IGNORECASE,
+)
+PRICE = r"(\d+(?:[.,]\d{1,2})?\s?(?:€|eur\b|euros?)|€\s?\d+)"
+NO_ROOMS = r"(no (?:hay|tenemos|quedan) (?:habitaci|disponib)|completo|no availability|fully booked|sold out|no rooms)"
+CONFIRMATION = (
+    r"(confirmad|confirmed|reserva (?:n[ºo.]*|c[oó]digo)|booking (?:ref|number|code|id)|#\s?\w+|\b[A-Z]{2,}-?\d{3,}\b)"
+)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a right reply to a turn looks like: any pattern matching (case-insensitive), or any non-error reply."""
+
+    kind: str = "any"
+    patterns: tuple[str, ...] = ()
+    allow_apology: bool = False
+
+    def judge(self, reply_text: str) -> str | None:
+        """None when the reply fits the turn, else the failure reason ("wrong answer: ...")."""
+        text = reply_text.strip()
+        if not text:
+            return "wrong answer: empty reply"
+        if any(re.search(p, text, re.IGNORECASE) for p in self.patterns):
+            return None
+        if self.patterns:
+            return f"wrong answer: expected {self.kind}"
+        if not self.allow_apology and APOLOGY.search(text):
+            return f"wrong answer: apology where {self.kind} was expected"
+        return None
+
+
+@dataclass(frozen=True)
+class GuestTurn:
+    """One guest message: a text (with {d1} {d2} {name} {email} {ref} placeholders) or a tap on a button/row."""
+
+    text: str
+    expect: Expectation = field(default_factory=Expectation)
+    action: Literal["text", "button", "list"] = "text"
+    # For button/list: which option of the last business reply to tap (falls back to `text` if there is none).
+    choose: int = 0
+
+
+@dataclass(frozen=True)
+class Script:
+    """A conversation a virtual guest plays: its flow, its language and its turns."""
+
+    flow: str
+    language: str
+    name: str
+    turns: tuple[GuestTurn, ...]
+    source: str = "builtin"
+
+
+def _t(text: str, kind: str = "any", *patterns: str, action: str = "text", allow_apology: bool = False) -> GuestTurn:
+    return GuestTurn(text=text, expect=Expectation(kind, tuple(patterns), allow_apology), action=action)  # type: ignore[arg-type]
+
+
+_AVAIL = (PRICE, NO_ROOMS)
+_TIME = r"(\d{1,2}[:.h]\d{2}|\d{1,2}\s?(?:am|pm|h\b))"
+
+BUILTIN: tuple[Script, ...] = (
+    Script("faq", "es", "faq-checkin-es", (_t("¿A qué hora es el check-in?", "a time", _TIME),)),
+    Script("faq", "es", "faq-parking-es", (_t("¿Tenéis parking?", "parking info", r"parking|aparcamiento|garaje"),)),
+    Script("faq", "es", "faq-breakfast-es", (_t("¿El desayuno está incluido?", "breakfast info", r"desayuno"),)),
+    Script("faq", "en", "faq-checkout-en", (_t("What time is check-out?", "a time", _TIME),)),
+    Script("faq", "en", "faq-parking-en", (_t("Do you have parking?", "parking info", r"parking|garage|car park"),)),
+    Script("faq", "en", "faq-wifi-en", (_t("Is there wifi in the rooms?", "wifi info", r"wi-?fi|internet"),)),
+    Script(
+        "availability",
+        "es",
+        "availability-es",
+        (_t("¿Tenéis habitación doble del {d1} al {d2} para 2 personas?", "a price or no-availability", *_AVAIL),),
+    ),
+    Script(
+        "availability",
+        "en",
+        "availability-en",
+        (_t("Do you have a double room from {d1} to {d2} for 2 adults?", "a price or no-availability", *_AVAIL),),
+    ),
+    Script(
+        "booking",
+        "es",
+        "booking-es",
+        (
+            _t("Quiero reservar una habitación doble del {d1} al {d2} para 2 personas", "a price", *_AVAIL),
+            _t("La primera", "a next step", action="button"),
+            _t("{name}, {email}", "a next step"),
+            _t("Sí, confirmo", "a confirmation", CONFIRMATION, action="button"),
+        ),
+    ),
+    Script(
+        "booking",
+        "en",
+        "booking-en",
+        (
+            _t("I'd like to book a double room from {d1} to {d2} for 2 adults", "a price", *_AVAIL),
+            _t("The first one", "a next step", action="button"),
+            _t("{name}, {email}", "a next step"),
+            _t("Yes, confirm", "a confirmation", CONFIRMATION, action="button"),
+        ),
+    ),
+    Script(
+        "cancellation",
+        "es",
+        "cancellation-es",
+        (
+            _t("Quiero cancelar mi reserva", "a question for the booking"),
+            # An unknown reference is answered with a polite "not found": that is the right answer here.
+            _t("{ref}", "an answer about the booking", allow_apology=True),
+        ),
+    ),
+    Script(
+        "cancellation",
+        "en",
+        "cancellation-en",
+        (
+            _t("I want to cancel my booking", "a question for the booking"),
+            _t("{ref}", "an answer about the booking", allow_apology=True),
+        ),
+    ),
+)
+
+
+def render(turn: GuestTurn, rng: random.Random, today: date, name: str, language: str) -> str:
+    """Fill a turn's placeholders; stay dates are spread over a year so answers are not all cached."""
+    start = today + timedelta(days=rng.randint(7, 360))
+    end = start + timedelta(days=rng.randint(1, 6))
+    fmt = "%d/%m/%Y" if language == "es" else "%Y-%m-%d"
+    email = re.sub(r"[^a-z]", "", name.lower())[:12] + f"{rng.randint(1, 999)}@example.com"
+    return turn.text.format(
+        d1=start.strftime(fmt), d2=end.strftime(fmt), name=name, email=email, ref=f"HT-{rng.randint(10000, 99999)}"
+    )
+
+
+def _golden_turn(raw: Any) -> GuestTurn | None:
+    """One turn of a golden conversation file, read leniently; None for business-only entries."""
+    if isinstance(raw, str):
+        return GuestTurn(text=raw)
+    if not isinstance(raw, dict):
+        return None
+    said = next((raw[k] for k in ("guest", "user", "send", "say", "text") if k in raw), None)
+    action: str = "text"
+    if isinstance(said, dict):
+        if "button" in said or "button_id" in said:
+            action = "button"
+        elif "row" in said or "row_id" in said or "list" in said:
+            action = "list"
+        said = next((said[k] for k in ("text", "title", "button", "row", "list") if isinstance(said.get(k), str)), "")
+    if not isinstance(said, str):
+        return None
+    expect = raw.get("expect") or raw.get("expected") or {}
+    patterns: list[str] = []
+    if isinstance(expect, dict):
+        for key in ("matches", "regex", "pattern", "contains", "any", "contains_any", "text_contains"):
+            value = expect.get(key)
+            if isinstance(value, str):
+                patterns.append(value if key in ("matches", "regex", "pattern") else re.escape(value))
+            elif isinstance(value, list):
+                patterns.extend(v if key in ("matches", "regex", "pattern") else re.escape(v) for v in value)
+    elif isinstance(expect, str):
+        patterns.append(re.escape(expect))
+    return GuestTurn(text=said, expect=Expectation("the golden reply", tuple(patterns)), action=action)  # type: ignore[arg-type]
+
+
+def load_golden(directory: Path) -> list[Script]:
+    """Golden conversations (validation/conversations/*.yaml) usable for load; unreadable files are skipped."""
+    scripts: list[Script] = []
+    if not directory.is_dir():
+        return scripts
+    for path in sorted(directory.glob("*.y*ml")):
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        docs = doc if isinstance(doc, list) else [doc]
+        for item in docs:
+            if not isinstance(item, dict):
+                continue
+            flow = str(item.get("flow") or path.stem.split("_")[0].split("-")[0])
+            language = str(item.get("language") or item.get("lang") or "es")
+            raw_turns = item.get("turns") or item.get("steps") or []
+            turns = tuple(t for t in (_golden_turn(r) for r in raw_turns) if t is not None)
+            if flow in FLOWS and language in LANGUAGES and turns and not item.get("setup"):
+                scripts.append(Script(flow, language, str(item.get("name") or path.stem), turns, str(path)))
+    return scripts
+
+
+class ScriptBook:
+    """Picks a script for a new conversation: flow by weight, then a script of that flow in the guest's language.
+
+    Golden conversations are preferred for a (flow, language) when any exist; built-in scripts fill the gaps.
+    """
+
+    def __init__(self, mix: dict[str, float], golden: list[Script] | None = None) -> None:
+        self.mix = {k: v for k, v in mix.items() if v > 0}
+        if not self.mix:
+            raise MixError("the flow mix gives no weight to any flow")
+        self.by_key: dict[tuple[str, str], list[Script]] = {}
+        for script in golden or []:
+            self.by_key.setdefault((script.flow, script.language), []).append(script)
+        for script in BUILTIN:
+            self.by_key.setdefault((script.flow, script.language), [])
+            if not any(s.source != "builtin" for s in self.by_key[(script.flow, script.language)]):
+                self.by_key[(script.flow, script.language)].append(script)
+
+    def choose(self, rng: random.Random, language: str) -> Script:
+        """A script for a guest speaking `language`."""
+        flows = list(self.mix)
+        flow = rng.choices(flows, weights=[self.mix[f] for f in flows])[0]
+        options = self.by_key.get((flow, language)) or self.by_key[(flow, "es")]
+        return rng.choice(options)
+
+    def sources(self) -> dict[str, str]:
+        """Where each (flow, language) script comes from, for the run summary."""
+        return {
+            f"{flow}/{lang}": ",".join(sorted({s.source for s in scripts}))
+            for (flow, lang), scripts in sorted(self.by_key.items())
+        }
+
+
+def reply_text(message: dict[str, Any]) -> str:
+    """The words of a business message as the guest sees them (text, interactive, template, location)."""
+    kind = message.get("type")
+    parts: list[str] = []
+    if kind == "text":
+        parts.append(str((message.get("text") or {}).get("body", "")))
+    elif kind == "interactive":
+        inter = message.get("interactive") or {}
+        for key in ("header", "body", "footer"):
+            block = inter.get(key) or {}
+            if isinstance(block, dict) and block.get("text"):
+                parts.append(str(block["text"]))
+        action = inter.get("action") or {}
+        parts.extend(str((b.get("reply") or {}).get("title", "")) for b in action.get("buttons") or [])
+        for section in action.get("sections") or []:
+            for row in section.get("rows") or []:
+                parts.append(f"{row.get('title', '')} {row.get('description', '')}".strip())
+    elif kind == "template":
+        tpl = message.get("template") or {}
+        parts.append(str(tpl.get("name", "")))
+        for comp in tpl.get("components") or []:
+            parts.extend(str(p.get("text", "")) for p in comp.get("parameters") or [] if isinstance(p, dict))
+    elif kind == "location":
+        loc = message.get("location") or {}
+        parts.append(f"location {loc.get('name', '')} {loc.get('address', '')}")
+    else:
+        parts.append(str(kind or ""))
+    return "\n".join(p for p in parts if p)
+
+
+def reply_options(message: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The tappable options of a business message: (kind button|list, id, title)."""
+    if message.get("type") != "interactive":
+        return []
+    action = (message.get("interactive") or {}).get("action") or {}
+    options = [("button", str(b["reply"]["id"]), str(b["reply"].get("title", ""))) for b in action.get("buttons") or []]
+    for section in action.get("sections") or []:
+        options.extend(("list", str(r["id"]), str(r.get("title", ""))) for r in section.get("rows") or [])
+    return options

@@ -1,0 +1,524 @@
+"""Locust scenarios for hotelero: virtual guests talking to the agent through the WhatsApp simulator.
+
+Run with the web UI:   locust -f loadtests/locustfile.py --host http://127.0.0.1:8082
+Headless:              hotelero load --shape steady --rate 2.8 --duration 60s
+
+Open model: one generator per Locust process schedules guest messages at t0 + k/rate and hands each one to a
+greenlet pool, so a slow agent shows up as latency, never as less load. Every message gives two samples:
+`ack` (the webhook POST as the simulator timed it) and `e2e:<flow>` (intended send -> first reply at the
+simulator). Every sample is also written to a JSONL file (docs/load.md) and a summary JSON closes the run.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import gevent
+import psutil
+from faker import Faker
+from gevent.event import Event
+from gevent.pool import Pool
+from locust import LoadTestShape, User, events, task
+from locust.runners import MasterRunner, WorkerRunner
+
+from loadtests.analysis import CpuPoint, Sample, summarize
+from loadtests.flows import Script, ScriptBook, load_golden, render, reply_options, reply_text
+from loadtests.settings import LoadSettings, resolve
+from loadtests.shapes import SHAPES, Segment
+from loadtests.simclient import SimClient, SimError
+
+log = logging.getLogger("hotelero.load")
+
+SAMPLES_MSG = "hotelero_samples"
+STOP_MSG = "hotelero_stop"
+FAKER_LOCALES = {"es": "es_ES", "en": "en_GB"}
+COUNTRY_CODES = {"es": "34", "en": "44"}
+
+
+@events.init_command_line_parser.add_listener
+def _add_arguments(parser: Any) -> None:
+    parser.add_argument("--shape", choices=SHAPES, default="steady", help="smoke | steady | ramp | spike | soak")
+    parser.add_argument("--rate", type=float, default=None, help="guest messages/s (default 2.78 = 10x the SLA)")
+    parser.add_argument("--duration", type=str, default=None, help="schedule length, e.g. 60s, 10m (steady/soak/spike)")
+    parser.add_argument("--step-duration", type=str, default=None, help="ramp: length of each step (default 20s)")
+    parser.add_argument("--step-rate", type=float, default=None, help="ramp: increase per step (default: start rate)")
+    parser.add_argument("--max-rate", type=float, default=None, help="ramp: highest rate tried (default 40x start)")
+    parser.add_argument("--spike-factor", type=float, default=None, help="spike: multiple of --rate (default 10)")
+    parser.add_argument("--spike-duration", type=str, default=None, help="spike: length of the spike (default 30s)")
+    parser.add_argument("--warmup", type=str, default=None, help="first part of the run recorded but not judged")
+    parser.add_argument("--reply-timeout", type=str, default=None, help="a reply later than this fails (default 10s)")
+    parser.add_argument("--settle-ms", type=int, default=None, help="wait this long after a first reply for more")
+    parser.add_argument("--mix", type=str, default=None, help="flow weights, e.g. faq=40,availability=30,...")
+    parser.add_argument("--languages", type=str, default=None, help="language weights, e.g. es=60,en=40")
+    parser.add_argument(
+        "--gates-profile", type=str, default=None, help="take rate/duration/timeouts from a gates profile"
+    )
+    parser.add_argument("--gates-file", type=str, default=None, help="quality_gates.yaml path")
+    parser.add_argument("--gate-p95-ms", type=float, default=None, help="ramp/spike: e2e p95 a step must stay under")
+    parser.add_argument("--max-error-rate", type=float, default=None, help="ramp/spike: failure share a step may have")
+    parser.add_argument("--seed", type=int, default=None, help="guest names, languages and flows follow this seed")
+    parser.add_argument("--run-tag", type=int, default=None, help="3-digit tag inside every wa_id (default: random)")
+    parser.add_argument("--conversations-dir", type=str, default=None, help="golden conversation YAML files")
+    parser.add_argument("--samples-file", type=str, default=None, help="JSONL file with every sample")
+    parser.add_argument("--summary-file", type=str, default=None, help="run summary JSON")
+    parser.add_argument("--generators", type=int, default=1, include_in_web_ui=False, help="set by the master")
+
+
+def _settings(environment: Any) -> LoadSettings:
+    cached = getattr(environment, "_hotelero_settings", None)
+    if cached is None:
+        opts = vars(environment.parsed_options) if environment.parsed_options else {}
+        cached = resolve(opts)
+        if cached.run_tag is None:
+            cached.run_tag = random.SystemRandom().randint(0, 999)
+        environment._hotelero_settings = cached
+    return cached
+
+
+class Recorder:
+    """On the local or master process: writes every sample, samples CPU, judges ramp steps, writes the summary."""
+
+    def __init__(self, environment: Any) -> None:
+        self.env = environment
+        self.rows: list[Sample] = []
+        self.cpu: list[CpuPoint] = []
+        self.worker_cpu: dict[str, tuple[float, float]] = {}
+        self.handle: Any = None
+        self.t0 = 0.0
+        self.started_unix = 0.0
+        self.stop_at_s: float | None = None
+        self.judged_steps = 0
+        self.greenlets: list[gevent.Greenlet] = []
+        self.proc = psutil.Process()
+        self.finished = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        s = _settings(self.env)
+        self.rows.clear()
+        self.cpu.clear()
+        self.t0 = time.monotonic()
+        self.started_unix = time.time()
+        self.stop_at_s = None
+        self.judged_steps = 0
+        self.finished = False
+        path = Path(s.samples_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = path.open("w", encoding="utf-8")
+        self.proc.cpu_percent(None)
+        psutil.cpu_percent(None)
+        self.greenlets = [gevent.spawn(self._sample_cpu), gevent.spawn(self._judge_loop)]
+
+    def add(self, row: Sample) -> None:
+        self.rows.append(row)
+        if self.handle is not None:
+            self.handle.write(row.to_json() + "\n")
+
+    def on_worker_batch(self, environment: Any, msg: Any, **_kw: Any) -> None:
+        data = msg.data or {}
+        names = set(Sample.__dataclass_fields__)
+        for raw in data.get("rows", []):
+            self.add(Sample(**{k: v for k, v in raw.items() if k in names}))
+        if "cpu" in data:
+            self.worker_cpu[msg.node_id] = (time.monotonic(), float(data["cpu"]))
+
+    def _sample_cpu(self) -> None:
+        while True:
+            gevent.sleep(1.0)
+            own = self.proc.cpu_percent(None) / 100.0
+            now = time.monotonic()
+            workers = [c for t, c in self.worker_cpu.values() if now - t < 3.0]
+            total = own + sum(workers)
+            self.cpu.append(CpuPoint(now - self.t0, round(total, 3), psutil.cpu_percent(None), max([own, *workers])))
+
+    def _judge_loop(self) -> None:
+        """Ramp: stop scheduling once a finished step broke the gates (the knee is then behind us)."""
+        s = _settings(self.env)
+        if s.shape != "ramp":
+            return
+        schedule = s.schedule()
+        gate_s = s.gates.p95_ms / 1000.0
+        while self.stop_at_s is None:
+            gevent.sleep(0.5)
+            now = time.monotonic() - self.t0
+            for seg in schedule.segments[self.judged_steps :]:
+                # Every reply within the gate has been recorded by step end + gate (+ flush slack).
+                if now < seg.end_s + gate_s + 1.5:
+                    break
+                self.judged_steps += 1
+                if self._step_broken(seg, s):
+                    log.info("ramp: step %s broke the gates; stopping the schedule", seg.label)
+                    self.stop(now)
+                    return
+
+    def _step_broken(self, seg: Segment, s: LoadSettings) -> bool:
+        schedule = s.schedule()
+        offered = schedule.expected_count(seg.end_s) - schedule.expected_count(seg.start_s)
+        rows = [r for r in self.rows if r.type == "e2e" and seg.start_s * 1000 <= r.intended_ms < seg.end_s * 1000]
+        failures = sum(1 for r in rows if not r.ok)
+        within = sum(1 for r in rows if r.ok and r.latency_ms is not None and r.latency_ms < s.gates.p95_ms)
+        too_slow = offered - within - failures > (1 - 0.95) * offered
+        return too_slow or (offered > 0 and failures / offered > s.gates.max_error_rate)
+
+    def stop(self, at_s: float) -> None:
+        """Stop scheduling new guest messages everywhere; in-flight ones finish."""
+        self.stop_at_s = at_s
+        STOP.set()
+        if isinstance(self.env.runner, MasterRunner):
+            self.env.runner.send_message(STOP_MSG, {"at_s": at_s})
+
+    def should_end(self, run_time: float) -> bool:
+        s = _settings(self.env)
+        end = s.schedule().total_s if self.stop_at_s is None else self.stop_at_s
+        return run_time >= end + s.reply_timeout_s + 2.0
+
+    def finish(self) -> dict[str, Any] | None:
+        """Write the summary JSON (idempotent: rewritten if late rows arrived)."""
+        if self.handle is None:
+            return None
+        self.handle.flush()
+        s = _settings(self.env)
+        schedule = s.schedule()
+        until = schedule.total_s if self.stop_at_s is None else min(self.stop_at_s, schedule.total_s)
+        summary = summarize(
+            self.rows,
+            schedule,
+            self.cpu,
+            s.gates,
+            until_s=until,
+            started_unix=self.started_unix,
+            generators=max(1, int(getattr(self.env.parsed_options, "generators", 1) or 1)),
+            cpu_count=psutil.cpu_count() or 1,
+            settings=s.public(),
+            scripts=ScriptBook(s.mix, load_golden(Path(s.conversations_dir))).sources(),
+        )
+        summary["locust_cpu_warning"] = bool(getattr(self.env.runner, "cpu_warning_emitted", False))
+        path = Path(s.summary_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        import json
+
+        path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+        return summary
+
+    def close(self) -> None:
+        for g in self.greenlets:
+            g.kill(block=False)
+        self.finish()
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+class Forwarder:
+    """On a worker: batches this process's samples and CPU to the master twice a second."""
+
+    def __init__(self, environment: Any) -> None:
+        self.env = environment
+        self.buffer: list[dict[str, Any]] = []
+        self.proc = psutil.Process()
+        self.greenlet: gevent.Greenlet | None = None
+
+    def start(self) -> None:
+        self.proc.cpu_percent(None)
+        if self.greenlet is None:
+            self.greenlet = gevent.spawn(self._loop)
+
+    def _loop(self) -> None:
+        while True:
+            gevent.sleep(0.5)
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self.buffer = self.buffer, []
+        self.env.runner.send_message(SAMPLES_MSG, {"rows": rows, "cpu": self.proc.cpu_percent(None) / 100.0})
+
+
+STOP = Event()
+_recorder: Recorder | None = None
+_forwarder: Forwarder | None = None
+
+
+@events.init.add_listener
+def _on_init(environment: Any, **_kw: Any) -> None:
+    global _recorder, _forwarder
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        _forwarder = Forwarder(environment)
+        runner.register_message(STOP_MSG, lambda *_a, **_k: STOP.set())
+    else:
+        _recorder = Recorder(environment)
+        if isinstance(runner, MasterRunner):
+            runner.register_message(SAMPLES_MSG, _recorder.on_worker_batch)
+
+
+@events.test_start.add_listener
+def _on_test_start(environment: Any, **_kw: Any) -> None:
+    STOP.clear()
+    runner = environment.runner
+    if isinstance(runner, MasterRunner) and environment.parsed_options is not None:
+        # One generator per worker; each takes every n-th slot of the global schedule.
+        environment.parsed_options.generators = max(1, runner.worker_count)
+    if hasattr(environment, "_hotelero_settings"):
+        del environment._hotelero_settings
+    if _recorder is not None:
+        _recorder.start()
+    if _forwarder is not None:
+        _forwarder.start()
+
+
+@events.request.add_listener
+def _on_request(context: dict[str, Any] | None = None, **_kw: Any) -> None:
+    row = (context or {}).get("hotelero_sample")
+    if row is None:
+        return
+    if _recorder is not None:
+        _recorder.add(row)
+    elif _forwarder is not None:
+        _forwarder.buffer.append(row.__dict__)
+
+
+@events.test_stop.add_listener
+def _on_test_stop(environment: Any, **_kw: Any) -> None:
+    STOP.set()
+    if _forwarder is not None:
+        _forwarder.flush()
+    if _recorder is not None:
+        _recorder.finish()
+
+
+@events.quitting.add_listener
+def _on_quitting(environment: Any, **_kw: Any) -> None:
+    if _recorder is not None:
+        _recorder.close()
+
+
+@dataclass
+class Guest:
+    """A virtual guest: own wa_id, a Faker name and a language."""
+
+    wa_id: str
+    name: str
+    language: str
+    registered: bool = False
+
+
+@dataclass
+class Conversation:
+    """A script being played by one guest."""
+
+    id: str
+    guest: Guest
+    script: Script
+    turn: int = 0
+    # Tappable options of the last replies: (kind, id, title, wamid of the business message offering it).
+    options: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
+class GuestTraffic(User):
+    """One open-model generator: schedules guest messages at its share of the rate, whatever the replies do."""
+
+    # The generator paces itself; Locust's wait_time is never consulted between its single long task.
+    def wait_time(self) -> float:
+        return 1.0
+
+    def on_start(self) -> None:
+        env = self.environment
+        self.cfg = _settings(env)
+        self.generators = max(1, int(getattr(env.parsed_options, "generators", 1) or 1))
+        self.index = getattr(env.runner, "worker_index", 0) % self.generators
+        seed = self.cfg.seed * 1_000_003 + self.index
+        self.rng = random.Random(seed)
+        self.fakers = {lang: Faker(loc) for lang, loc in FAKER_LOCALES.items()}
+        for n, f in enumerate(self.fakers.values()):
+            f.seed_instance(seed + n)
+        self.book = ScriptBook(self.cfg.mix, load_golden(Path(self.cfg.conversations_dir)))
+        self.client = SimClient(self.host or "http://127.0.0.1:8082", timeout_s=self.cfg.reply_timeout_s)
+        self.ready: collections.deque[Conversation] = collections.deque()
+        self.spare: collections.deque[Guest] = collections.deque()
+        self.guests_made = 0
+        self.conversations = 0
+        self.today = date.today()
+
+    def on_stop(self) -> None:
+        self.client.close()
+
+    # -- guests ------------------------------------------------------------------------------
+    def _new_guest(self) -> Guest:
+        langs = list(self.cfg.languages)
+        language = self.rng.choices(langs, weights=[self.cfg.languages[x] for x in langs])[0]
+        self.guests_made += 1
+        wa_id = f"{COUNTRY_CODES[language]}{self.cfg.run_tag or 0:03d}{self.index:02d}{self.guests_made:06d}"
+        return Guest(wa_id, self.fakers[language].name(), language)
+
+    def _register(self, guest: Guest) -> None:
+        try:
+            self.client.add_guest(guest.wa_id, guest.name, guest.language)
+            guest.registered = True
+        except (SimError, OSError) as exc:
+            log.warning("could not register guest %s: %s", guest.wa_id, exc)
+
+    def _keep_spares(self, target: int) -> None:
+        """Register guests ahead of need so a new conversation does not pay for it in its latency."""
+        while not STOP.is_set():
+            if len(self.spare) < target:
+                guest = self._new_guest()
+                self._register(guest)
+                self.spare.append(guest)
+            else:
+                gevent.sleep(0.05)
+
+    # -- the schedule ------------------------------------------------------------------------
+    @task
+    def run_schedule(self) -> None:
+        schedule = self.cfg.schedule()
+        peak = max(seg.rate for seg in schedule.segments) / self.generators
+        spares = min(500, max(5, math.ceil(peak * 2)))
+        for _ in range(spares):
+            guest = self._new_guest()
+            self._register(guest)
+            self.spare.append(guest)
+        filler = gevent.spawn(self._keep_spares, spares)
+        pool = Pool(20_000)
+        self.t0 = time.monotonic()
+        for due, seg in schedule.slots(self.generators, self.index):
+            if STOP.wait(max(0.0, self.t0 + due - time.monotonic())):
+                break
+            conv = self.ready.popleft() if self.ready else self._new_conversation()
+            pool.spawn(self._play_turn, conv, due, seg)
+        pool.join(timeout=self.cfg.reply_timeout_s + 5)
+        filler.kill(block=False)
+        # Idle until the shape ends the run; the task must not start a second schedule.
+        while True:
+            gevent.sleep(3600)
+
+    def _new_conversation(self) -> Conversation:
+        guest = self.spare.popleft() if self.spare else self._new_guest()
+        self.conversations += 1
+        script = self.book.choose(self.rng, guest.language)
+        return Conversation(f"g{self.index}-{self.conversations}", guest, script)
+
+    def _message(self, conv: Conversation) -> dict[str, Any]:
+        turn = conv.script.turns[conv.turn]
+        if turn.action in ("button", "list") and conv.options:
+            kind, option_id, title, wamid = conv.options[min(turn.choose, len(conv.options) - 1)]
+            if kind == "button":
+                return {"type": "button", "button_id": option_id, "title": title, "context_wamid": wamid}
+            return {"type": "list", "row_id": option_id, "title": title, "context_wamid": wamid}
+        text = render(turn, self.rng, self.today, conv.guest.name, conv.guest.language)
+        return {"type": "text", "text": text}
+
+    def _play_turn(self, conv: Conversation, due: float, seg: Segment) -> None:
+        """Send one guest message and record its ack and e2e samples, timed from the intended send."""
+        cfg = self.cfg
+        intended = self.t0 + due
+        turn = conv.script.turns[conv.turn]
+        flow = conv.script.flow
+        base = Sample(
+            type="e2e",
+            name=f"e2e:{flow}",
+            flow=flow,
+            language=conv.guest.language,
+            intended_ms=round(due * 1000, 3),
+            latency_ms=None,
+            ok=False,
+            phase=seg.label,
+            wa_id=conv.guest.wa_id,
+            conversation=conv.id,
+            turn=conv.turn,
+            script=conv.script.name,
+            worker=self.index,
+            warmup=due < cfg.warmup_s,
+        )
+        if not conv.guest.registered and conv.turn == 0:
+            self._register(conv.guest)
+        message = self._message(conv)
+        sent_at = time.monotonic()
+        base = replace(base, sent_ms=round((sent_at - self.t0) * 1000, 3))
+        try:
+            wamid, accepted_ms = self.client.send(conv.guest.wa_id, message)
+        except (SimError, OSError, gevent.Timeout) as exc:
+            reason = f"send failed: {exc}"[:200]
+            self._fire(replace(base, type="ack", name="ack", error=reason), "send failed")
+            self._fire(replace(base, error=reason), "send failed")
+            return
+        lag_ms = (sent_at - intended) * 1000
+        deadline = intended + cfg.reply_timeout_s
+        try:
+            replies, timeline = self.client.replies(conv.guest.wa_id, wamid, deadline - time.monotonic(), cfg.settle_ms)
+            ack_ms, ack_problem = timeline.ack_latency_ms()
+            if ack_ms is None and replies:
+                # The agent may reply before its webhook answer is recorded: look once more.
+                gevent.sleep(0.2)
+                _r, timeline = self.client.replies(conv.guest.wa_id, wamid, 0.0, 0)
+                ack_ms, ack_problem = timeline.ack_latency_ms()
+        except (SimError, OSError, gevent.Timeout) as exc:
+            reason = f"poll failed: {exc}"[:200]
+            self._fire(replace(base, type="ack", name="ack", error=reason), "poll failed")
+            self._fire(replace(base, error=reason), "poll failed")
+            return
+        accepted = timeline.accepted_at_ms if timeline.accepted_at_ms is not None else accepted_ms
+        ack_row = replace(base, type="ack", name="ack", latency_ms=ack_ms, ok=ack_ms is not None, error=ack_problem)
+        self._fire(ack_row, (ack_problem or "").split(" (")[0] or None)
+        ack_value = None if ack_ms is None else round(ack_ms, 3)
+        timeout_ms = cfg.reply_timeout_s * 1000
+        if not replies or accepted is None:
+            waited = max(timeout_ms, (time.monotonic() - intended) * 1000)
+            row = replace(
+                base, latency_ms=round(waited, 3), censored=True, error="timeout: no reply", ack_latency_ms=ack_value
+            )
+            self._fire(row, "timeout: no reply")
+            return
+        first = min(replies, key=lambda r: r.arrived_at_ms)
+        e2e_ms = round(lag_ms + (first.arrived_at_ms - float(accepted)), 3)
+        row = replace(base, latency_ms=e2e_ms, ack_latency_ms=ack_value)
+        if e2e_ms > timeout_ms:
+            self._fire(replace(row, censored=False, error="timeout: reply too late"), "timeout: reply too late")
+            return
+        text = "\n".join(reply_text(r.message) for r in sorted(replies, key=lambda r: r.arrived_at_ms))
+        wrong = turn.expect.judge(text)
+        if wrong:
+            self._fire(replace(row, error=f"{wrong}; reply={text[:120]!r}"), wrong)
+            return
+        self._fire(replace(row, ok=True), None)
+        if conv.turn + 1 < len(conv.script.turns) and not STOP.is_set():
+            conv.turn += 1
+            conv.options = [(*o, r.wamid) for r in replies for o in reply_options(r.message)]
+            self.ready.append(conv)
+
+    def _fire(self, row: Sample, failure: str | None) -> None:
+        """Record a sample in Locust's stats and in the sample file (one event, so the counts agree)."""
+        if row.ok:
+            failure = None
+        elif failure is None:
+            failure = row.error or "failed"
+        self.environment.events.request.fire(
+            request_type=row.type,
+            name=row.name,
+            response_time=row.latency_ms if row.latency_ms is not None else 0.0,
+            response_length=0,
+            exception=None if failure is None else LoadFailure(failure),
+            context={"hotelero_sample": row},
+        )
+
+
+class LoadFailure(Exception):
+    """A guest-visible failure (timeout, wrong answer, send failed), grouped by kind in Locust's failures."""
+
+
+class HoteleroShape(LoadTestShape):
+    """Runs one generator per process until the schedule (and the replies it waits for) is over."""
+
+    def tick(self) -> tuple[int, float] | None:
+        run_time = self.get_run_time()
+        if _recorder is not None and _recorder.should_end(run_time):
+            return None
+        n = max(1, self.runner.worker_count) if isinstance(self.runner, MasterRunner) else 1
+        return n, float(n)
