@@ -212,6 +212,8 @@ async def run_open_model(
             task = asyncio.create_task(one(i, intended))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+        # Stopped early (recovery seen): the offered schedule ended with the last message sent.
+        stats.schedule_end_ms = start_ms + stats.scheduled * 1000.0 / rate_per_s
         if tasks:
             await asyncio.wait(tasks, timeout=reply_timeout_s + 20)
         for task in tasks:

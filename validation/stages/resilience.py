@@ -50,7 +50,8 @@ async def run(ctx: RunContext) -> StageResult:
     state: dict[str, float | None] = {"fault_start": None, "restored": None}
 
     def on_schedule(intended: float) -> None:
-        pending[intended] = pending.get(intended, 0) + 1
+        key = round(intended, 1)  # samples carry the intended time rounded to 0.1 ms
+        pending[key] = pending.get(key, 0) + 1
 
     def on_sample(sample: E2ESample, reply: object) -> None:
         samples.append(sample)
