@@ -1,14 +1,96 @@
-"""`hotelero agent`: run the receptionist, its worker alone, or its migrations."""
+"""`hotelero agent`: run the receptionist, its worker alone, or its migrations (settings from env / .env)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+
 import typer
 
-app = typer.Typer(help="Run the receptionist service (placeholder until the service lands).")
+app = typer.Typer(help="Run the receptionist service (webhook, worker, admin API); settings from AGENT_* / .env.")
+
+
+def _settings():  # noqa: ANN202 - pydantic errors become a readable exit
+    from pydantic import ValidationError
+
+    from agent.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        typer.echo(f"invalid agent settings:\n{exc}\nSee .env.example for every AGENT_* variable.", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.callback(invoke_without_command=True)
-def main(ctx: typer.Context) -> None:
-    """Run the agent."""
-    typer.echo("hotelero agent is not built yet.", err=True)
-    raise typer.Exit(2)
+def main(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8080, help="Port to listen on."),
+) -> None:
+    """Run the agent: webhook, admin API and (unless AGENT_RUN_WORKER=false) the in-process worker."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from agent.app import create_app
+    from agent.logs import configure
+
+    settings = _settings()
+    configure(settings.log_level)
+    typer.echo(f"hotelero agent on http://{host}:{port} (webhook /webhooks/whatsapp, admin /admin)", err=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=15,
+    )
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Run only the worker (no HTTP); start several to share one database."""
+    from agent.app import build_responder, open_resources
+    from agent.clock import SystemClock
+    from agent.logs import configure
+    from agent.migrate import apply
+    from agent.worker import Worker
+
+    settings = _settings()
+    configure(settings.log_level)
+
+    async def run() -> None:
+        if settings.migrate_on_start:
+            await apply(settings.database_url)
+        async with open_resources(settings) as (pool, redis, graph):
+            worker = Worker(settings, pool, redis, graph, build_responder(settings), SystemClock())
+            loop = asyncio.get_running_loop()
+            stop = asyncio.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            worker.start()
+            typer.echo(f"hotelero agent worker {worker.owner} running", err=True)
+            await stop.wait()
+            await worker.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations (safe to run from several replicas at once)."""
+    from agent.migrate import apply
+
+    settings = _settings()
+    try:
+        applied = asyncio.run(apply(settings.database_url))
+    except Exception as exc:
+        typer.echo(f"migration failed: {exc}\nCheck AGENT_DATABASE_URL ({settings.database_url}).", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo("applied: " + ", ".join(applied) if applied else "schema is up to date")

@@ -1,0 +1,242 @@
+"""The staff API under /admin (Bearer AGENT_ADMIN_TOKEN): handoffs, transcripts, staff messages, dead letters."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.graph import GraphError
+from agent.outbound import Text, split_text
+
+log = logging.getLogger(__name__)
+
+
+def require_admin(request: Request) -> str:
+    """401 unless the request carries `Authorization: Bearer <AGENT_ADMIN_TOKEN>`."""
+    header = request.headers.get("authorization", "")
+    token = request.app.state.settings.admin_token.get_secret_value()
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given or not hmac.compare_digest(given.encode(), token.encode()):
+        raise HTTPException(
+            401, "send Authorization: Bearer <AGENT_ADMIN_TOKEN>", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return "staff"
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+class Handoff(BaseModel):
+    conversation_id: int
+    guest: str
+    profile_name: str
+    reason: str
+    since: datetime
+
+
+class TranscriptLine(BaseModel):
+    at: datetime
+    direction: str  # in | out
+    origin: str  # guest | agent | staff | apology | notice | fallback
+    type: str
+    text: str
+    wamid: str | None
+    status: str
+
+
+class StaffMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20000)
+    author: str = Field(default="staff", max_length=80)
+
+
+class DeadLetter(BaseModel):
+    id: int
+    wamid: str
+    guest: str
+    error: str
+    attempts: int
+    created_at: datetime
+    retried_at: datetime | None
+
+
+async def _audit(request: Request, action: str, detail: dict[str, Any]) -> None:
+    async with request.app.state.pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (%s, 'staff', %s, %s)",
+            (request.app.state.clock.now(), action, Jsonb(detail)),
+        )
+
+
+@router.get("/handoffs", response_model=list[Handoff])
+async def list_handoffs(request: Request) -> list[Handoff]:
+    """Conversations flagged for a human (auto-replies stopped), oldest first."""
+    async with request.app.state.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT c.id, c.guest, g.profile_name, c.handoff_reason,"
+            " COALESCE((SELECT min(h.created_at) FROM handoffs h"
+            "           WHERE h.conversation_id = c.id AND h.resolved_at IS NULL),"
+            "          c.updated_at)"
+            " FROM conversations c JOIN guests g ON g.guest = c.guest WHERE c.needs_human ORDER BY 5"
+        )
+        rows = await cur.fetchall()
+    return [Handoff(conversation_id=r[0], guest=r[1], profile_name=r[2], reason=r[3], since=r[4]) for r in rows]
+
+
+def _text_of(body: dict[str, Any]) -> str:
+    kind = body.get("type", "")
+    if kind == "text":
+        return str(body.get("text", {}).get("body", ""))
+    if kind == "interactive":
+        inter = body.get("interactive", {})
+        if inter.get("type") in ("button_reply", "list_reply"):
+            return str(inter.get(inter["type"], {}).get("title", ""))
+        return str(inter.get("body", {}).get("text", ""))
+    if kind == "button":
+        return str(body.get("button", {}).get("text", ""))
+    if kind == "location":
+        loc = body.get("location", {})
+        return f"{loc.get('name', '')} ({loc.get('latitude')}, {loc.get('longitude')})".strip()
+    if kind == "template":
+        return f"[template {body.get('template', {}).get('name', '')}]"
+    if kind in body and isinstance(body[kind], dict):
+        return str(body[kind].get("caption", f"[{kind}]"))
+    return f"[{kind}]"
+
+
+@router.get("/conversations/{guest}/transcript", response_model=list[TranscriptLine])
+async def transcript(guest: str, request: Request, limit: int = 200) -> list[TranscriptLine]:
+    """Inbound and outbound messages of a guest, in time order (404 for an unknown guest)."""
+    async with request.app.state.pool.connection() as conn:
+        cur = await conn.execute("SELECT 1 FROM guests WHERE guest = %s", (guest,))
+        if await cur.fetchone() is None:
+            raise HTTPException(404, f"no guest {guest!r}; list flagged ones at GET /admin/handoffs")
+        cur = await conn.execute(
+            "SELECT * FROM ("
+            " SELECT received_at, 'in', 'guest', type, payload->'message', wamid, state FROM inbound_messages"
+            "  WHERE guest = %(g)s AND kind = 'message'"
+            " UNION ALL"
+            " SELECT created_at, 'out', origin, body->>'type', body, wamid, state FROM outbound_messages"
+            "  WHERE guest = %(g)s"
+            ") t ORDER BY 1 LIMIT %(limit)s",
+            {"g": guest, "limit": max(1, min(limit, 2000))},
+        )
+        rows = await cur.fetchall()
+    return [
+        TranscriptLine(
+            at=r[0], direction=r[1], origin=r[2], type=r[3] or "", text=_text_of(r[4] or {}), wamid=r[5], status=r[6]
+        )
+        for r in rows
+    ]
+
+
+@router.post("/conversations/{guest}/messages")
+async def send_as_staff(guest: str, message: StaffMessage, request: Request) -> dict[str, Any]:
+    """Send a text to the guest as staff (recorded in the transcript); 502 with Meta's reason if refused."""
+    state = request.app.state
+    now = state.clock.now()
+    async with state.pool.connection() as conn:
+        cur = await conn.execute("SELECT wa_id, user_id FROM guests WHERE guest = %s", (guest,))
+        row = await cur.fetchone()
+    if row is None:
+        raise HTTPException(404, f"no guest {guest!r}; the guest must have written first")
+    wa_id, user_id = row
+    sent: list[str] = []
+    for chunk in split_text(message.text):
+        payload = Text(chunk).payload()
+        async with state.pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO outbound_messages (guest, origin, body, created_at, updated_at)"
+                " VALUES (%s, 'staff', %s, %s, %s) RETURNING id",
+                (guest, Jsonb(payload), now, now),
+            )
+            (out_id,) = await cur.fetchone()
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            **({"to": wa_id} if wa_id else {"recipient": user_id}),
+            **payload,
+        }
+        try:
+            wamid = await state.graph.send(body)
+        except GraphError as exc:
+            async with state.pool.connection() as conn:
+                await conn.execute(
+                    "UPDATE outbound_messages SET state = 'failed', error_code = %s, error_detail = %s WHERE id = %s",
+                    (exc.code, str(exc)[:500], out_id),
+                )
+            raise HTTPException(502, f"WhatsApp refused the message: {exc}") from exc
+        async with state.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE outbound_messages SET wamid = %s, state = 'sent', sent_at = %s WHERE id = %s",
+                (wamid, now, out_id),
+            )
+        sent.append(wamid)
+    await _audit(request, "staff_send", {"guest": guest, "author": message.author, "wamids": sent})
+    return {"wamids": sent}
+
+
+@router.post("/conversations/{guest}/resolve")
+async def resolve_handoff(guest: str, request: Request) -> dict[str, Any]:
+    """Close the guest's open handoffs; the agent answers automatically again."""
+    state = request.app.state
+    now = state.clock.now()
+    async with state.pool.connection() as conn:
+        cur = await conn.execute(
+            "WITH c AS (UPDATE conversations SET needs_human = false, handoff_reason = '', updated_at = %(now)s"
+            "  WHERE guest = %(g)s RETURNING id)"
+            " UPDATE handoffs SET resolved_at = %(now)s, resolved_by = 'staff'"
+            " WHERE conversation_id IN (SELECT id FROM c) AND resolved_at IS NULL RETURNING id",
+            {"now": now, "g": guest},
+        )
+        resolved = [r[0] for r in await cur.fetchall()]
+        cur = await conn.execute("SELECT 1 FROM conversations WHERE guest = %s", (guest,))
+        if await cur.fetchone() is None:
+            raise HTTPException(404, f"no conversation for {guest!r}")
+    await _audit(request, "resolve_handoff", {"guest": guest, "handoffs": resolved})
+    return {"resolved": resolved}
+
+
+@router.get("/dead-letters", response_model=list[DeadLetter])
+async def list_dead_letters(request: Request, include_retried: bool = False) -> list[DeadLetter]:
+    """Messages the worker gave up on, newest first."""
+    async with request.app.state.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT id, wamid, guest, error, attempts, created_at, retried_at FROM dead_letters"
+            " WHERE %s OR retried_at IS NULL ORDER BY id DESC LIMIT 500",
+            (include_retried,),
+        )
+        rows = await cur.fetchall()
+    return [
+        DeadLetter(id=r[0], wamid=r[1], guest=r[2], error=r[3], attempts=r[4], created_at=r[5], retried_at=r[6])
+        for r in rows
+    ]
+
+
+@router.post("/dead-letters/{dead_id}/retry")
+async def retry_dead_letter(dead_id: int, request: Request) -> dict[str, Any]:
+    """Put a dead message back in the inbox with fresh attempts (replies already sent are not sent again)."""
+    state = request.app.state
+    now = state.clock.now()
+    async with state.pool.connection() as conn:
+        cur = await conn.execute(
+            "WITH d AS (UPDATE dead_letters SET retried_at = %(now)s WHERE id = %(id)s AND retried_at IS NULL"
+            "  RETURNING inbound_id)"
+            " UPDATE inbound_messages SET state = 'pending', attempts = 0, next_attempt_at = %(now)s, outcome = NULL"
+            " WHERE id IN (SELECT inbound_id FROM d) RETURNING wamid",
+            {"now": now, "id": dead_id},
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise HTTPException(404, f"no dead letter {dead_id} waiting; see GET /admin/dead-letters")
+    if state.worker is not None:
+        state.worker.wake()
+    await _audit(request, "retry_dead_letter", {"dead_letter": dead_id, "wamid": row[0]})
+    return {"requeued": row[0]}

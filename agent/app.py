@@ -1,0 +1,117 @@
+"""The FastAPI application factory: pools, migrations and the in-process worker live in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import BlockingConnectionPool, Redis
+
+from agent import admin, health, migrate, webhook
+from agent.clock import Clock, SystemClock
+from agent.dedupe import SeenWamids
+from agent.echo import EchoResponder
+from agent.graph import GraphClient, GraphConfig
+from agent.responder import Responder
+from agent.settings import Settings
+from agent.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+def build_responder(settings: Settings) -> Responder:
+    """The responder AGENT_RESPONDER names."""
+    if settings.responder == "echo":
+        return EchoResponder(delay_ms=settings.echo_delay_ms)
+    try:
+        from agent.brain.receptionist import build as build_receptionist  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise RuntimeError(
+            "AGENT_RESPONDER=receptionist but agent.brain.receptionist is not available yet; set AGENT_RESPONDER=echo"
+        ) from exc
+    return build_receptionist(settings)
+
+
+def build_graph(settings: Settings) -> GraphClient:
+    """The outbound Graph API client configured from settings."""
+    return GraphClient(
+        GraphConfig(
+            messages_url=settings.graph_messages_url,
+            access_token=settings.access_token.get_secret_value(),
+            timeout_s=settings.graph_timeout_seconds,
+            max_retries=settings.graph_max_retries,
+            retry_base_s=settings.graph_retry_base_seconds,
+            max_connections=settings.graph_max_connections,
+        )
+    )
+
+
+@asynccontextmanager
+async def open_resources(settings: Settings) -> AsyncIterator[tuple[AsyncConnectionPool, Redis, GraphClient]]:
+    """Database pool, Redis client (blocking pool: bounded connections) and Graph client, closed on exit."""
+    pool = AsyncConnectionPool(
+        settings.database_url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        kwargs={"autocommit": True},
+        open=False,
+    )
+    await pool.open(wait=True, timeout=15)
+    redis = Redis(
+        connection_pool=BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=settings.redis_max_connections, timeout=5
+        )
+    )
+    graph = build_graph(settings)
+    await graph.start()
+    try:
+        yield pool, redis, graph
+    finally:
+        await graph.close()
+        await redis.aclose()
+        await pool.close()
+
+
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, responder: Responder | None = None
+) -> FastAPI:
+    """Build the agent. `settings` defaults to the environment; `clock` to the system clock."""
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            applied = await migrate.apply(settings.database_url)
+            if applied:
+                log.info("migrations applied", extra={"migrations": applied})
+        async with open_resources(settings) as (pool, redis, graph):
+            app.state.pool = pool
+            app.state.redis = redis
+            app.state.graph = graph
+            app.state.seen = SeenWamids(redis, settings.dedupe_ttl_seconds)
+            worker = None
+            if settings.run_worker:
+                worker = Worker(settings, pool, redis, graph, responder or build_responder(settings), clock)
+                worker.start()
+            app.state.worker = worker
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    await worker.stop()
+
+    app = FastAPI(title="hotelero agent", lifespan=lifespan, docs_url="/admin/docs", openapi_url="/admin/openapi.json")
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.worker = None
+    app.include_router(webhook.router)
+    app.include_router(health.router)
+    app.include_router(admin.router)
+    from agent.nlu_routes import router as nlu_router
+
+    app.include_router(nlu_router)
+    return app

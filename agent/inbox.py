@@ -1,0 +1,456 @@
+"""The durable inbox in Postgres: store webhook items, claim per-guest leases, plan replies, finish, retry, dead-letter.
+
+Each operation is one SQL statement (data-modifying CTEs), so it is atomic in autocommit and costs one round trip.
+Times come from the agent's clock, never from the database's now().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from agent.envelope import Envelope
+
+NOTIFY_CHANNEL = "agent_inbox"
+FAILED_STATUS_PREFIX = "status:failed:"
+
+
+def _jsonb(value: Any) -> Jsonb:
+    return Jsonb(value, dumps=lambda o: orjson.dumps(o).decode())
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a webhook POST added: new inbox items (messages and failed-status events) and statuses recorded."""
+
+    new_wamids: list[str]
+    statuses: int
+
+
+_STORE_SQL = """
+WITH g AS (
+    INSERT INTO guests (guest, wa_id, user_id, profile_name, created_at)
+    SELECT DISTINCT ON (x.guest) x.guest, x.wa_id, x.user_id, x.name, %(now)s
+    FROM unnest(%(g_guest)s::text[], %(g_wa)s::text[], %(g_user)s::text[], %(g_name)s::text[])
+         AS x(guest, wa_id, user_id, name)
+    ORDER BY x.guest, length(x.name) DESC
+    ON CONFLICT (guest) DO UPDATE SET profile_name = EXCLUDED.profile_name
+        WHERE EXCLUDED.profile_name <> '' AND guests.profile_name IS DISTINCT FROM EXCLUDED.profile_name
+), st AS (
+    INSERT INTO message_statuses (wamid, status, error_code, payload, received_at)
+    SELECT x.wamid, x.status, x.code, x.payload, %(now)s
+    FROM unnest(%(s_wamid)s::text[], %(s_status)s::text[], %(s_code)s::int[], %(s_payload)s::jsonb[])
+         AS x(wamid, status, code, payload)
+    ON CONFLICT (wamid, status) DO NOTHING
+), ob AS (
+    UPDATE outbound_messages o
+    SET state = x.status, error_code = COALESCE(x.code, o.error_code), updated_at = %(now)s
+    FROM (
+        SELECT DISTINCT ON (wamid) wamid, status, code
+        FROM unnest(%(s_wamid)s::text[], %(s_status)s::text[], %(s_code)s::int[]) AS y(wamid, status, code)
+        ORDER BY wamid, agent_status_rank(status) DESC
+    ) x
+    WHERE o.wamid = x.wamid AND agent_status_rank(x.status) > agent_status_rank(o.state)
+), m AS (
+    INSERT INTO inbound_messages (wamid, guest, kind, type, payload, received_at, next_attempt_at)
+    SELECT x.wamid, x.guest, x.kind, x.type, x.payload, %(now)s, %(now)s
+    FROM unnest(%(m_wamid)s::text[], %(m_guest)s::text[], %(m_kind)s::text[], %(m_type)s::text[],
+                %(m_payload)s::jsonb[]) WITH ORDINALITY AS x(wamid, guest, kind, type, payload, ord)
+    ORDER BY x.ord
+    ON CONFLICT (wamid) DO NOTHING
+    RETURNING wamid
+)
+SELECT m.wamid, pg_notify('agent_inbox', '') FROM m
+"""
+
+
+async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime) -> Stored:
+    """Insert every message (unique wamid: redeliveries are no-ops), record statuses, queue failed statuses.
+
+    Returns after the commit: the caller may then acknowledge the webhook.
+    """
+    guests: dict[str, tuple[str | None, str | None, str]] = {}
+    m_wamid, m_guest, m_kind, m_type, m_payload = [], [], [], [], []
+    for msg in env.messages:
+        guests[msg.guest] = (msg.wa_id, msg.user_id, msg.profile_name or guests.get(msg.guest, (None, None, ""))[2])
+        m_wamid.append(msg.wamid)
+        m_guest.append(msg.guest)
+        m_kind.append("message")
+        m_type.append(msg.type)
+        m_payload.append(_jsonb({"message": msg.raw, "phone_number_id": msg.phone_number_id, "name": msg.profile_name}))
+    s_wamid, s_status, s_code, s_payload = [], [], [], []
+    for st in env.statuses:
+        code = st.errors[0].code if st.errors else None
+        s_wamid.append(st.wamid)
+        s_status.append(st.status)
+        s_code.append(code)
+        s_payload.append(_jsonb(st.raw))
+        if st.status == "failed" and st.recipient:
+            # Fallbacks (template, human) need I/O: queue the failure for the worker, in the guest's order.
+            guests.setdefault(st.recipient, (st.recipient, None, ""))
+            m_wamid.append(FAILED_STATUS_PREFIX + st.wamid)
+            m_guest.append(st.recipient)
+            m_kind.append("status")
+            m_type.append("status_failed")
+            m_payload.append(_jsonb({"status": st.raw, "code": code}))
+    params = {
+        "now": now,
+        "g_guest": list(guests),
+        "g_wa": [v[0] for v in guests.values()],
+        "g_user": [v[1] for v in guests.values()],
+        "g_name": [v[2] for v in guests.values()],
+        "s_wamid": s_wamid,
+        "s_status": s_status,
+        "s_code": s_code,
+        "s_payload": s_payload,
+        "m_wamid": m_wamid,
+        "m_guest": m_guest,
+        "m_kind": m_kind,
+        "m_type": m_type,
+        "m_payload": m_payload,
+    }
+    async with pool.connection() as conn:
+        cur = await conn.execute(_STORE_SQL, params)
+        rows = await cur.fetchall()
+    return Stored([r[0] for r in rows], len(s_wamid))
+
+
+@dataclass
+class Claim:
+    """A claimed inbox item with its guest lease and the guest's conversation (None before the first turn)."""
+
+    inbound_id: int
+    wamid: str
+    guest: str
+    kind: str
+    type: str
+    payload: dict[str, Any]
+    received_at: datetime
+    attempts: int
+    planned: bool
+    lease_token: str
+    wa_id: str | None
+    user_id: str | None
+    profile_name: str
+    conversation_id: int | None
+    state: dict[str, Any]
+    language: str
+    needs_human: bool
+
+
+_CLAIM_SQL = """
+WITH cand AS (
+    SELECT m.id, g.guest
+    FROM inbound_messages m JOIN guests g ON g.guest = m.guest
+    WHERE m.state = 'pending' AND m.next_attempt_at <= %(now)s
+      AND (g.lease_until IS NULL OR g.lease_until < %(now)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM inbound_messages e WHERE e.guest = m.guest AND e.state = 'pending' AND e.id < m.id)
+    ORDER BY m.id
+    LIMIT %(limit)s
+    FOR UPDATE OF g SKIP LOCKED
+), leased AS (
+    UPDATE guests SET lease_token = %(owner)s || ':' || cand.id, lease_until = %(until)s, lease_message = cand.id
+    FROM cand WHERE guests.guest = cand.guest
+    RETURNING guests.guest, guests.lease_token, guests.wa_id, guests.user_id, guests.profile_name, guests.lease_message
+), bumped AS (
+    UPDATE inbound_messages i SET attempts = i.attempts + 1
+    FROM leased WHERE i.id = leased.lease_message
+    RETURNING i.id, i.wamid, i.guest, i.kind, i.type, i.payload, i.received_at, i.attempts, i.planned_at
+)
+SELECT b.id, b.wamid, b.guest, b.kind, b.type, b.payload, b.received_at, b.attempts, b.planned_at IS NOT NULL,
+       l.lease_token, l.wa_id, l.user_id, l.profile_name, c.id, c.state, c.language, c.needs_human
+FROM bumped b JOIN leased l ON l.lease_message = b.id LEFT JOIN conversations c ON c.guest = b.guest
+ORDER BY b.id
+"""
+
+
+async def claim(pool: AsyncConnectionPool, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Claim]:
+    """Lease up to `limit` guests: for each, its oldest pending message (due now, nothing older still pending)."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(_CLAIM_SQL, {"now": now, "until": now + lease, "owner": owner, "limit": limit})
+        rows = await cur.fetchall()
+    return [
+        Claim(
+            inbound_id=r[0],
+            wamid=r[1],
+            guest=r[2],
+            kind=r[3],
+            type=r[4],
+            payload=r[5],
+            received_at=r[6],
+            attempts=r[7],
+            planned=r[8],
+            lease_token=r[9],
+            wa_id=r[10],
+            user_id=r[11],
+            profile_name=r[12] or "",
+            conversation_id=r[13],
+            state=r[14] or {},
+            language=r[15] or "es",
+            needs_human=bool(r[16]),
+        )
+        for r in rows
+    ]
+
+
+async def extend_lease(pool: AsyncConnectionPool, guest: str, token: str, until: datetime) -> bool:
+    """Keep a long turn's lease alive; False when the lease was lost."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "UPDATE guests SET lease_until = %s WHERE guest = %s AND lease_token = %s RETURNING 1",
+            (until, guest, token),
+        )
+        return await cur.fetchone() is not None
+
+
+@dataclass(frozen=True)
+class PlannedReply:
+    """An outbound row: sent already (wamid set) or still to send."""
+
+    id: int
+    idx: int
+    body: dict[str, Any]
+    wamid: str | None
+
+
+_PLAN_SQL = """
+WITH conv AS (
+    INSERT INTO conversations (guest, state, language, needs_human, handoff_reason, last_inbound_at,
+                               created_at, updated_at)
+    VALUES (%(guest)s, %(state)s, %(lang)s, %(handoff)s, %(reason)s, %(received)s, %(now)s, %(now)s)
+    ON CONFLICT (guest) DO UPDATE SET
+        state = EXCLUDED.state, language = EXCLUDED.language,
+        needs_human = conversations.needs_human OR EXCLUDED.needs_human,
+        handoff_reason = CASE WHEN EXCLUDED.needs_human THEN EXCLUDED.handoff_reason
+                              ELSE conversations.handoff_reason END,
+        last_inbound_at = GREATEST(conversations.last_inbound_at, EXCLUDED.last_inbound_at),
+        updated_at = EXCLUDED.updated_at
+    RETURNING id
+), outs AS (
+    INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at)
+    SELECT %(wamid)s, x.idx, %(guest)s, %(origin)s, x.body, %(now)s, %(now)s
+    FROM unnest(%(idxs)s::int[], %(bodies)s::jsonb[]) AS x(idx, body)
+    ON CONFLICT (inbound_wamid, idx) DO NOTHING
+    RETURNING id, idx, body
+), ho AS (
+    INSERT INTO handoffs (conversation_id, guest, reason, created_at)
+    SELECT conv.id, %(guest)s, %(reason)s, %(now)s FROM conv WHERE %(handoff)s
+), mark AS (
+    UPDATE inbound_messages SET planned_at = %(now)s WHERE id = %(inbound_id)s
+)
+SELECT (SELECT id FROM conv), o.id, o.idx, o.body FROM (SELECT 1) one LEFT JOIN outs o ON true ORDER BY o.idx
+"""
+
+
+async def plan(
+    pool: AsyncConnectionPool,
+    claim_: Claim,
+    *,
+    state: dict[str, Any],
+    language: str,
+    bodies: list[dict[str, Any]],
+    origin: str,
+    handoff: bool,
+    reason: str,
+    now: datetime,
+) -> tuple[int, list[PlannedReply]]:
+    """Persist the turn atomically: new state, replies to send (keyed by inbound wamid and index), handoff."""
+    params = {
+        "guest": claim_.guest,
+        "state": _jsonb(state),
+        "lang": language,
+        "handoff": handoff,
+        "reason": reason,
+        "received": claim_.received_at,
+        "now": now,
+        "wamid": claim_.wamid,
+        "origin": origin,
+        "idxs": list(range(len(bodies))),
+        "bodies": [_jsonb(b) for b in bodies],
+        "inbound_id": claim_.inbound_id,
+    }
+    async with pool.connection() as conn:
+        cur = await conn.execute(_PLAN_SQL, params)
+        rows = await cur.fetchall()
+    conv_id = rows[0][0]
+    return conv_id, [PlannedReply(r[1], r[2], r[3], None) for r in rows if r[1] is not None]
+
+
+async def planned_replies(pool: AsyncConnectionPool, inbound_wamid: str) -> list[PlannedReply]:
+    """Replies recorded for an inbound message by an earlier attempt, with the wamids of those already sent."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT id, idx, body, wamid FROM outbound_messages WHERE inbound_wamid = %s ORDER BY idx",
+            (inbound_wamid,),
+        )
+        return [PlannedReply(*r) for r in await cur.fetchall()]
+
+
+_RECORD_SENT_SQL = """
+UPDATE outbound_messages o
+SET wamid = x.wamid, sent_at = %(now)s, updated_at = %(now)s,
+    state = COALESCE((SELECT s.status FROM message_statuses s WHERE s.wamid = x.wamid
+                      ORDER BY agent_status_rank(s.status) DESC LIMIT 1), 'sent'),
+    error_code = (SELECT s.error_code FROM message_statuses s WHERE s.wamid = x.wamid AND s.status = 'failed')
+FROM unnest(%(ids)s::bigint[], %(wamids)s::text[]) AS x(id, wamid)
+WHERE o.id = x.id AND o.wamid IS NULL
+"""
+
+
+async def record_sent(pool: AsyncConnectionPool, sent: list[tuple[int, str]], now: datetime) -> None:
+    """Store the wamids Meta assigned; apply any statuses that arrived before we knew the wamid."""
+    if not sent:
+        return
+    async with pool.connection() as conn:
+        await conn.execute(_RECORD_SENT_SQL, {"ids": [s[0] for s in sent], "wamids": [s[1] for s in sent], "now": now})
+
+
+async def record_send_failure(
+    pool: AsyncConnectionPool, outbound_id: int, code: int | None, detail: str, now: datetime
+) -> None:
+    """A reply Meta refused for good (validation, policy): keep the reason, never resend it."""
+    async with pool.connection() as conn:
+        await conn.execute(
+            "UPDATE outbound_messages SET state = 'failed', error_code = %s, error_detail = %s, updated_at = %s,"
+            " wamid = COALESCE(wamid, 'refused:' || id) WHERE id = %s",
+            (code, detail[:500], now, outbound_id),
+        )
+
+
+_FINISH_SQL = """
+WITH done AS (
+    UPDATE inbound_messages SET state = 'done', outcome = %(outcome)s, processed_at = %(now)s, last_error = NULL
+    WHERE id = %(id)s AND state = 'pending'
+    RETURNING id
+)
+UPDATE guests SET lease_token = NULL, lease_until = NULL, lease_message = NULL
+WHERE guest = %(guest)s AND lease_token = %(token)s
+RETURNING (SELECT count(*) FROM done)
+"""
+
+
+async def finish(pool: AsyncConnectionPool, claim_: Claim, outcome: str, now: datetime) -> bool:
+    """Mark the item done and free the guest; False when our lease had been lost meanwhile."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            _FINISH_SQL,
+            {
+                "outcome": outcome,
+                "now": now,
+                "id": claim_.inbound_id,
+                "guest": claim_.guest,
+                "token": claim_.lease_token,
+            },
+        )
+        return await cur.fetchone() is not None
+
+
+_RETRY_SQL = """
+WITH up AS (
+    UPDATE inbound_messages SET next_attempt_at = %(next)s, last_error = %(error)s
+    WHERE id = %(id)s AND state = 'pending'
+)
+UPDATE guests SET lease_token = NULL, lease_until = NULL, lease_message = NULL
+WHERE guest = %(guest)s AND lease_token = %(token)s
+"""
+
+
+async def schedule_retry(pool: AsyncConnectionPool, claim_: Claim, error: str, next_at: datetime) -> None:
+    """Free the guest and try this item again at `next_at` (the guest's later messages wait behind it)."""
+    async with pool.connection() as conn:
+        await conn.execute(
+            _RETRY_SQL,
+            {
+                "next": next_at,
+                "error": error[:2000],
+                "id": claim_.inbound_id,
+                "guest": claim_.guest,
+                "token": claim_.lease_token,
+            },
+        )
+
+
+_DEAD_SQL = """
+WITH up AS (
+    UPDATE inbound_messages SET state = 'dead', last_error = %(error)s, processed_at = %(now)s, outcome = 'dead'
+    WHERE id = %(id)s AND state = 'pending'
+    RETURNING id
+), dl AS (
+    INSERT INTO dead_letters (inbound_id, wamid, guest, error, attempts, created_at)
+    SELECT id, %(wamid)s, %(guest)s, %(error)s, %(attempts)s, %(now)s FROM up
+), ap AS (
+    INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at)
+    SELECT %(wamid)s, -1, %(guest)s, 'apology', %(apology)s, %(now)s, %(now)s FROM up WHERE %(apologise)s
+    ON CONFLICT (inbound_wamid, idx) DO NOTHING
+    RETURNING id, idx, body
+), rel AS (
+    UPDATE guests SET lease_token = NULL, lease_until = NULL, lease_message = NULL
+    WHERE guest = %(guest)s AND lease_token = %(token)s
+)
+SELECT id, idx, body FROM ap
+"""
+
+
+async def dead_letter(
+    pool: AsyncConnectionPool, claim_: Claim, error: str, apology: dict[str, Any] | None, now: datetime
+) -> PlannedReply | None:
+    """Give up on an item: dead-letter it, free the guest, and record the apology to send (None if not owed)."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            _DEAD_SQL,
+            {
+                "error": error[:2000],
+                "now": now,
+                "id": claim_.inbound_id,
+                "wamid": claim_.wamid,
+                "guest": claim_.guest,
+                "attempts": claim_.attempts,
+                "apology": _jsonb(apology or {}),
+                "apologise": apology is not None,
+                "token": claim_.lease_token,
+            },
+        )
+        row = await cur.fetchone()
+    return PlannedReply(row[0], row[1], row[2], None) if row else None
+
+
+async def flag_for_human(pool: AsyncConnectionPool, guest: str, reason: str, now: datetime) -> int:
+    """Stop auto-replies for a guest's conversation and open a handoff; returns the conversation id."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            """
+            WITH conv AS (
+                INSERT INTO conversations (guest, needs_human, handoff_reason, created_at, updated_at)
+                VALUES (%(guest)s, true, %(reason)s, %(now)s, %(now)s)
+                ON CONFLICT (guest) DO UPDATE SET needs_human = true, handoff_reason = EXCLUDED.handoff_reason,
+                    updated_at = EXCLUDED.updated_at
+                RETURNING id
+            ), ho AS (
+                INSERT INTO handoffs (conversation_id, guest, reason, created_at)
+                SELECT id, %(guest)s, %(reason)s, %(now)s FROM conv
+            )
+            SELECT id FROM conv
+            """,
+            {"guest": guest, "reason": reason, "now": now},
+        )
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+async def inbox_gauges(pool: AsyncConnectionPool, now: datetime) -> tuple[int, float, int]:
+    """(pending count, age in seconds of the oldest pending item, open dead letters)."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT count(*), min(received_at),"
+            " (SELECT count(*) FROM dead_letters WHERE retried_at IS NULL)"
+            " FROM inbound_messages WHERE state = 'pending'"
+        )
+        count, oldest, dead = await cur.fetchone()
+    age = (now - oldest).total_seconds() if oldest else 0.0
+    return int(count), max(0.0, age), int(dead)

@@ -1,0 +1,90 @@
+"""Agent settings: every knob comes from the environment (prefix AGENT_) or a .env file; see .env.example."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ADMIN_TOKEN = "dev-admin-token"
+
+
+class Settings(BaseSettings):
+    """The receptionist's configuration. Production mode refuses to start without an admin token."""
+
+    model_config = SettingsConfigDict(env_prefix="AGENT_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "production"] = "dev"
+
+    # Meta's Graph API (or the WhatsApp simulator standing in for it).
+    graph_api_base_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v21.0"
+    access_token: SecretStr = SecretStr("")
+    phone_number_id: str = ""
+    app_secret: SecretStr = SecretStr("")
+    verify_token: SecretStr = SecretStr("")
+
+    database_url: str = "postgresql://hotelero@127.0.0.1:5432/hotelero"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    # The PMS (QloApps); empty URL means "not configured" and /health/ready does not check it.
+    qloapps_url: str = ""
+    qloapps_key: SecretStr = SecretStr("")
+    hotel_id: int = 1
+    timezone: str = "Europe/Madrid"
+
+    admin_token: SecretStr | None = None
+
+    # Worker.
+    worker_concurrency: int = Field(default=16, ge=1, le=512)
+    run_worker: bool = True  # the in-process worker; `hotelero agent worker` runs it alone
+    lease_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=1.0, ge=0)
+    retry_max_seconds: float = Field(default=60.0, ge=0)
+    poll_interval_seconds: float = Field(default=0.5, gt=0)
+
+    # Responder (the brain seam): echo until the receptionist lands.
+    responder: Literal["echo", "receptionist"] = "echo"
+    # Test/diagnostic hook: the echo responder sleeps this long per turn (0 in production).
+    echo_delay_ms: int = Field(default=0, ge=0)
+
+    # Outbound Graph client.
+    graph_timeout_seconds: float = Field(default=10.0, gt=0)
+    graph_max_retries: int = Field(default=3, ge=0)
+    graph_retry_base_seconds: float = Field(default=0.25, ge=0)
+    graph_max_connections: int = Field(default=64, ge=1)
+    mark_read: bool = True  # mark inbound read + typing indicator while working
+    # Approved template for re-engagement when a reply fails with 131047 (outside the 24 h window); empty = flag human.
+    reengagement_template: str = ""
+    reengagement_template_language: str = "es"
+
+    # Webhook.
+    webhook_max_bytes: int = Field(default=3 * 1024 * 1024, ge=1024)
+    dedupe_ttl_seconds: int = Field(default=86400, ge=1)
+
+    # Per-guest rate limit: more than N messages in the window gets one polite notice and no replies.
+    rate_limit_messages: int = Field(default=20, ge=1)
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+
+    # Pools.
+    db_pool_min: int = Field(default=2, ge=1)
+    db_pool_max: int = Field(default=20, ge=1)
+    redis_max_connections: int = Field(default=64, ge=1)
+    migrate_on_start: bool = True
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _admin_token_required_in_production(self) -> Settings:
+        if self.admin_token is None or not self.admin_token.get_secret_value():
+            if self.env == "production":
+                raise ValueError("AGENT_ADMIN_TOKEN is required when AGENT_ENV=production; set a long random value")
+            self.admin_token = SecretStr(DEV_ADMIN_TOKEN)
+        return self
+
+    @property
+    def graph_messages_url(self) -> str:
+        """The send endpoint: {base}/{version}/{phone-number-id}/messages."""
+        return f"{self.graph_api_base_url.rstrip('/')}/{self.graph_api_version}/{self.phone_number_id}/messages"

@@ -1,0 +1,115 @@
+"""GET/POST /webhooks/whatsapp: Meta's verification handshake, and signed notifications stored durably before 200."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+import orjson
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from agent import metrics, signature
+from agent.envelope import parse_envelope
+from agent.inbox import store_envelope
+from agent.logs import mask_phone
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["webhook"])
+
+_OK = b'{"status":"ok"}'
+
+
+def _json(status: int, body: bytes) -> Response:
+    return Response(content=body, status_code=status, media_type="application/json")
+
+
+@router.get("/webhooks/whatsapp")
+async def verify_subscription(request: Request) -> Response:
+    """Meta's handshake: echo hub.challenge when hub.verify_token matches, 403 otherwise."""
+    settings = request.app.state.settings
+    params = request.query_params
+    token = params.get("hub.verify_token", "")
+    expected = settings.verify_token.get_secret_value()
+    if params.get("hub.mode") == "subscribe" and expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return PlainTextResponse(params.get("hub.challenge", ""))
+    return PlainTextResponse("Forbidden", status_code=403)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/webhooks/whatsapp")
+async def receive_notification(request: Request) -> Response:
+    """Verify the signature over the raw bytes, parse every item, store, commit, then 200. No business logic here."""
+    state = request.app.state
+    settings = state.settings
+    started = state.clock.monotonic()
+    body = await _read_limited(request, settings.webhook_max_bytes)
+    if body is None:
+        metrics.WEBHOOK_REQUESTS.labels(result="too_large").inc()
+        return _json(413, b'{"error":"payload too large"}')
+    if not signature.is_valid(settings.app_secret.get_secret_value(), body, request.headers.get("x-hub-signature-256")):
+        metrics.WEBHOOK_REQUESTS.labels(result="bad_signature").inc()
+        log.warning("webhook signature missing or wrong", extra={"bytes": len(body)})
+        return _json(401, b'{"error":"invalid signature"}')
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        metrics.WEBHOOK_REQUESTS.labels(result="bad_json").inc()
+        return _json(400, b'{"error":"body is not JSON"}')
+    env = parse_envelope(data)
+    for problem in env.problems:
+        log.info("webhook item skipped", extra={"problem": problem})
+    for err in env.errors:
+        metrics.WEBHOOK_ERRORS.labels(code=str(err.code)).inc()
+        log.warning("Meta reported an error", extra={"code": err.code, "title": err.title, "details": err.details})
+    for st in env.statuses:
+        metrics.STATUSES.labels(status=st.status).inc()
+    wamids = [m.wamid for m in env.messages]
+    if env.messages or env.statuses:
+        if wamids and not env.statuses and await _all_seen(state, wamids):
+            metrics.WEBHOOK_REQUESTS.labels(result="duplicate").inc()
+            metrics.WEBHOOK_ACK_SECONDS.observe(state.clock.monotonic() - started)
+            return _json(200, _OK)
+        try:
+            stored = await store_envelope(state.pool, env, state.clock.now())
+        except Exception as exc:
+            # Not stored, so not acknowledged: Meta will redeliver.
+            metrics.WEBHOOK_REQUESTS.labels(result="store_failed").inc()
+            log.error("webhook not stored", extra={"error": str(exc)})
+            return _json(503, b'{"error":"temporarily unavailable, retry"}')
+        if stored.new_wamids and state.worker is not None:
+            state.worker.wake()
+        await _remember(state, wamids)
+        for msg in env.messages:
+            if msg.wamid in stored.new_wamids:
+                log.info("stored", extra={"wamid": msg.wamid, "guest": mask_phone(msg.guest), "type": msg.type})
+    metrics.WEBHOOK_REQUESTS.labels(result="ok").inc()
+    metrics.WEBHOOK_ACK_SECONDS.observe(state.clock.monotonic() - started)
+    return _json(200, _OK)
+
+
+async def _all_seen(state, wamids: list[str]) -> bool:  # noqa: ANN001 - app.state
+    try:
+        return await state.seen.all_seen(wamids)
+    except Exception:  # the fast path is optional: fall through to the database
+        return False
+
+
+async def _remember(state, wamids: list[str]) -> None:  # noqa: ANN001 - app.state
+    try:
+        await state.seen.remember(wamids)
+    except Exception as exc:
+        log.info("dedupe fast path unavailable", extra={"error": str(exc)})

@@ -1,0 +1,372 @@
+"""The worker: claims guests' oldest pending messages, asks the responder, sends replies exactly once per index.
+
+One dispatcher per process claims in batches (FOR UPDATE SKIP LOCKED) up to the free concurrency slots; each claim
+is a per-guest lease kept alive by a heartbeat. Several processes can share one database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from agent import inbox, metrics
+from agent.clock import Clock, SystemClock
+from agent.envelope import normalise_fields
+from agent.graph import REENGAGEMENT_CODE, GraphClient, GraphError
+from agent.logs import bind_wamid, mask_phone
+from agent.outbound import Template, Text, expand
+from agent.ratelimit import GuestRateLimiter
+from agent.responder import GuestRef, InboundView, Responder, Turn
+from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NOTICES = {
+    "rate_limited": {
+        "es": "Estás enviando muchos mensajes seguidos. Dame un momento y te respondo en cuanto pueda.",
+        "en": "You are sending many messages in a row. Give me a moment and I will answer as soon as I can.",
+    },
+    "apology": {
+        "es": "Lo siento, no he podido procesar tu mensaje. Una persona del equipo lo revisará y te contestará.",
+        "en": "Sorry, I could not process your message. A member of staff will look at it and reply.",
+    },
+}
+
+
+class Worker:
+    """Runs the inbox: `run()` until `stop()`; `wake()` after new work was committed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        pool: AsyncConnectionPool,
+        redis: Redis,
+        graph: GraphClient,
+        responder: Responder,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.redis = redis
+        self.graph = graph
+        self.responder = responder
+        self.clock = clock or SystemClock()
+        self.owner = f"w-{secrets.token_hex(6)}"
+        self.limiter = GuestRateLimiter(redis, settings.rate_limit_messages, settings.rate_limit_window_seconds)
+        self._event = asyncio.Event()
+        self._stopping = False
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._rng = random.Random()
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New work may be claimable (a commit, a NOTIFY, a finished guest)."""
+        self._event.set()
+
+    def start(self) -> None:
+        """Start the dispatcher and the LISTEN loop as background tasks."""
+        self._tasks = [asyncio.create_task(self._dispatch()), asyncio.create_task(self._listen())]
+
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Stop claiming; let in-flight turns finish for up to `grace_s` (unfinished leases expire, get reclaimed)."""
+        self._stopping = True
+        self.wake()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._inflight:
+            _, pending = await asyncio.wait(self._inflight, timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def run(self) -> None:
+        """Run until cancelled (for `hotelero agent worker`)."""
+        self.start()
+        try:
+            await asyncio.gather(*self._tasks)
+        finally:
+            await self.stop()
+
+    async def _listen(self) -> None:
+        # Other processes' webhooks commit work too: Postgres NOTIFY wakes us without waiting for the poll.
+        while not self._stopping:
+            try:
+                async with await psycopg.AsyncConnection.connect(self.settings.database_url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {inbox.NOTIFY_CHANNEL}")
+                    async for _ in conn.notifies():
+                        self.wake()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # reconnect after a database restart
+                log.warning("inbox LISTEN failed, retrying", extra={"error": str(exc)})
+                await asyncio.sleep(1.0)
+
+    async def _dispatch(self) -> None:
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        while not self._stopping:
+            self._event.clear()
+            free = self.settings.worker_concurrency - len(self._inflight)
+            claims: list[inbox.Claim] = []
+            if free > 0:
+                try:
+                    claims = await inbox.claim(self.pool, self.owner, free, self.clock.now(), lease)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.error("claim failed", extra={"error": str(exc)})
+                    await asyncio.sleep(1.0)
+                    continue
+                for claim in claims:
+                    metrics.LEASES_TAKEN.inc()
+                    metrics.LEASES_ACTIVE.inc()
+                    task = asyncio.create_task(self._process(claim))
+                    self._inflight.add(task)
+                    task.add_done_callback(self._done)
+                if claims and len(claims) == free:
+                    continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), self.settings.poll_interval_seconds)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        metrics.LEASES_ACTIVE.dec()
+        self.wake()
+
+    # -- one item --------------------------------------------------------------------------------------------
+
+    async def _heartbeat(self, claim: inbox.Claim) -> None:
+        period = self.settings.lease_seconds / 3
+        while True:
+            await asyncio.sleep(period)
+            until = self.clock.now() + timedelta(seconds=self.settings.lease_seconds)
+            if not await inbox.extend_lease(self.pool, claim.guest, claim.lease_token, until):
+                metrics.LEASES_LOST.inc()
+                log.warning("lease lost while processing", extra={"guest": mask_phone(claim.guest)})
+                return
+
+    async def _process(self, claim: inbox.Claim) -> None:
+        bind_wamid(claim.wamid)
+        started = self.clock.monotonic()
+        metrics.QUEUE_SECONDS.observe(max(0.0, (self.clock.now() - claim.received_at).total_seconds()))
+        heartbeat = asyncio.create_task(self._heartbeat(claim))
+        try:
+            if claim.kind == "status":
+                outcome = await self._handle_failed_status(claim)
+            else:
+                outcome = await self._handle_message(claim)
+            if not await inbox.finish(self.pool, claim, outcome, self.clock.now()):
+                metrics.LEASES_LOST.inc()
+            metrics.MESSAGES.labels(type=claim.type, outcome=outcome).inc()
+            log.info(
+                "processed", extra={"guest": mask_phone(claim.guest), "outcome": outcome, "attempt": claim.attempts}
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self._failed(claim, exc)
+        finally:
+            heartbeat.cancel()
+            metrics.PROCESSING_SECONDS.observe(self.clock.monotonic() - started)
+
+    async def _failed(self, claim: inbox.Claim, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        try:
+            if claim.attempts >= self.settings.max_attempts:
+                await self._dead_letter(claim, error)
+                return
+            delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (claim.attempts - 1))
+            delay = self._rng.uniform(delay / 2, delay)
+            await inbox.schedule_retry(self.pool, claim, error, self.clock.now() + timedelta(seconds=delay))
+            metrics.RETRIES.inc()
+            metrics.MESSAGES.labels(type=claim.type, outcome="retry").inc()
+            log.warning(
+                "processing failed, will retry",
+                extra={"error": error, "attempt": claim.attempts, "retry_in_s": round(delay, 2)},
+            )
+        except Exception as inner:  # the lease expires and another attempt happens anyway
+            log.error("could not record failure", extra={"error": str(inner), "original": error})
+
+    async def _dead_letter(self, claim: inbox.Claim, error: str) -> None:
+        apology = None
+        # One apology per guest per hour, however many messages died in a row.
+        if claim.kind == "message" and await self.redis.set(f"apology:{claim.guest}", "1", nx=True, ex=3600):
+            apology = Text(NOTICES["apology"][claim.language if claim.language in ("es", "en") else "es"]).payload()
+        reply = await inbox.dead_letter(self.pool, claim, error, apology, self.clock.now())
+        metrics.DEAD_LETTERS.inc()
+        metrics.MESSAGES.labels(type=claim.type, outcome="dead").inc()
+        log.error("dead-lettered", extra={"error": error, "attempts": claim.attempts, "guest": mask_phone(claim.guest)})
+        if reply is not None:
+            try:
+                await self._send_all(claim, [reply])
+            except Exception as exc:
+                log.error("apology not sent", extra={"error": str(exc)})
+
+    def _recipient(self, claim: inbox.Claim) -> dict[str, str]:
+        if claim.wa_id:
+            return {"to": claim.wa_id}
+        if claim.user_id:
+            return {"recipient": claim.user_id}
+        return {"to": claim.guest}
+
+    async def _send_all(self, claim: inbox.Claim, replies: list[inbox.PlannedReply]) -> list[GraphError]:
+        """Send unsent replies in order; refused ones are recorded and skipped, transient failures raise."""
+        sent: list[tuple[int, str]] = []
+        refused: list[GraphError] = []
+        try:
+            for reply in replies:
+                if reply.wamid:
+                    continue
+                body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+                body.update(self._recipient(claim))
+                body.update(reply.body)
+                try:
+                    sent.append((reply.id, await self.graph.send(body)))
+                except GraphError as exc:
+                    if exc.retryable:
+                        raise
+                    refused.append(exc)
+                    await inbox.record_send_failure(self.pool, reply.id, exc.code, str(exc), self.clock.now())
+                    log.warning("reply refused by Meta", extra={"code": exc.code, "error": exc.message})
+        finally:
+            await inbox.record_sent(self.pool, sent, self.clock.now())
+        return refused
+
+    async def _mark_read(self, wamid: str) -> None:
+        try:
+            await self.graph.mark_read(wamid, typing=True)
+        except GraphError as exc:
+            log.info("mark-read failed", extra={"code": exc.code})
+
+    async def _handle_message(self, claim: inbox.Claim) -> str:
+        now = self.clock.now()
+        if claim.planned:
+            # A retry after the replies were decided: resend what is missing, never decide again.
+            refused = await self._send_all(claim, await inbox.planned_replies(self.pool, claim.wamid))
+            return await self._after_refusals(claim, refused, "resent")
+        if claim.needs_human:
+            return "human"
+        lang = claim.language if claim.language in ("es", "en") else "es"
+        window = int(now.timestamp()) // self.settings.rate_limit_window_seconds
+        decision = await self.limiter.check(claim.guest, window)
+        if not decision.allowed:
+            bodies = [Text(NOTICES["rate_limited"][lang]).payload()] if decision.notify else []
+            _, planned = await inbox.plan(
+                self.pool,
+                claim,
+                state=claim.state,
+                language=lang,
+                bodies=bodies,
+                origin="notice",
+                handoff=False,
+                reason="",
+                now=now,
+            )
+            await self._send_all(claim, planned)
+            return "rate_limited"
+        reading = asyncio.create_task(self._mark_read(claim.wamid)) if self.settings.mark_read else None
+        raw = claim.payload.get("message", {})
+        fields = normalise_fields(raw)
+        turn = Turn(
+            guest=GuestRef(claim.guest, claim.wa_id, claim.user_id, claim.payload.get("name") or claim.profile_name),
+            conversation_id=claim.conversation_id or 0,
+            message=InboundView(
+                wamid=claim.wamid,
+                type=fields.get("type", "unsupported"),
+                text=fields.get("text", ""),
+                reply_id=fields.get("reply_id", ""),
+                reply_title=fields.get("reply_title", ""),
+                media_kind=fields.get("media_kind", ""),
+                location=fields.get("location"),
+                context_wamid=fields.get("context_wamid", ""),
+            ),
+            state=claim.state,
+            language=lang,
+            clock=self.clock,
+            hotel_id=self.settings.hotel_id,
+            timezone=self.settings.timezone,
+        )
+        try:
+            result = await self.responder.respond(turn)
+        finally:
+            if reading is not None:
+                await reading
+        replies = expand(result.replies)
+        _, planned = await inbox.plan(
+            self.pool,
+            claim,
+            state=result.state,
+            language=result.language or lang,
+            bodies=[r.payload() for r in replies],
+            origin="agent",
+            handoff=result.handoff,
+            reason=result.handoff_reason or ("handoff" if result.handoff else ""),
+            now=self.clock.now(),
+        )
+        if result.handoff:
+            metrics.HANDOFFS.labels(reason="responder").inc()
+        refused = await self._send_all(claim, planned)
+        outcome = "handoff" if result.handoff else ("replied" if planned else "no_reply")
+        return await self._after_refusals(claim, refused, outcome)
+
+    async def _after_refusals(self, claim: inbox.Claim, refused: list[GraphError], outcome: str) -> str:
+        if any(e.code == REENGAGEMENT_CODE for e in refused):
+            await self._reengage(claim, "reply refused: outside the 24-hour window (131047)")
+            return "window_closed"
+        return "refused" if refused else outcome
+
+    async def _reengage(self, claim: inbox.Claim, reason: str) -> None:
+        """Outside the 24-hour window: send the approved template if configured, else flag for a human."""
+        if self.settings.reengagement_template:
+            template = Template(self.settings.reengagement_template, self.settings.reengagement_template_language)
+            planned = await inbox.planned_replies(self.pool, claim.wamid + ":fallback")
+            if not planned:
+                fake = inbox.Claim(**{**claim.__dict__, "wamid": claim.wamid + ":fallback"})
+                _, planned = await inbox.plan(
+                    self.pool,
+                    fake,
+                    state=claim.state,
+                    language=claim.language,
+                    bodies=[template.payload()],
+                    origin="fallback",
+                    handoff=False,
+                    reason="",
+                    now=self.clock.now(),
+                )
+            refused = await self._send_all(claim, planned)
+            if not refused:
+                return
+            reason = f"{reason}; template {template.name} refused"
+        await inbox.flag_for_human(self.pool, claim.guest, reason, self.clock.now())
+        metrics.HANDOFFS.labels(reason="window_closed").inc()
+
+    async def _handle_failed_status(self, claim: inbox.Claim) -> str:
+        if claim.payload.get("code") != REENGAGEMENT_CODE:
+            return "recorded"
+        failed_wamid = str(claim.payload.get("status", {}).get("id", ""))
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT origin FROM outbound_messages WHERE wamid = %s", (failed_wamid,))
+            row = await cur.fetchone()
+        if row is not None and row[0] == "fallback":
+            # The template itself failed: a person has to take it from here.
+            await inbox.flag_for_human(
+                self.pool, claim.guest, "re-engagement template failed (131047)", self.clock.now()
+            )
+            return "handoff"
+        await self._reengage(claim, "reply failed: outside the 24-hour window (131047)")
+        return "window_closed"
