@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +20,12 @@ from rich.table import Table
 from agent.brain.nlu import INTENTS, parse
 
 app = typer.Typer(help="NLU tools: evaluate the understanding of guest messages.", no_args_is_help=True)
+
+
+@app.callback()
+def nlu_group() -> None:
+    """NLU tools: evaluate the understanding of guest messages."""
+
 
 EVAL_DIR = Path(__file__).parent / "nlu"
 ENTITY_KINDS: tuple[str, ...] = (
@@ -120,6 +129,32 @@ def load_examples(path: Path) -> list[Example]:
     return examples
 
 
+_EMOJIS = ("🙂", "🙏", "👍", "😅", "!!", "??", "😊", "🤔")
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.randrange(3)
+    if kind == 0:  # thumb slip: two letters swapped
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == 1:  # a letter dropped
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i] + word[i:]  # a letter doubled
+
+
+def perturb(example: Example, rng: random.Random) -> Example:
+    """The same message as a hurried guest types it: no accents, lowercase, one typo, an emoji; same labels."""
+    protected = {w.lower() for v in example.entities.values() if isinstance(v, str) for w in re.split(r"\W+", v)}
+    text = "".join(c for c in unicodedata.normalize("NFKD", example.text) if not unicodedata.combining(c)).lower()
+    words = text.split(" ")
+    candidates = [i for i, w in enumerate(words) if w.isalpha() and len(w) >= 5 and w not in protected]
+    if candidates:
+        i = rng.choice(candidates)
+        words[i] = _typo(words[i], rng)
+    text = " ".join(words) + " " + rng.choice(_EMOJIS)
+    return Example(text, example.language, example.reference_date, example.intent, example.entities, example.source)
+
+
 def run(examples: list[Example]) -> list[Outcome]:
     """Parse every example with the NLU."""
     outcomes = []
@@ -221,7 +256,7 @@ def render(reports: list[Report], combined: Report, console: Console, show_error
     summary = Table(title="NLU evaluation")
     for column in ("set", "messages", "intent accuracy", "date entities exact", "language accuracy"):
         summary.add_column(column, justify="right" if column != "set" else "left")
-    for r in [*reports, combined]:
+    for r in [*reports, combined]:  # noisy copies are shown, but "all" counts the clean sets only
         summary.add_row(
             r.name, str(r.total), _pct(r.intent_accuracy), f"{_pct(r.date_exact)} of {r.date_examples}",
             _pct(r.language_accuracy),
@@ -294,6 +329,9 @@ def eval_command(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
     show_errors: bool = typer.Option(False, "--errors", help="Also list every message the NLU got wrong."),
     check: bool = typer.Option(False, "--check", help="Exit 1 if the targets (intent 95%, dates 90%) are missed."),
+    noise_seed: int = typer.Option(
+        None, "--noise", help="Also score a seeded noisy copy of each set (no accents, lowercase, one typo, emoji)."
+    ),
 ) -> None:
     """Evaluate the NLU: intent accuracy, per-intent P/R/F1, confusion matrix, entity exact-match rates."""
     paths = sets or default_sets()
@@ -308,6 +346,11 @@ def eval_command(
         outcomes = run(examples)
         every.extend(outcomes)
         reports.append(score(path.stem, outcomes))
+    if noise_seed is not None:
+        rng = random.Random(noise_seed)
+        for path, examples in loaded.items():
+            noisy = [perturb(ex, rng) for ex in examples]
+            reports.append(score(f"{path.stem}+noise(seed {noise_seed})", run(noisy)))
     combined = score("all", every)
     if as_json:
         payload = {

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from validation.cli import app
-from validation.nlu_eval import default_sets, load_examples
+from validation.nlu_eval import app, default_sets, load_examples
 
 SMALL_SET = """
 messages:
@@ -22,7 +21,7 @@ messages:
 def test_eval_json_reports_accuracy_confusion_and_entities(tmp_path: Path) -> None:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL_SET, encoding="utf-8")
-    result = CliRunner().invoke(app, ["nlu", "eval", "--set", str(path), "--json"])
+    result = CliRunner().invoke(app, ["eval", "--set", str(path), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)["all"]
     assert figures["total"] == 3
@@ -37,13 +36,13 @@ def test_eval_json_reports_accuracy_confusion_and_entities(tmp_path: Path) -> No
 def test_eval_check_fails_when_targets_are_missed(tmp_path: Path) -> None:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL_SET, encoding="utf-8")
-    assert CliRunner().invoke(app, ["nlu", "eval", "--set", str(path), "--check"]).exit_code == 1
+    assert CliRunner().invoke(app, ["eval", "--set", str(path), "--check"]).exit_code == 1
 
 
 def test_eval_tables_name_every_section(tmp_path: Path) -> None:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL_SET, encoding="utf-8")
-    result = CliRunner().invoke(app, ["nlu", "eval", "--set", str(path)])
+    result = CliRunner().invoke(app, ["eval", "--set", str(path)])
     assert result.exit_code == 0
     for title in ("intent accuracy", "Per intent", "Confusion matrix", "Entities exact match"):
         assert title in result.output
@@ -52,7 +51,7 @@ def test_eval_tables_name_every_section(tmp_path: Path) -> None:
 def test_malformed_set_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("messages:\n- {text: hola, language: es, reference_date: 2026-11-25, intent: hello}\n")
-    result = CliRunner().invoke(app, ["nlu", "eval", "--set", str(path)])
+    result = CliRunner().invoke(app, ["eval", "--set", str(path)])
     assert result.exit_code == 2
     assert "unknown intent 'hello'" in result.output
 

@@ -75,7 +75,8 @@ _BARE_DAY = re.compile(
     rf"(?P<d>[0-3]?\d)(?:st|nd|rd|th|o)?\b{_UNIT_AFTER}"
     rf"|\b(?P<o>[0-3]?\d)(?:st|nd|rd|th)\b{_UNIT_AFTER}"
 )
-_RELATIVE = re.compile(r"\b(?:hoy|today|tonight|esta noche|this evening|manana|tomorrow|pasadomanana)\b")
+RELATIVE_WORDS = r"hoy|today|tonight|esta noche|this evening|manana|tomorrow|pasadomanana"
+_RELATIVE = re.compile(rf"\b(?:{RELATIVE_WORDS})\b")
 _WEEKDAY_RE = re.compile(
     rf"\b(?:(?P<mod>next|proximo|this|este|coming)\s)?(?P<w>{_WEEKDAY})\b(?P<post>\s(?:que viene|proximo|next))?"
 )

@@ -6,23 +6,23 @@ import re
 from typing import Any
 
 from agent.brain.nlu.dates import number_value
+from agent.brain.nlu.folding import fold
 from agent.brain.nlu.lexicon import ARTICLE_ONE, NUMBER_WORDS
-from agent.brain.nlu.normalize import fold
 from agent.brain.nlu.room_types import find_room_type
 
 _NUM = rf"(?:\d{{1,2}}|{'|'.join(sorted([*NUMBER_WORDS, *ARTICLE_ONE], key=len, reverse=True))})"
-_ADULT_WORDS = r"(?:adultos?|adults?|personas?|people|persons?|guests?|huespedes|mayores)"
-_CHILD_WORDS = r"(?:ninos?|ninas?|nenes?|bebes?|babies|baby|kids?|children|child|menores|hijos?|hijas?|infants?)"
+ADULT_WORDS = r"(?:adultos?|adults?|personas?|people|persons?|guests?|huespedes|mayores)"
+CHILD_WORDS = r"(?:ninos?|ninas?|nenes?|bebes?|babies|baby|kids?|children|child|menores|hijos?|hijas?|infants?)"
 _COUNT = rf"(?:\d{{1,2}}|{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})"
 # "una persona" is who the guest wants to talk to, not a party size: articles do not count as one here.
-_ADULTS = re.compile(rf"\b(?P<n>{_COUNT})\s(?:{_ADULT_WORDS})\b")
+_ADULTS = re.compile(rf"\b(?P<n>{_COUNT})\s(?:{ADULT_WORDS})\b")
 _ADULTS_PHRASE = re.compile(
     rf"\b(?:somos|seremos|we are|we're|we will be|we'll be|party of|table for|para|for)\s(?P<n>\d{{1,2}}|"
     rf"{'|'.join(NUMBER_WORDS)})\b(?!\s?(?:noches?|nights?|habitacion(?:es)?|rooms?|dias?|days?|semanas?|weeks?|"
     r"de\s|of\s|/|-|:|h\b|am\b|pm\b|ninos?|ninas?|kids?|children|child|bebes?|\d))"
 )
 _COUPLE = re.compile(r"\b(?:pareja|couple|mi mujer y yo|mi marido y yo|my wife and i|my husband and i)\b")
-_CHILDREN = re.compile(rf"\b(?P<n>{_NUM})\s(?:{_CHILD_WORDS})\b")
+_CHILDREN = re.compile(rf"\b(?P<n>{_NUM})\s(?:{CHILD_WORDS})\b")
 _ROOMS = re.compile(rf"\b(?P<n>\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s(?:habitacion(?:es)?|rooms?|cuartos?)\b")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _REFERENCE_UPPER = re.compile(r"(?<![A-Za-z0-9])[A-Z]{9}(?![A-Za-z0-9])")
@@ -106,7 +106,7 @@ _NOT_NAMES = {
     "writing",
 }
 
-_AMENITY_WORDS: tuple[tuple[str, str], ...] = (
+AMENITY_WORDS: tuple[tuple[str, str], ...] = (
     ("airport_shuttle", r"shuttle|transfer|traslado|lanzadera|pick ?up|recogida|airport transfer"),
     ("wifi", r"wifi|internet|wlan|wireless"),
     ("breakfast", r"desayunos?|desayunar|breakfast|buffet"),
@@ -118,7 +118,7 @@ _AMENITY_WORDS: tuple[tuple[str, str], ...] = (
     ("restaurant", r"restaurantes?|restaurant|cenar|cena|dinner|almorzar|lunch|comer"),
     ("laundry", r"lavanderia|laundry|lavar (?:la )?ropa|tintoreria|planchar|ironing|dry cleaning|lavadora"),
 )
-_AMENITY_PATTERNS = tuple((name, re.compile(rf"\b(?:{words})\b")) for name, words in _AMENITY_WORDS)
+_AMENITY_PATTERNS = tuple((name, re.compile(rf"\b(?:{words})\b")) for name, words in AMENITY_WORDS)
 # Restaurants nearby are a recommendation, not a hotel amenity.
 _OUTSIDE = re.compile(
     r"\b(?:recomiendas?|recomendais|recomienda|recommend|por la zona|nearby|cerca de aqui|around here)\b"

@@ -25,7 +25,7 @@ PRIORITY: tuple[str, ...] = (
 )
 UNKNOWN_BELOW = 1.0
 
-_RULES: dict[str, tuple[tuple[str, float], ...]] = {
+RULES: dict[str, tuple[tuple[str, float], ...]] = {
     "greeting": (
         (
             r"^(?:hola|hi|hello|hey|hiya|buenas|buenos dias|buen dia|buenas tardes|buenas noches|good morning|"
@@ -217,7 +217,7 @@ _RULES: dict[str, tuple[tuple[str, float], ...]] = {
 }
 
 _COMPILED: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
-    intent: tuple((re.compile(p), w) for p, w in rules) for intent, rules in _RULES.items()
+    intent: tuple((re.compile(p), w) for p, w in rules) for intent, rules in RULES.items()
 }
 _STAY_WORDS = re.compile(
     r"\b(?:noches?|nights?|habitacion(?:es)?|rooms?|suite|estancia|stay|finde|weekend|doble|double|persona|people)\b"

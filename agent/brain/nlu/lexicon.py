@@ -229,7 +229,27 @@ KNOWN_WORDS = KNOWN_WORDS | frozenset(
         might sight tight fight fights looking looked cooking cooked hooked reverse chance charge charged changed
         stuff quite suit suits libro libros winner llevar llenar socio cliente clientes dentro plaza entero junto
         juntos marco marte partes vienen viene vienes tenis cuarto cuartos siente nueva nuevo nuevas nuevos think
-        thinks match cuenta cuentas vinos lucia pedro mario julia laura pablo paula
+        thinks match cuenta cuentas vinos lucia pedro mario julia laura pablo paula llama llamo llaman llamas
+        somebody someone comes coming
+        """
+    )
+)
+
+# Real words and names one typo away from a rule word, found by running the corrector over Faker's es/en
+# word and name lists once (offline); kept here so the NLU needs nothing at run time.
+KNOWN_WORDS = KNOWN_WORDS | frozenset(
+    _words(
+        """
+        acerca animal augusto barajas bates bello booker buena bueno busca cambios canas candela cannon carlos
+        carly carol casado casas casos centros cerda cerro cesar chang checa chile clase cloe come comes conde
+        conrado corte cosas cosme cotto cover cuadro deja dios dominga doyle duenas each earl ello estados
+        estrada even ever fabra ferrero find frida funcion gates gente gould gracia guess hemos hija hijo
+        horacio humanos infante jover julie knight landry leach lisa list lledo llena lleno lose lucio lugo
+        lynch magana manage marc marcha mares marsh matos mejores metros moyer nada nadal nearly nina noble
+        norma norman over pagar pago pague parsons pasa pearson peiro permite perry pesar plana planas play
+        ponce poner power premio prince pudo pueda quiere ramos raven reach recio rice robles rueda sabe sales
+        salud saura sell seran serie serna serra seve skill small soria steven teach tello tere these thus trade
+        tran tree valle vinas visita visto walter waters weight world yates yoder
         """
     )
 )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agent.brain.nlu.lexicon import KNOWN_WORDS, MONTHS, NUMBER_WORDS, SHORTHAND, VOCABULARY, WEEKDAYS
+from agent.brain.nlu.folding import strip_accents
+from agent.brain.nlu.lexicon import KNOWN_WORDS, SHORTHAND
+from agent.brain.nlu.vocabulary import CORRECTABLE
 
 # Multi-word spellings folded into one token so the rules see one form.
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -48,17 +49,6 @@ class Normalized:
     tokens: tuple[str, ...]
 
 
-def strip_accents(text: str) -> str:
-    """Strip accents (é→e, ñ→n, ü→u) keeping case; keeps everything else."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def fold(text: str) -> str:
-    """Lowercase and strip accents (é→e, ñ→n, ü→u); keeps everything else."""
-    return strip_accents(text.lower())
-
-
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -71,9 +61,8 @@ def _build_delete_index(words: frozenset[str]) -> dict[str, frozenset[str]]:
     return {key: frozenset(value) for key, value in index.items()}
 
 
-_CORRECTABLE = VOCABULARY | frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(NUMBER_WORDS)
-_DELETE_INDEX = _build_delete_index(frozenset(w for w in _CORRECTABLE if len(w) >= 4))
-_NEVER_CORRECT = _CORRECTABLE | KNOWN_WORDS
+_DELETE_INDEX = _build_delete_index(frozenset(w for w in CORRECTABLE if len(w) >= 5))
+_NEVER_CORRECT = CORRECTABLE | KNOWN_WORDS
 
 
 def _distance_at_most_one(a: str, b: str) -> bool:
@@ -94,12 +83,13 @@ def _distance_at_most_one(a: str, b: str) -> bool:
 @lru_cache(maxsize=8192)
 def correct_token(token: str) -> str:
     """The vocabulary word a misspelt token most likely meant, or the token unchanged."""
-    if len(token) < 5 or not token.isalpha() or token in _NEVER_CORRECT:
+    # Four-letter tokens are only completed to longer words ("nche" → "noche"), never swapped ("moto" ≠ "roto").
+    if len(token) < 4 or not token.isalpha() or token in _NEVER_CORRECT:
         return token
     candidates: set[str] = set()
     for key in {token, *_deletes(token)}:
         candidates.update(_DELETE_INDEX.get(key, ()))
-    matches = sorted(w for w in candidates if _distance_at_most_one(token, w))
+    matches = sorted(w for w in candidates if _distance_at_most_one(token, w) and len(w) >= 5)
     if len(matches) == 1:
         return matches[0]
     # Ties: prefer the candidate sharing the first letter, if exactly one does.
@@ -107,14 +97,14 @@ def correct_token(token: str) -> str:
     return same_start[0] if len(same_start) == 1 else token
 
 
-_REPEATS = re.compile(r"([a-z])\1{2,}")
+_REPEATS = re.compile(r"([a-z])\1{2,}")  # "holaaa", "roooms": three or more of a letter become two
 
 
 def _clean_token(token: str) -> str:
     if token == "-":
         return token
     token = token.strip(_STRIP_EDGES) if not re.fullmatch(r"[\d/.\-]+", token) else token.strip(".-/")
-    return _REPEATS.sub(r"\1", token) if token.isalpha() else token
+    return _REPEATS.sub(r"\1\1", token) if token.isalpha() else token
 
 
 def normalize(text: str) -> Normalized:
