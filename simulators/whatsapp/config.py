@@ -75,6 +75,9 @@ class RetryPolicy(_Strict):
                 raw.append(step)
                 total += step
                 step *= self.factor
+            if self.horizon_s - total > 0:
+                # A last attempt at the end of the horizon (Meta: dropped after 7 days).
+                raw.append(self.horizon_s - total)
         return [max(0.0, d * self.time_scale) for d in raw]
 
 

@@ -32,6 +32,7 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)
     default_status: int = 200
     challenge_override: str | None = None
+    delay_s: float = 0.0
     posts: list[Received] = field(default_factory=list)
     handshakes: list[dict[str, str]] = field(default_factory=list)
 
@@ -56,6 +57,8 @@ class Receiver:
 
     async def _post(self, request: Request) -> Response:
         body = await request.body()
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         status = self.statuses.pop(0) if self.statuses else self.default_status
         with self._cond:
             self.posts.append(Received(body, dict(request.headers), time.monotonic(), status))
