@@ -92,9 +92,15 @@ def correct_token(token: str) -> str:
     matches = sorted(w for w in candidates if _distance_at_most_one(token, w) and len(w) >= 5)
     if len(matches) == 1:
         return matches[0]
-    # Ties: prefer the candidate sharing the first letter, if exactly one does.
-    same_start = [w for w in matches if w[0] == token[0]]
-    return same_start[0] if len(same_start) == 1 else token
+    # Ties: prefer the candidate sharing the first letter, then the one of the same length (a swap or a slip
+    # of one key: "nighst" → "nights", not "night"), if exactly one does.
+    for narrowed in (
+        [w for w in matches if w[0] == token[0]],
+        [w for w in matches if w[0] == token[0] and len(w) == len(token)],
+    ):
+        if len(narrowed) == 1:
+            return narrowed[0]
+    return token
 
 
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "holaaa", "roooms": three or more of a letter become two
