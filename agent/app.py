@@ -22,17 +22,13 @@ from agent.worker import Worker
 log = logging.getLogger(__name__)
 
 
-def build_responder(settings: Settings) -> Responder:
-    """The responder AGENT_RESPONDER names."""
+def build_responder(settings: Settings, redis: Redis | None = None, clock: Clock | None = None) -> Responder:
+    """The responder AGENT_RESPONDER names; the receptionist uses Redis (PMS cache, booking locks, idempotency)."""
     if settings.responder == "echo":
         return EchoResponder(delay_ms=settings.echo_delay_ms)
-    try:
-        from agent.brain.receptionist import build as build_receptionist  # type: ignore[import-not-found]
-    except ImportError as exc:
-        raise RuntimeError(
-            "AGENT_RESPONDER=receptionist but agent.brain.receptionist is not available yet; set AGENT_RESPONDER=echo"
-        ) from exc
-    return build_receptionist(settings)
+    from agent.receptionist import Receptionist
+
+    return Receptionist.from_settings(settings, redis, clock or SystemClock())
 
 
 def build_graph(settings: Settings) -> GraphClient:
@@ -95,7 +91,8 @@ def create_app(
             app.state.seen = SeenWamids(redis, settings.dedupe_ttl_seconds)
             worker = None
             if settings.run_worker:
-                worker = Worker(settings, pool, redis, graph, responder or build_responder(settings), clock)
+                brain = responder or build_responder(settings, redis, clock)
+                worker = Worker(settings, pool, redis, graph, brain, clock)
                 worker.start()
             app.state.worker = worker
             try:

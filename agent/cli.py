@@ -68,7 +68,8 @@ def worker_command() -> None:
         if settings.migrate_on_start:
             await apply(settings.database_url)
         async with open_resources(settings) as (pool, redis, graph):
-            worker = Worker(settings, pool, redis, graph, build_responder(settings), SystemClock())
+            clock = SystemClock()
+            worker = Worker(settings, pool, redis, graph, build_responder(settings, redis, clock), clock)
             loop = asyncio.get_running_loop()
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):

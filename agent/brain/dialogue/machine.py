@@ -66,7 +66,9 @@ def decide(state: ConversationState, event: GuestMessage | Fact, ctx: Context) -
     st = copy.deepcopy(state)
     if isinstance(event, GuestMessage):
         st.turn += 1
-        st.language = event.nlu.language
+        if event.kind == "text" or st.turn == 1:
+            # A tapped title ("Delux Rooms") says nothing about the guest's language.
+            st.language = event.nlu.language
         if st.handoff:
             # Staff own the conversation until they resolve it: no automatic replies.
             return Decision(st)
