@@ -117,7 +117,14 @@ def test_guest_name(text: str, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["soy alérgico al gluten", "I'm looking for a room", "I'm sick", "mi hermano se llama Pablo"]
+    "text",
+    [
+        "soy alérgico al gluten",
+        "I'm looking for a room",
+        "I'm sick",
+        "mi hermano se llama Pablo",
+        "factura a nombre de empresa",
+    ],
 )
 def test_phrases_that_are_not_names(text: str) -> None:
     assert "guest_name" not in entities(text)

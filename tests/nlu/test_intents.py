@@ -76,6 +76,12 @@ def test_message_gets_its_intent(intent: str, text: str) -> None:
         ("rooms for next friday?", "availability"),
         ("habitación para el lunes 2 noches", "book"),
         ("me recomiendas un restaurante por la zona?", "unknown"),
+        ("Is there a kettle in the room?", "amenities"),  # an in-room feature, not a free room
+        ("el aire acondicionado no enfría", "complaint"),
+        ("My flight lands at 11pm, is the reception open 24h?", "check_in_out_times"),  # not a handoff
+        ("pásame con recepción", "human_handoff"),
+        ("confirmo la reserva", "book"),  # answering our summary
+        ("can you confirm my reservation?", "booking_status"),
     ],
 )
 def test_borderline_messages_pick_the_intended_request(text: str, intent: str) -> None:

@@ -73,6 +73,10 @@ _NAME_CUES_ANY_CASE = re.compile(
 )
 _NAME_CUES_CAPITALISED = re.compile(r"(?i:\bsoy|\bI'm|\bI am|\bIm|\bthis is|\baqui|\baquí)\s+(?=[A-ZÀ-Ö])")
 _NOT_NAMES = {
+    "empresa",
+    "company",
+    "mi",
+    "my",
     "sick",
     "interested",
     "looking",

@@ -89,6 +89,9 @@ RULES: dict[str, tuple[tuple[str, float], ...]] = {
             3.5,
         ),
         (r"^reserva\b", 3.5),
+        (r"\b(?:reservation|reserva para)\b", 2.0),
+        # "confirmo" answers our summary: the guest books (a question about an existing booking says "confirmada").
+        (r"\b(?:confirmo|lo confirmo|la confirmo|i confirm|confirm the booking|confirm it)\b", 5.0),
         (
             r"\b(?:quiero|quisiera|querria|queremos|quisieramos|necesito|necesitamos|want|need|i'd like|"
             r"i would like|we'd like)\b.*\b(?:habitacion(?:es)?|rooms?|suite|dobles?|double|ejecutiva|executive)\b",
@@ -146,6 +149,11 @@ RULES: dict[str, tuple[tuple[str, float], ...]] = {
         ),
         (r"\b(?:hora de entrada|hora de salida|early checkin|checkin temprano|entrada anticipada)\b", 3.0),
         (r"\b(?:entrar ya|podemos entrar|can we get in)\b", 2.0),
+        (
+            r"\b(?:late arrival|llegada tardia|llegamos tarde|llegaremos tarde|arrive late|arriving late|lands? at|"
+            r"open 24|abierta 24|24 ?h|24 horas)\b",
+            3.0,
+        ),
     ),
     "late_checkout": (
         (r"\b(?:late checkout|checkout late|checkout later|salida tardia|salida tarde|salida mas tarde)\b", 8.0),
@@ -168,8 +176,14 @@ RULES: dict[str, tuple[tuple[str, float], ...]] = {
         (
             r"\b(?:servicios|instalaciones|facilities|amenities|cuna|crib|cot|toallas|towels|secador|hairdryer|"
             r"minibar|aire acondicionado|air conditioning|ascensor|elevator|accesible|wheelchair|incluido|incluye|"
-            r"incluida|included|include|includes)\b",
+            r"incluida|included|include|includes|fumar|smoking|smoke|kettle|hervidor|plancha|iron|caja fuerte|"
+            r"safe|nevera|fridge|television|tv|tele|balcon|balcony|terraza|vistas|view)\b",
             2.5,
+        ),
+        (
+            r"\b(?:is there|are there|hay|tiene|tienen|teneis)\s(?:a\s|an\s|un\s|una\s)?\w+\s"
+            r"(?:in the room|in the rooms|en la habitacion|en las habitaciones)\b",
+            3.5,
         ),
         (
             r"\b(?:se admiten|admiten|aceptais|aceptan|allowed|permitido|permiten|can i bring|puedo llevar|"
@@ -188,11 +202,13 @@ RULES: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     "human_handoff": (
         (
-            r"\b(?:persona|humano|human|agente|agent|operador|operator|reception|recepcion|recepcionista|"
+            r"\b(?:persona|humano|human|agente|agent|operador|operator|recepcionista|"
             r"receptionist|encargado|encargada|manager|gerente|director|staff|someone|alguien|real person|"
             r"persona real|representative)\b",
             3.0,
         ),
+        # "Is the reception open 24h?" is about arrival times; only "talk to reception" is a handoff.
+        (r"\b(?:reception|recepcion)\b", 1.5),
         (
             r"\b(?:hablar con|speak to|speak with|talk to|talk with|pasame con|pasame|ponme con|llamar|call me|"
             r"llamame|llamadme|llamarme|phone me|call)\b",
@@ -209,7 +225,9 @@ RULES: dict[str, tuple[tuple[str, float], ...]] = {
             r"terrible|horrible|fatal|awful|huele|smells|smell|olor|bugs|cucarachas?|chinches|insectos|"
             r"cockroach\w*|no hay agua caliente|no hot water|agua fria|cold water|freezing|manchad\w*|stained|"
             r"no es aceptable|unacceptable|inaceptable|cobrado dos veces|charged twice|never again|nunca mas|"
-            r"mal servicio|bad service|worst|pesimo|pesima|lamentable|indignad\w*|furious|angry|enfadad\w*)\b",
+            r"mal servicio|bad service|worst|pesimo|pesima|lamentable|indignad\w*|furious|angry|enfadad\w*|"
+            r"no (?:va|enfria|calienta|abre|cierra|sale agua|tira|carga|conecta)|"
+            r"(?:doesn'?t|does not|won'?t|will not|can'?t|cannot) (?:open|close|lock|connect|turn on|flush))\b",
             6.0,
         ),
         (r"\b(?:esperando|waiting|no esta lista|not ready|no nos han|they didn'?t)\b", 3.0),
