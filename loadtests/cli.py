@@ -38,9 +38,10 @@ def scenario_args(flags: dict[str, Any]) -> list[str]:
     """Our own locustfile flags, only those given (the locustfile resolves the rest the same way)."""
     args: list[str] = []
     for key, value in flags.items():
-        if value is None:
+        if value is None or value is False:
             continue
-        args += [f"--{key.replace('_', '-')}", str(value)]
+        flag = f"--{key.replace('_', '-')}"
+        args += [flag] if value is True else [flag, str(value)]
     return args
 
 
@@ -114,6 +115,9 @@ def load_command(
     profile: str = typer.Option(None, "--profile", help="Take rate/duration/timeouts/mix from a gates profile"),
     gates_file: Path = typer.Option(None, "--gates-file", help="quality_gates.yaml (default: ./ or the repo's)"),
     gate_p95_ms: float = typer.Option(None, "--gate-p95-ms", help="Ramp/spike: e2e p95 gate (default from gates)"),
+    no_reply_check: bool = typer.Option(
+        False, "--no-reply-check", help="Accept any non-apology reply (for AGENT_RESPONDER=echo)"
+    ),
     seed: int = typer.Option(None, "--seed", help="Guest names, languages and flows follow this seed"),
     conversations_dir: Path = typer.Option(
         None, "--conversations-dir", help="Golden conversations to reuse (default validation/conversations)"
@@ -155,6 +159,7 @@ def load_command(
         "gates_file": str(gates_file) if gates_file else None,
         "gate_p95_ms": gate_p95_ms,
         "seed": seed,
+        "no_reply_check": no_reply_check or None,
         "conversations_dir": str(conversations_dir) if conversations_dir else None,
     }
     try:

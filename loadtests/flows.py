@@ -98,8 +98,9 @@ class GuestTurn:
     text: str
     expect: Expectation = field(default_factory=Expectation)
     action: Literal["text", "button", "list"] = "text"
-    # For button/list: which option of the last business reply to tap (falls back to `text` if there is none).
-    choose: int = 0
+    # For button/list: `text` is the title of the option to tap; typed as text when no such option was offered.
+    # Built-in turns are str.format templates; golden turns are literal apart from {{run}}.
+    template: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,12 @@ def _t(text: str, kind: str = "any", *patterns: str, action: str = "text", allow
     return GuestTurn(text=text, expect=Expectation(kind, tuple(patterns), allow_apology), action=action)  # type: ignore[arg-type]
 
 
-_AVAIL = (PRICE, NO_ROOMS)
+_AVAIL = (PRICE, NO_ROOMS, r"\d+[.,]\d{2} [A-Z]{3}", r"cu[aá]ntas personas|how many (?:guests|people|adults)")
 _TIME = r"(\d{1,2}[:.h]\d{2}|\d{1,2}\s?(?:am|pm|h\b))"
+_REVIEW = (r"revise su reserva|please check your booking", NO_ROOMS, r"no (?:est[aá]|is not) disponible|not available")
+_BOOKED = (r"reserva confirmada|booking confirmed", CONFIRMATION)
+_CANCEL_ASK = (r"quiere cancelarla|want to cancel it", r"localizador|reference|email")
+_CANCELLED = (r"cancelad|cancelled|canceled",)
 
 BUILTIN: tuple[Script, ...] = (
     Script("faq", "es", "faq-checkin-es", (_t("¿A qué hora es el check-in?", "a time", _TIME),)),
@@ -131,23 +136,25 @@ BUILTIN: tuple[Script, ...] = (
         "availability",
         "es",
         "availability-es",
-        (_t("¿Tenéis habitación doble del {d1} al {d2} para 2 personas?", "a price or no-availability", *_AVAIL),),
+        (_t("¿Tenéis habitación {dates} para 2 adultos?", "a price or no-availability", *_AVAIL),),
     ),
     Script(
         "availability",
         "en",
         "availability-en",
-        (_t("Do you have a double room from {d1} to {d2} for 2 adults?", "a price or no-availability", *_AVAIL),),
+        (_t("Do you have a room {dates} for 2 adults?", "a price or no-availability", *_AVAIL),),
     ),
     Script(
         "booking",
         "es",
         "booking-es",
         (
-            _t("Quiero reservar una habitación doble del {d1} al {d2} para 2 personas", "a price", *_AVAIL),
-            _t("La primera", "a next step", action="button"),
-            _t("{name}, {email}", "a next step"),
-            _t("Sí, confirmo", "a confirmation", CONFIRMATION, action="button"),
+            _t(
+                "Quiero reservar la habitación deluxe {dates} para 2 adultos, a nombre de {name}, {email}",
+                "the booking summary",
+                *_REVIEW,
+            ),
+            _t("sí", "a confirmation", *_BOOKED),
         ),
     ),
     Script(
@@ -155,10 +162,12 @@ BUILTIN: tuple[Script, ...] = (
         "en",
         "booking-en",
         (
-            _t("I'd like to book a double room from {d1} to {d2} for 2 adults", "a price", *_AVAIL),
-            _t("The first one", "a next step", action="button"),
-            _t("{name}, {email}", "a next step"),
-            _t("Yes, confirm", "a confirmation", CONFIRMATION, action="button"),
+            _t(
+                "Please book the deluxe room {dates} for 2 adults, my name is {name}, email {email}",
+                "the booking summary",
+                *_REVIEW,
+            ),
+            _t("Confirm", "a confirmation", *_BOOKED, action="button"),
         ),
     ),
     Script(
@@ -166,9 +175,14 @@ BUILTIN: tuple[Script, ...] = (
         "es",
         "cancellation-es",
         (
-            _t("Quiero cancelar mi reserva", "a question for the booking"),
-            # An unknown reference is answered with a polite "not found": that is the right answer here.
-            _t("{ref}", "an answer about the booking", allow_apology=True),
+            _t(
+                "Quiero reservar la habitación general {dates} para 2 adultos, a nombre de {name}, {email}",
+                "the booking summary",
+                *_REVIEW,
+            ),
+            _t("Confirmar", "a confirmation", *_BOOKED, action="button"),
+            _t("perdona, quiero cancelar mi reserva", "the booking to cancel", *_CANCEL_ASK),
+            _t("Sí, cancelar", "a cancellation", *_CANCELLED, action="button"),
         ),
     ),
     Script(
@@ -176,74 +190,116 @@ BUILTIN: tuple[Script, ...] = (
         "en",
         "cancellation-en",
         (
-            _t("I want to cancel my booking", "a question for the booking"),
-            _t("{ref}", "an answer about the booking", allow_apology=True),
+            _t(
+                "Please book the general room {dates} for 2 adults, my name is {name}, email {email}",
+                "the booking summary",
+                *_REVIEW,
+            ),
+            _t("Confirm", "a confirmation", *_BOOKED, action="button"),
+            _t("I want to cancel my booking", "the booking to cancel", *_CANCEL_ASK),
+            _t("Yes, cancel it", "a cancellation", *_CANCELLED, action="button"),
         ),
     ),
 )
 
+MONTHS = {
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
 
-def render(turn: GuestTurn, rng: random.Random, today: date, name: str, language: str) -> str:
-    """Fill a turn's placeholders; stay dates are spread over a year so answers are not all cached."""
-    start = today + timedelta(days=rng.randint(7, 360))
-    end = start + timedelta(days=rng.randint(1, 6))
-    fmt = "%d/%m/%Y" if language == "es" else "%Y-%m-%d"
-    email = re.sub(r"[^a-z]", "", name.lower())[:12] + f"{rng.randint(1, 999)}@example.com"
-    return turn.text.format(
-        d1=start.strftime(fmt), d2=end.strftime(fmt), name=name, email=email, ref=f"HT-{rng.randint(10000, 99999)}"
-    )
+
+def stay_phrase(start: date, end: date, language: str) -> str:
+    """ "del 9 al 11 de diciembre" / "from Dec 9 to Dec 11", the way guests write stays."""
+    if language == "es":
+        es = MONTHS["es"]
+        if start.month == end.month:
+            return f"del {start.day} al {end.day} de {es[end.month - 1]}"
+        return f"del {start.day} de {es[start.month - 1]} al {end.day} de {es[end.month - 1]}"
+    en = MONTHS["en"]
+    return f"from {en[start.month - 1]} {start.day} to {en[end.month - 1]} {end.day}"
+
+
+def render(turn: GuestTurn, rng: random.Random, today: date, name: str, language: str, run: str = "0") -> str:
+    """Fill a turn's placeholders; stays are spread over the coming year so bookings do not sell out one night."""
+    start = today + timedelta(days=rng.randint(7, 300))
+    end = start + timedelta(days=rng.randint(1, 3))
+    text = turn.text.replace("{{run}}", run)
+    if not turn.template:
+        return text
+    email = re.sub(r"[^a-z]", "", name.lower())[:12] + f".{run}@example.com"
+    return text.format(dates=stay_phrase(start, end, language), name=name, email=email)
+
+
+# Golden flows that map onto the load mix. Bookings and cancellations are not replayed from golden files:
+# their fixed dates would sell out after a few hundred replays (and cancellations need a PMS setup step).
+GOLDEN_FLOWS = {
+    "availability": "availability",
+    "pricing": "availability",
+    "amenities": "faq",
+    "check_in_out_times": "faq",
+    "location": "faq",
+    "late_checkout": "faq",
+    "faq": "faq",
+}
+
+
+def _golden_expectation(expect: Any) -> Expectation:
+    """Lenient: any expected snippet, pattern, button or row present; snippets needing captures are dropped."""
+    patterns: list[str] = []
+    if isinstance(expect, dict):
+        for key in ("contains", "buttons", "rows"):
+            value = expect.get(key)
+            values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            patterns.extend(re.escape(str(v)) for v in values if "{{" not in str(v))
+        if isinstance(expect.get("matches"), str) and "{{" not in expect["matches"]:
+            patterns.append(expect["matches"])
+    return Expectation("the golden reply", tuple(patterns))
 
 
 def _golden_turn(raw: Any) -> GuestTurn | None:
-    """One turn of a golden conversation file, read leniently; None for business-only entries."""
-    if isinstance(raw, str):
-        return GuestTurn(text=raw)
+    """One turn of a golden conversation file; None when it cannot be replayed without a setup step."""
     if not isinstance(raw, dict):
         return None
-    said = next((raw[k] for k in ("guest", "user", "send", "say", "text") if k in raw), None)
-    action: str = "text"
-    if isinstance(said, dict):
-        if "button" in said or "button_id" in said:
-            action = "button"
-        elif "row" in said or "row_id" in said or "list" in said:
-            action = "list"
-        said = next((said[k] for k in ("text", "title", "button", "row", "list") if isinstance(said.get(k), str)), "")
-    if not isinstance(said, str):
-        return None
-    expect = raw.get("expect") or raw.get("expected") or {}
-    patterns: list[str] = []
-    if isinstance(expect, dict):
-        for key in ("matches", "regex", "pattern", "contains", "any", "contains_any", "text_contains"):
-            value = expect.get(key)
-            if isinstance(value, str):
-                patterns.append(value if key in ("matches", "regex", "pattern") else re.escape(value))
-            elif isinstance(value, list):
-                patterns.extend(v if key in ("matches", "regex", "pattern") else re.escape(v) for v in value)
-    elif isinstance(expect, str):
-        patterns.append(re.escape(expect))
-    return GuestTurn(text=said, expect=Expectation("the golden reply", tuple(patterns)), action=action)  # type: ignore[arg-type]
+    for key, action in (("text", "text"), ("button", "button"), ("list", "list")):
+        value = raw.get(key)
+        if isinstance(value, str):
+            if "{{" in value.replace("{{run}}", ""):
+                return None
+            return GuestTurn(value, _golden_expectation(raw.get("expect")), action, template=False)  # type: ignore[arg-type]
+    return None
 
 
 def load_golden(directory: Path) -> list[Script]:
-    """Golden conversations (validation/conversations/*.yaml) usable for load; unreadable files are skipped."""
+    """Golden conversations (validation/conversations/*.yaml) replayable under load; others are skipped."""
     scripts: list[Script] = []
     if not directory.is_dir():
         return scripts
     for path in sorted(directory.glob("*.y*ml")):
         try:
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
-        docs = doc if isinstance(doc, list) else [doc]
-        for item in docs:
-            if not isinstance(item, dict):
-                continue
-            flow = str(item.get("flow") or path.stem.split("_")[0].split("-")[0])
-            language = str(item.get("language") or item.get("lang") or "es")
-            raw_turns = item.get("turns") or item.get("steps") or []
-            turns = tuple(t for t in (_golden_turn(r) for r in raw_turns) if t is not None)
-            if flow in FLOWS and language in LANGUAGES and turns and not item.get("setup"):
-                scripts.append(Script(flow, language, str(item.get("name") or path.stem), turns, str(path)))
+        if not isinstance(doc, dict) or doc.get("setup"):
+            continue
+        flow = GOLDEN_FLOWS.get(str(doc.get("flow", "")))
+        language = str(doc.get("language", ""))
+        raw_turns = doc.get("turns") if isinstance(doc.get("turns"), list) else []
+        turns = [_golden_turn(r) for r in raw_turns]
+        if flow and language in LANGUAGES and turns and all(t is not None for t in turns):
+            scripts.append(Script(flow, language, path.stem, tuple(t for t in turns if t), str(path)))
     return scripts
 
 

@@ -44,6 +44,8 @@ class LoadSettings:
     warmup_s: float = 0.0
     reply_timeout_s: float = 10.0
     settle_ms: int = 150
+    # Off: any non-apology reply passes (for a stand-in agent such as AGENT_RESPONDER=echo).
+    check_replies: bool = True
     mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     languages: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LANGUAGE_MIX))
     seed: int = 1
@@ -153,6 +155,8 @@ def resolve(options: dict[str, Any]) -> LoadSettings:
         for flag in ("conversations_dir", "samples_file", "summary_file"):
             if options.get(flag):
                 setattr(s, flag, str(options[flag]))
+        if options.get("no_reply_check"):
+            s.check_replies = False
         if s.reply_timeout_s <= 0:
             raise SettingsError("--reply-timeout must be positive, e.g. 10s")
         s.schedule()

@@ -18,20 +18,29 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+# (pattern on the guest's words, reply): shaped like the receptionist's answers to the built-in load scripts.
 CANNED: list[tuple[str, dict[str, Any]]] = [
-    (r"cancel", {"text": "¿Cuál es el código de tu reserva? / What is your booking code?"}),
-    (r"HT-\d+", {"text": "No encuentro la reserva / I cannot find that booking"}),
-    (r"confirm", {"text": "Reserva confirmada / Booking confirmed: HT-48213"}),
-    (r"@example\.com", {"text": "¿Confirmamos? / Shall I confirm?", "buttons": [("confirm", "Confirmar")]}),
-    (r"^Doble", {"text": "¿Nombre y email? / Name and email?"}),
-    (r"check-?in|check-?out|hora|time", {"text": "Check-in 14:00, check-out 12:00"}),
+    (
+        r"quiero cancelar|want to cancel",
+        {
+            "text": "Reserva HT-1. ¿Quiere cancelarla? / Do you want to cancel it?",
+            "buttons": [("c-yes", "Sí, cancelar"), ("c-en", "Yes, cancel it")],
+        },
+    ),
+    (r"^(s[ií], cancelar|yes, cancel it)$", {"text": "HT-1 está cancelada / is cancelled"}),
+    (r"^(s[ií]|confirmar|confirm)$", {"text": "Reserva confirmada / Booking confirmed, localizador es HT48213"}),
+    (
+        r"a nombre de|my name is",
+        {
+            "text": "Revise su reserva / Please check your booking",
+            "buttons": [("ok", "Confirmar"), ("ok-en", "Confirm")],
+        },
+    ),
+    (r"check-?in|check-?out", {"text": "Check-in 14:00, check-out 12:00"}),
     (r"parking|aparcamiento", {"text": "Parking: 15 € / día"}),
     (r"desayuno|breakfast", {"text": "Desayuno 7:30-10:30 / breakfast"}),
     (r"wi-?fi", {"text": "Wi-Fi gratis / free wifi"}),
-    (
-        r"habitaci|room|reserv|book",
-        {"text": "Doble: 120,00 € por noche / per night", "buttons": [("r1", "Doble 120 €")]},
-    ),
+    (r"habitaci|room", {"text": "Disponible / available: 120.00 EUR/noche"}),
 ]
 
 
