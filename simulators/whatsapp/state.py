@@ -205,7 +205,7 @@ class SimState:
             guest.user_id = bsuid_for(wa_id, self.default_number.waba_id)
             guest.created_at_ms = self.clock.now_ms()
             self.guests[wa_id] = guest
-            self.conversations[wa_id] = []
+            self.conversations.setdefault(wa_id, [])
             self.by_user_id[guest.user_id] = guest
         for key, value in fields.items():
             if value is not None:
