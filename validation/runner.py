@@ -69,6 +69,7 @@ class RunOptions:
     startup_timeout: float = 90.0
     live: bool = True
     command: list[str] = field(default_factory=list)
+    load_driver: str = "locust"
 
 
 def default_gates_path() -> Path:
@@ -110,6 +111,8 @@ def prepare(opts: RunOptions) -> tuple[GatesFile, Profile, list[Injection], Resu
         missing = [s for s in opts.stages if s not in profile.stages]
         if missing:
             raise GateConfigError(f"--stages: profile {opts.profile!r} does not define {', '.join(missing)}")
+    if opts.load_driver not in ("locust", "builtin"):
+        raise GateConfigError(f"--load-driver {opts.load_driver!r}: choose locust or builtin")
     injections = [parse_injection(text) for text in opts.inject]
     baseline = None
     if opts.baseline is not None:
@@ -244,6 +247,8 @@ def run_validation(opts: RunOptions, console: Console | None = None) -> int:
                 out_dir=out_dir,
                 ui=ui,
                 injections=injections,
+                gates_path=(opts.gates_path or default_gates_path()).resolve(),
+                load_driver=opts.load_driver,
             )
             stage_results = asyncio.run(_run_stages(ctx, chosen, profile.readiness_probe_interval))
     except StackError as exc:

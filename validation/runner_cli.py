@@ -44,6 +44,7 @@ def validate_command(
     admin_token: str | None = _ADMIN,
     startup_timeout: float = _TIMEOUT,
     no_live: bool = typer.Option(False, "--no-live", help="Plain output instead of live progress bars."),
+    load_driver: str = typer.Option("locust", "--load-driver", help="locust (hotelero load) or builtin sender."),
 ) -> None:
     """Run the release validation and judge it against quality_gates.yaml.
 
@@ -72,6 +73,7 @@ def validate_command(
         startup_timeout=startup_timeout,
         live=not no_live and sys.stdout.isatty(),
         command=["hotelero", *sys.argv[1:]],
+        load_driver=load_driver,
     )
     raise typer.Exit(run_validation(opts))
 

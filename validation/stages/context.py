@@ -51,6 +51,8 @@ class RunContext:
     injections: list[Injection] = field(default_factory=list)
     run_tag: str = field(default_factory=lambda: f"{int(time.time()) % 100000:05d}")
     sample_replies: dict[str, list[str]] = field(default_factory=dict)
+    gates_path: Path = Path("quality_gates.yaml")
+    load_driver: str = "locust"
 
     def stage_result(
         self, name: str, started: float, checks: list[Check], detail: str = "", **figures: Any
