@@ -1,0 +1,37 @@
+"""The golden conversations against the real agent (receptionist), both simulators, real Postgres and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from validation.conversations_runner import run_conversations, summarize
+from validation.stack import Stack, StackOptions, run_stack
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def golden_stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_url: str) -> Iterator[Stack]:
+    out = Path(tmp_path_factory.mktemp("golden"))
+    opts = StackOptions(
+        out_dir=out,
+        database_url=postgres_url,
+        redis_url=redis_url,
+        agent_env={"AGENT_RESPONDER": "receptionist", "AGENT_RATE_LIMIT_MESSAGES": "200"},
+    )
+    with run_stack(opts) as stack:
+        yield stack
+
+
+@pytest.mark.timeout(400)
+def test_every_golden_conversation_passes_turn_by_turn(golden_stack: Stack):
+    s = golden_stack
+    results = run_conversations(
+        None, s.whatsapp_url, s.qloapps_url, s.credentials.qloapps_key, s.agent_url, s.credentials.admin_token
+    )
+    assert len(results) >= 40
+    failed = [r for r in results if not r.passed]
+    assert not failed, "\n" + summarize(failed)
