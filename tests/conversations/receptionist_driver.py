@@ -22,6 +22,7 @@ class Guest:
     language: str = "es"
     last: TurnResult | None = None
     seq: int = 0
+    history: list[TurnResult] = field(default_factory=list)
 
     async def say(self, text: str) -> TurnResult:
         return await self._turn(InboundView(wamid=self._wamid(), type="text", text=text))
@@ -32,17 +33,18 @@ class Guest:
         return await self._turn(InboundView(wamid=self._wamid(), type=kind, reply_id=reply_id, reply_title=title))
 
     def find(self, title: str) -> tuple[str, str]:
-        assert self.last is not None
-        for r in self.last.replies:
-            if isinstance(r, Buttons):
-                for b in r.buttons:
-                    if b.title == title:
-                        return b.id, "button_reply"
-            if isinstance(r, ListMessage):
-                for row in r.rows:
-                    if row.title == title:
-                        return row.id, "list_reply"
-        raise AssertionError(f"{title!r} not offered in {texts(self.last)}")
+        """The newest button or row with this title (an old message's button can still be tapped, like on a phone)."""
+        for result in reversed(self.history):
+            for r in result.replies:
+                if isinstance(r, Buttons):
+                    for b in r.buttons:
+                        if b.title == title:
+                            return b.id, "button_reply"
+                if isinstance(r, ListMessage):
+                    for row in r.rows:
+                        if row.title == title:
+                            return row.id, "list_reply"
+        raise AssertionError(f"{title!r} not offered; last replies: {texts(self.last) if self.last else ''}")
 
     def _wamid(self) -> str:
         self.seq += 1
@@ -61,6 +63,7 @@ class Guest:
         self.state = result.state
         self.language = result.language or self.language
         self.last = result
+        self.history.append(result)
         return result
 
 
