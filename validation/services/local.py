@@ -1,0 +1,198 @@
+"""The local tier: Postgres and Redis started from binaries on this machine, in a temp dir, on a free port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import redis
+
+from validation.services.binaries import PostgresBinaries, find_postgres, find_redis_server
+from validation.services.handle import ServiceError, ServiceHandle, Tier
+from validation.services.ports import PortTaken, free_port
+from validation.services.processes import RunAs, clean_env, start_server, stop_server, wait_ready
+from validation.services.settings import ServicesSettings
+from validation.services.signals import signals_deferred
+
+# A port grabbed by someone else between probe and bind is retried this many times on new ports.
+_PORT_ATTEMPTS = 5
+
+INSTALL_POSTGRES = "apt-get install postgresql"
+INSTALL_REDIS = "apt-get install redis-server"
+
+
+def postgres_run_as(name: str) -> RunAs | None:
+    """None when not root; else the unprivileged user Postgres runs as, created when missing."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pw = pwd.getpwnam(name)
+    except KeyError:
+        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+        cmd = [useradd, "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent"]
+        cmd += ["--shell", "/usr/sbin/nologin", name]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+            why = done.stderr.strip() or f"exit {done.returncode}"
+        except OSError as exc:
+            why = str(exc)
+        try:
+            # Another process may have created it concurrently (exit 9): look again either way.
+            pw = pwd.getpwnam(name)
+        except KeyError:
+            raise ServiceError(
+                f"local tier: running as root, Postgres needs an unprivileged user and creating {name!r} failed "
+                f"({why}); create one (useradd --system {name}) or set HOTELERO_LOCAL_POSTGRES_USER"
+            ) from None
+    if pw.pw_uid == 0:
+        raise ServiceError(f"local tier: HOTELERO_LOCAL_POSTGRES_USER={name!r} is root; name an unprivileged user")
+    return RunAs(name=name, uid=pw.pw_uid, gid=pw.pw_gid)
+
+
+def _make_temp_dir(prefix: str, settings: ServicesSettings, run_as: RunAs | None) -> Path:
+    base = settings.local_tmp_dir
+    if run_as is not None and base is None:
+        # The server user must traverse every parent: a root-only TMPDIR would lock it out.
+        base = "/tmp"
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    if run_as is not None:
+        os.chown(path, run_as.uid, run_as.gid)
+    return path
+
+
+def _postgres_ready(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+@contextlib.contextmanager
+def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None = None) -> Iterator[ServiceHandle]:
+    """Postgres from local binaries: initdb into a temp dir, serve on 127.0.0.1:<free port>, remove on exit."""
+    binaries = binaries or find_postgres()
+    if binaries is None:
+        raise ServiceError(
+            "local tier: no initdb/postgres on PATH or under /usr/lib/postgresql/*/bin; "
+            f"install them ({INSTALL_POSTGRES})"
+        )
+    run_as = postgres_run_as(settings.local_postgres_user)
+    tmp = _make_temp_dir("hotelero-pg-", settings, run_as)
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        data, log_path = tmp / "data", tmp / "postgres.log"
+        init = subprocess.run(
+            [str(binaries.initdb), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"]
+            + ["--no-sync"],
+            cwd=tmp,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=settings.local_startup_timeout * 4,
+            check=False,
+            user=run_as.uid if run_as else None,
+            group=run_as.gid if run_as else None,
+            extra_groups=[] if run_as else None,
+        )
+        if init.returncode != 0:
+            tail = " | ".join((init.stderr or init.stdout).strip().splitlines()[-3:])
+            raise ServiceError(f"local tier: initdb failed (exit {init.returncode}): {tail}")
+        for _attempt in range(_PORT_ATTEMPTS):
+            port = free_port()
+            url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+            cmd = [str(binaries.postgres), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(tmp)]
+            # A throwaway server: durability off makes CREATE DATABASE and commits fast.
+            for option in ("fsync=off", "synchronous_commit=off", "full_page_writes=off"):
+                cmd += ["-c", option]
+            cmd += ["-c", f"max_connections={settings.local_postgres_max_connections}"]
+            proc = start_server(cmd, log_path, run_as, cwd=tmp)
+            try:
+                wait_ready(
+                    proc,
+                    lambda url=url: _postgres_ready(url),
+                    log_path,
+                    settings.local_startup_timeout,
+                    "postgres",
+                )
+                break
+            except PortTaken:
+                stop_server(proc, signal.SIGQUIT, grace=5)
+                proc = None
+        else:
+            raise ServiceError(f"local tier: postgres could not bind a free port in {_PORT_ATTEMPTS} attempts")
+        user_note = f" as {run_as.name}" if run_as else ""
+        yield ServiceHandle(
+            name="postgres",
+            url=url,
+            tier=Tier.LOCAL,
+            description=f"local {binaries.version} on 127.0.0.1:{port}{user_note}, data in {tmp}",
+            pid=proc.pid,
+            data_dir=tmp,
+        )
+    finally:
+        with signals_deferred():
+            if proc is not None:
+                # SIGINT is Postgres' "fast" shutdown: roll back clients, stop at once, cleanly.
+                stop_server(proc, signal.SIGINT)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _redis_ready(url: str) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def local_redis(settings: ServicesSettings, server: Path | None = None) -> Iterator[ServiceHandle]:
+    """redis-server on 127.0.0.1:<free port>, persistence off, its temp dir removed on exit."""
+    server = server or find_redis_server()
+    if server is None:
+        raise ServiceError(f"local tier: redis-server not found on PATH; install it ({INSTALL_REDIS})")
+    tmp = _make_temp_dir("hotelero-redis-", settings, None)
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        log_path = tmp / "redis.log"
+        for _attempt in range(_PORT_ATTEMPTS):
+            port = free_port()
+            url = f"redis://127.0.0.1:{port}/0"
+            cmd = [str(server), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp)]
+            cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"]
+            proc = start_server(cmd, log_path, None, cwd=tmp)
+            try:
+                wait_ready(proc, lambda url=url: _redis_ready(url), log_path, settings.local_startup_timeout, "redis")
+                break
+            except PortTaken:
+                stop_server(proc, signal.SIGTERM, grace=5)
+                proc = None
+        else:
+            raise ServiceError(f"local tier: redis-server could not bind a free port in {_PORT_ATTEMPTS} attempts")
+        yield ServiceHandle(
+            name="redis",
+            url=url,
+            tier=Tier.LOCAL,
+            description=f"local redis-server on 127.0.0.1:{port}, no persistence, dir {tmp}",
+            pid=proc.pid,
+            data_dir=tmp,
+        )
+    finally:
+        with signals_deferred():
+            if proc is not None:
+                # SIGTERM: redis-server exits at once (nothing to save with persistence off).
+                stop_server(proc, signal.SIGTERM)
+            shutil.rmtree(tmp, ignore_errors=True)

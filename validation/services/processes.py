@@ -1,0 +1,98 @@
+"""Starting and stopping a local server process, and waiting for it to answer."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from validation.services.handle import ServiceError
+from validation.services.ports import PortTaken
+from validation.services.signals import signals_deferred
+
+# What Postgres and Redis write when the port was grabbed between our probe and their bind.
+_BIND_FAILURES = ("address already in use", "could not bind", "could not create any tcp/ip sockets")
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """An unprivileged user to run a server as (Postgres refuses root)."""
+
+    name: str
+    uid: int
+    gid: int
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without PG* variables, which would redirect initdb/postgres elsewhere."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["LC_ALL"] = "C"
+    return env
+
+
+def start_server(cmd: list[str], log_path: Path, run_as: RunAs | None, cwd: Path) -> subprocess.Popen[bytes]:
+    """Start a server in its own session (a terminal's Ctrl-C reaches us, and we stop it in order)."""
+    with log_path.open("ab") as log, signals_deferred():
+        # Deferred: a signal between fork and the return of Popen would leave a server nobody knows about.
+        return subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=clean_env(),
+            start_new_session=True,
+            user=run_as.uid if run_as else None,
+            group=run_as.gid if run_as else None,
+            extra_groups=[] if run_as else None,
+        )
+
+
+def log_tail(log_path: Path, lines: int = 5) -> str:
+    """The last lines of a server log, joined on one line for an error message."""
+    try:
+        text = log_path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(text[-lines:])
+
+
+def wait_ready(
+    proc: subprocess.Popen[bytes], ready: Callable[[], bool], log_path: Path, timeout: float, what: str
+) -> None:
+    """Poll `ready` until it is true; PortTaken when the server died failing to bind, ServiceError otherwise."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        if proc.poll() is not None:
+            tail = log_tail(log_path)
+            if any(marker in tail.lower() for marker in _BIND_FAILURES):
+                raise PortTaken(tail)
+            raise ServiceError(f"{what} exited with code {proc.returncode} while starting: {tail}")
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            raise ServiceError(f"{what} did not answer within {timeout:.0f} s: {log_tail(log_path)}")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.2)
+
+
+def stop_server(proc: subprocess.Popen[bytes], first: signal.Signals, grace: float = 15.0) -> None:
+    """Stop a server: `first` (its fast clean shutdown), then SIGKILL to the whole session if it lingers."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(first)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                # The server leads its own session (start_new_session): kill its helpers too.
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    else:
+        proc.wait()
