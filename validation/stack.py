@@ -164,6 +164,8 @@ class Stack:
             "AGENT_TIMEZONE": "Europe/Madrid",
             "AGENT_ADMIN_TOKEN": c.admin_token,
             "AGENT_ENV": "dev",
+            # The real brain, not the echo stand-in the agent defaults to.
+            "AGENT_RESPONDER": "receptionist",
         }
         if self.database_url:
             env["AGENT_DATABASE_URL"] = self.database_url

@@ -1,26 +1,69 @@
-"""Functional: the golden conversations, turn by turn (validation/conversations, another engineer's area)."""
+"""Functional: the golden conversations (validation/conversations), judged turn by turn.
+
+The runner belongs to the conversations area; this stage calls it against the stack and turns each
+conversation into a ConversationResult (one junit testcase each, and the functional pass-rate gate).
+"""
 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
-from validation.result import StageResult
+from validation.result import Check, StageResult
+from validation.samples import ConversationResult
 from validation.stages.context import RunContext
 
 NOT_AVAILABLE = "golden conversations runner not available (validation/conversations has not landed)"
+CONCURRENCY = 6
+
+
+def _detail(result: Any) -> str:
+    if getattr(result, "error", ""):
+        return str(result.error)[:300]
+    failed = result.failed_turns()
+    if not failed:
+        return ""
+    first = failed[0]
+    return f"turn {first.get('turn')} {first.get('sent')!r}: {'; '.join(first.get('failed', []))}"[:300]
 
 
 async def run(ctx: RunContext) -> StageResult:
-    """Run the golden conversations if their runner exists; otherwise say so and leave the gate INCONCLUSIVE."""
+    """Run every golden conversation; NOT_AVAILABLE (and an INCONCLUSIVE gate) when the runner is missing."""
     started = ctx.clock.now_ms()
     try:
-        importlib.import_module("validation.conversations.runner")
+        runner = importlib.import_module("validation.conversations.runner")
     except ImportError:
         ctx.m.unavailable["functional"] = NOT_AVAILABLE
         return ctx.stage_result("functional", started, [], detail=NOT_AVAILABLE).model_copy(
             update={"status": "NOT_AVAILABLE"}
         )
-    ctx.m.unavailable["functional"] = "golden conversations runner found but not wired into the stage yet"
-    return ctx.stage_result("functional", started, [], detail=ctx.m.unavailable["functional"]).model_copy(
-        update={"status": "NOT_AVAILABLE"}
+    stack = ctx.stack
+    files = runner.discover(None)
+    ctx.ui.stage_progress("functional", figures=f"{len(files)} conversations, {CONCURRENCY} at a time")
+    results = await runner.run_conversations_async(
+        None,
+        stack.whatsapp_url,
+        stack.qloapps_url,
+        stack.credentials.qloapps_key,
+        stack.agent_url,
+        stack.credentials.admin_token,
+        concurrency=CONCURRENCY,
+        run_tag=f"7{ctx.run_tag}",
     )
+    for r in results:
+        ctx.m.conversations.append(
+            ConversationResult(
+                name=r.name,
+                passed=bool(r.passed),
+                flow=r.flow,
+                language=r.language,
+                turns=len(r.turns),
+                failed_turns=r.failed_turns(),
+                duration_ms=round(float(r.duration_ms), 1),
+                detail=_detail(r),
+            )
+        )
+    passed = sum(1 for r in results if r.passed)
+    checks = [Check(name="golden conversations ran", passed=bool(results), detail=f"{len(results)} found")]
+    result = ctx.stage_result("functional", started, checks, detail=f"{passed}/{len(results)} conversations passed")
+    return result

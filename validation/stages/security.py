@@ -12,7 +12,7 @@ from validation.stages import simctl
 from validation.stages.context import RunContext, signature, webhook_envelope
 
 SETTLE_S = 3.0
-ADMIN_PATH = "/admin/stats"
+ADMIN_PATH = "/admin/handoffs"
 
 
 async def _post(session: aiohttp.ClientSession, url: str, body: bytes, sig: str | None) -> int | None:
@@ -21,6 +21,17 @@ async def _post(session: aiohttp.ClientSession, url: str, body: bytes, sig: str 
         headers["X-Hub-Signature-256"] = sig
     try:
         async with session.post(url, data=body, headers=headers) as response:
+            await response.read()
+            return response.status
+    except (aiohttp.ClientError, TimeoutError):
+        return None
+
+
+async def _transcript_status(session: aiohttp.ClientSession, agent_url: str, guest: str, token: str) -> int | None:
+    """404 means the agent has no record of the guest at all."""
+    url = f"{agent_url}/admin/conversations/{guest}/transcript"
+    try:
+        async with session.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
             await response.read()
             return response.status
     except (aiohttp.ClientError, TimeoutError):
@@ -69,9 +80,20 @@ async def run(ctx: RunContext) -> StageResult:
         forged_out = await simctl.business_messages(session, stack.whatsapp_url, forged_guest)
         checks.append(
             Check(
-                name="refused webhooks store nothing and get no reply",
+                name="refused webhooks get no reply",
                 passed=not unsigned_out and not forged_out,
                 detail=f"replies to unsigned: {len(unsigned_out)}, to forged: {len(forged_out)}",
+            )
+        )
+        stored = {}
+        for label, guest in (("unsigned", unsigned_guest), ("forged", forged_guest), ("signed", control_guest)):
+            stored[label] = await _transcript_status(session, stack.agent_url, guest, creds.admin_token)
+        checks.append(
+            Check(
+                name="refused webhooks store nothing (admin transcript is 404)",
+                passed=stored["unsigned"] == 404 and stored["forged"] == 404 and stored["signed"] == 200,
+                detail="GET /admin/conversations/{guest}/transcript: "
+                + ", ".join(f"{k} -> {v}" for k, v in stored.items()),
             )
         )
         redelivered_out = await simctl.business_messages(session, stack.whatsapp_url, redeliver_guest)
