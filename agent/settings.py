@@ -47,6 +47,8 @@ class Settings(BaseSettings):
 
     # Responder (the brain seam): echo until the receptionist lands.
     responder: Literal["echo", "receptionist"] = "echo"
+    # Receptionist: a half-finished flow (dialogue state) is forgotten after this long without messages.
+    conversation_idle_minutes: int = Field(default=60, ge=1)
     # Test/diagnostic hook: the echo responder sleeps this long per turn (0 in production).
     echo_delay_ms: int = Field(default=0, ge=0)
 
