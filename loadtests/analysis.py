@@ -245,7 +245,8 @@ def spike_recovery(rows: list[Sample], schedule: Schedule, gates: Gates, window_
         "spike_rate_per_s": spike.rate,
         "spike_e2e": asdict(during),
         "window_s": window_s,
-        "recovery_s": None if recovered_at is None else round(recovered_at - spike.end_s + window_s, 1),
+        # Start of the first window from which every window is within the gates (to window resolution).
+        "recovery_s": None if recovered_at is None else round(recovered_at - spike.end_s, 1),
         "recovered": recovered_at is not None,
     }
 

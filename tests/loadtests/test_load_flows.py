@@ -1,0 +1,152 @@
+"""Flow mix, reply judging and golden-conversation reuse (pure, no servers)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loadtests.flows import (
+    BUILTIN,
+    DEFAULT_MIX,
+    FLOWS,
+    Expectation,
+    MixError,
+    ScriptBook,
+    load_golden,
+    parse_mix,
+    render,
+    reply_options,
+    reply_text,
+    stay_phrase,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@given(st.dictionaries(st.sampled_from(FLOWS), st.integers(0, 1000), min_size=1).filter(lambda d: sum(d.values()) > 0))
+def test_mix_text_round_trips_to_the_same_weights(weights: dict[str, int]) -> None:
+    text = ",".join(f"{k}={v}" for k, v in weights.items())
+    assert parse_mix(text) == {k: float(v) for k, v in weights.items()}
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("faq=40,spa=10", "unknown name 'spa'"),
+        ("faq", "has no weight"),
+        ("faq=x", "not a number"),
+        ("faq=-1", "zero or more"),
+        ("faq=0", "no weight"),
+    ],
+)
+def test_bad_mix_is_refused_with_what_to_write(text: str, fragment: str) -> None:
+    with pytest.raises(MixError, match=fragment):
+        parse_mix(text)
+
+
+@given(
+    st.dictionaries(st.sampled_from(FLOWS), st.integers(0, 5), min_size=1).filter(lambda d: sum(d.values()) > 0),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["es", "en"]),
+)
+def test_script_book_only_picks_flows_with_weight_in_the_guest_language(
+    weights: dict[str, int], seed: int, language: str
+) -> None:
+    book = ScriptBook({k: float(v) for k, v in weights.items()})
+    rng = random.Random(seed)
+    for _ in range(20):
+        script = book.choose(rng, language)
+        assert weights.get(script.flow, 0) > 0
+        assert script.language == language
+
+
+def test_default_mix_draws_flows_in_proportion() -> None:
+    book = ScriptBook(DEFAULT_MIX)
+    rng = random.Random(7)
+    counts = {f: 0 for f in FLOWS}
+    for _ in range(10_000):
+        counts[book.choose(rng, "es").flow] += 1
+    for flow, weight in DEFAULT_MIX.items():
+        assert abs(counts[flow] / 10_000 - weight / 100) < 0.02
+
+
+def test_apology_where_a_price_was_expected_is_a_wrong_answer() -> None:
+    availability = next(s for s in BUILTIN if s.flow == "availability" and s.language == "es").turns[0].expect
+    assert availability.judge("Disponible del 3 dic al 5 dic: Delux Rooms 120.00 EUR/noche") is None
+    assert availability.judge("Lo siento, algo ha ido mal. Inténtalo más tarde.") == (
+        "wrong answer: expected a price or no-availability"
+    )
+
+
+def test_any_reply_turn_still_refuses_an_error_apology_unless_allowed() -> None:
+    assert Expectation("an answer").judge("Claro, te ayudo") is None
+    assert Expectation("an answer").judge("Sorry, something went wrong").startswith("wrong answer: apology")
+    assert Expectation("an answer", allow_apology=True).judge("Sorry, something went wrong") is None
+    assert Expectation("an answer").judge("   ") == "wrong answer: empty reply"
+
+
+def test_reply_text_and_options_read_interactive_messages() -> None:
+    message = {
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": "Disponible del 3 dic"},
+            "action": {
+                "button": "Ver",
+                "sections": [{"rows": [{"id": "r1", "title": "Delux Rooms", "description": "120.00 EUR/noche"}]}],
+            },
+        },
+    }
+    assert "Disponible del 3 dic" in reply_text(message)
+    assert "120.00 EUR/noche" in reply_text(message)
+    assert reply_options(message) == [("list", "r1", "Delux Rooms")]
+    assert reply_text({"type": "text", "text": {"body": "hola"}}) == "hola"
+
+
+def test_stay_phrases_read_like_the_golden_conversations() -> None:
+    assert stay_phrase(date(2026, 12, 9), date(2026, 12, 11), "es") == "del 9 al 11 de diciembre"
+    assert stay_phrase(date(2027, 1, 30), date(2027, 2, 1), "es") == "del 30 de enero al 1 de febrero"
+    assert stay_phrase(date(2026, 12, 6), date(2026, 12, 8), "en") == "from Dec 6 to Dec 8"
+
+
+def test_builtin_booking_renders_dates_name_and_a_unique_email() -> None:
+    turn = next(s for s in BUILTIN if s.name == "booking-es").turns[0]
+    text = render(turn, random.Random(1), date(2026, 11, 25), "Ana López", "es", run="42")
+    assert "Ana López" in text and "analpez.42@example.com" in text and " del " in text and "{" not in text
+
+
+def test_golden_files_without_setup_are_reused_and_mapped_onto_the_load_flows() -> None:
+    scripts = load_golden(REPO / "validation" / "conversations")
+    if not scripts:
+        pytest.skip("validation/conversations has no golden conversation files yet")
+    names = {s.name for s in scripts}
+    assert all(s.flow in FLOWS for s in scripts)
+    # Conversations that need a PMS setup step (a booking to cancel) cannot be replayed under load.
+    assert "es_cancel_with_reference" not in names
+    book = ScriptBook(DEFAULT_MIX, scripts)
+    assert "conversations" in book.sources()["faq/es"]
+    assert book.sources()["booking/es"] == "builtin"
+
+
+def test_golden_turns_keep_the_guest_words_and_taps(tmp_path: Path) -> None:
+    (tmp_path / "es_x.yaml").write_text(
+        "language: es\nflow: availability\nturns:\n"
+        "  - text: 'hola, habitación {{run}}'\n    expect: {contains: ['cuántas personas'], buttons: ['Sí']}\n"
+        "  - list: 'Delux Rooms'\n    expect: {matches: '\\d+ EUR'}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "es_needs_ref.yaml").write_text(
+        "language: es\nflow: cancel\nturns:\n  - text: 'cancela {{ref}}'\n", encoding="utf-8"
+    )
+    (script,) = load_golden(tmp_path)
+    first, second = script.turns
+    assert render(first, random.Random(0), date(2026, 11, 25), "X", "es", run="7") == "hola, habitación 7"
+    assert first.expect.judge("¿Para cuántas personas?") is None
+    assert first.expect.judge("No entiendo") is not None
+    assert second.action == "list" and second.text == "Delux Rooms"
+    assert second.expect.judge("120 EUR") is None
