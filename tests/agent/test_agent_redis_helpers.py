@@ -1,0 +1,88 @@
+"""Redis helpers against a real Redis: token lock, per-guest rate limit, TTL cache, dedupe fast path."""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis.asyncio import Redis
+
+from agent.dedupe import SeenWamids
+from agent.locks import TokenLocks
+from agent.ratelimit import GuestRateLimiter
+from agent.ttlcache import TtlCache
+
+
+def test_lock_is_exclusive_and_only_its_holder_can_release_it(fresh_redis_url: str) -> None:
+    async def scenario() -> None:
+        redis = Redis.from_url(fresh_redis_url)
+        locks = TokenLocks(redis)
+        first = await locks.acquire("booking:room-7", ttl_ms=200)
+        assert first is not None
+        assert await locks.acquire("booking:room-7", ttl_ms=200) is None
+        await asyncio.sleep(0.3)  # expired: someone else takes it
+        second = await locks.acquire("booking:room-7", ttl_ms=5000)
+        assert second is not None
+        assert not await locks.release(first)  # the stale holder cannot free the new holder's lock
+        assert not await locks.extend(first, 5000)
+        assert await redis.get(second.key) == second.token.encode()
+        assert await locks.extend(second, 5000)
+        assert await locks.release(second)
+        assert await locks.acquire("booking:room-7", ttl_ms=100) is not None
+        await redis.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_rate_limit_allows_the_limit_then_notifies_once_per_window(fresh_redis_url: str) -> None:
+    async def scenario() -> list[tuple[bool, bool]]:
+        redis = Redis.from_url(fresh_redis_url)
+        limiter = GuestRateLimiter(redis, limit=3, window_s=60)
+        out = [await limiter.check("346", window_index=1) for _ in range(6)]
+        out.append(await limiter.check("346", window_index=2))  # a new window starts fresh
+        out.append(await limiter.check("999", window_index=1))  # other guests are not affected
+        await redis.aclose()
+        return [(d.allowed, d.notify) for d in out]
+
+    decisions = asyncio.run(scenario())
+    assert decisions == [(True, False)] * 3 + [
+        (False, True),
+        (False, False),
+        (False, False),
+        (True, False),
+        (True, False),
+    ]
+
+
+def test_ttl_cache_loads_once_and_expires(fresh_redis_url: str) -> None:
+    async def scenario() -> tuple[list[int], object]:
+        redis = Redis.from_url(fresh_redis_url)
+        cache = TtlCache(redis)
+        calls: list[int] = []
+
+        async def loader() -> dict[str, int]:
+            calls.append(1)
+            return {"rooms": 4}
+
+        assert await cache.get_or_load("hotel:1", 0.2, loader) == {"rooms": 4}
+        assert await cache.get_or_load("hotel:1", 0.2, loader) == {"rooms": 4}
+        await asyncio.sleep(0.3)
+        after = await cache.get("hotel:1")
+        await redis.aclose()
+        return calls, after
+
+    calls, after = asyncio.run(scenario())
+    assert calls == [1] and after is None
+
+
+def test_dedupe_fast_path_knows_only_remembered_wamids(fresh_redis_url: str) -> None:
+    async def scenario() -> tuple[bool, bool, bool]:
+        redis = Redis.from_url(fresh_redis_url)
+        seen = SeenWamids(redis, ttl_s=60)
+        before = await seen.all_seen(["w1"])
+        await seen.remember(["w1", "w2"])
+        both = await seen.all_seen(["w1", "w2"])
+        mixed = await seen.all_seen(["w1", "w3"])
+        await redis.aclose()
+        return before, both, mixed
+
+    assert asyncio.run(scenario()) == (False, True, False)
