@@ -351,6 +351,7 @@ class _Driver:
         for seed in setup.book:
             ci, co = resolve_stay(seed, today)
             rt = await self._room_type_id(seed.room_type)
+            currency = (await self.pms.search_availability(self.ep.hotel_id, ci, co, use_cache=False)).currency
             booking = await self.pms.create_booking(
                 BookingRequest(
                     self.ep.hotel_id,
@@ -360,7 +361,7 @@ class _Driver:
                     2,
                     0,
                     1,
-                    "EUR",
+                    currency,
                     GuestDetails(seed.firstname, seed.lastname, seed.email),
                     "golden conversation setup",
                 )
