@@ -250,10 +250,18 @@ def evaluate(config: GatesFile, m: Measurements, skip: dict[str, str] | None = N
     """Judge every gate; `skip` maps gate names the profile does not judge to the reason why."""
     results = []
     for gate in config.gates:
+        result = evaluate_gate(gate, m)
         if skip and gate.name in skip:
-            results.append(_result(gate, Status.SKIPPED, None, 0, skip[gate.name]))
-        else:
-            results.append(evaluate_gate(gate, m))
+            # Still measured and shown, never judged.
+            result = GateResult(
+                **{
+                    **result.__dict__,
+                    "status": Status.SKIPPED,
+                    "reason": f"not judged: {skip[gate.name]}"
+                    + (f" (measured over {result.samples})" if result.samples else ""),
+                }
+            )
+        results.append(result)
     return results
 
 

@@ -275,6 +275,8 @@ class Profile(_Strict):
     max_wall: float | None = None
     duration_required: bool = False
     readiness_probe_interval: float = 1.0
+    # Gates this profile measures and reports but does not judge, each with the reason why.
+    skip_gates: dict[str, str] = Field(default_factory=dict)
     load: LoadSpec | None = None
     resilience: ResilienceSpec | None = None
 
@@ -307,6 +309,15 @@ class GatesFile(_Strict):
         if value != SCHEMA_VERSION:
             raise ValueError(f"unsupported version {value}; this hotelero reads version {SCHEMA_VERSION}")
         return value
+
+    @model_validator(mode="after")
+    def _skips_name_gates(self) -> GatesFile:
+        names = {g.name for g in self.gates}
+        for profile_name, profile in self.profiles.items():
+            unknown = sorted(set(profile.skip_gates) - names)
+            if unknown:
+                raise ValueError(f"profile {profile_name!r} skips unknown gate(s): {', '.join(unknown)}")
+        return self
 
     def gate(self, name: str) -> Gate:
         for gate in self.gates:

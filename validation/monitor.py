@@ -24,18 +24,19 @@ class ReadinessProber:
         self.stage = stage
         self.samples: list[ProbeSample] = []
         self._task: asyncio.Task[None] | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
         self.paused = False
 
-    async def _loop(self) -> None:
-        timeout = aiohttp.ClientTimeout(total=2.0)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            next_at = self.clock.now_ms()
-            while True:
-                next_at += self.interval_s * 1000.0
-                if not self.paused:
-                    asyncio.create_task(self._probe(session))
-                delay = (next_at - self.clock.now_ms()) / 1000.0
-                await asyncio.sleep(max(0.0, delay))
+    async def _loop(self, session: aiohttp.ClientSession) -> None:
+        next_at = self.clock.now_ms()
+        while True:
+            next_at += self.interval_s * 1000.0
+            if not self.paused:
+                task = asyncio.create_task(self._probe(session))
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
+            await asyncio.sleep(max(0.0, (next_at - self.clock.now_ms()) / 1000.0))
 
     async def _probe(self, session: aiohttp.ClientSession) -> None:
         stage = self.stage()
@@ -58,14 +59,19 @@ class ReadinessProber:
         )
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2.0))
+        self._task = asyncio.create_task(self._loop(self._session))
 
     async def stop(self) -> None:
+        """Stop probing, let probes in flight finish (a closed session must not count as not-ready)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await asyncio.sleep(0)
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=3.0)
+        if self._session is not None:
+            await self._session.close()
 
 
 @dataclass

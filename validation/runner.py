@@ -125,7 +125,7 @@ def prepare(opts: RunOptions) -> tuple[GatesFile, Profile, list[Injection], Resu
 
 def _skipped_gates(config: GatesFile, profile: Profile, profile_name: str) -> dict[str, str]:
     """Gates whose stages are not run: SKIPPED when the profile leaves them out (--stages ones stay judged)."""
-    skip = {}
+    skip = dict(profile.skip_gates)
     for gate in config.gates:
         stages = gate.scope.values("stage")
         if stages and not any(s in profile.stages for s in stages):

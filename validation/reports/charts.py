@@ -143,7 +143,9 @@ def _shade(data: ChartData, x_max: float) -> list[str]:
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" stroke="#bbb" stroke-dasharray="2 3"/>'
         )
-        parts.append(f'<text x="{x + 2:.1f}" y="{H - PAD_B - 4}" font-size="9" fill="#888">{escape(stage["name"])}</text>')
+        parts.append(
+            f'<text x="{x + 2:.1f}" y="{H - PAD_B - 4}" font-size="9" fill="#888">{escape(stage["name"])}</text>'
+        )
     return parts
 
 

@@ -110,7 +110,9 @@ def render_junit(result: Result) -> str:
     if str(result.verdict) == "ERROR":
         harness = _suite(root, "harness")
         case = ET.SubElement(harness, "testcase", classname="hotelero.harness", name="run", time="0")
-        ET.SubElement(case, "error", type="harness_error", message=result.verdict_reason[:500]).text = result.verdict_reason
+        ET.SubElement(
+            case, "error", type="harness_error", message=result.verdict_reason[:500]
+        ).text = result.verdict_reason
         _close(harness, {"error": 1}, 0)
         totals["error"] = totals.get("error", 0) + 1
 
