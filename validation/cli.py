@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from agent.cli import app as agent_app
@@ -18,6 +20,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+def _root(
+    services: str | None = typer.Option(
+        None,
+        "--services",
+        help="Where Postgres/Redis come from: auto (default), docker, local, external. Same as HOTELERO_SERVICES.",
+    ),
+) -> None:
+    """WhatsApp hotel receptionist and the harness that proves it fit for release."""
+    if services is not None:
+        from validation.services.handle import ServiceError, parse_tier
+
+        try:
+            # Exported so every command (and the processes they start) provisions from this tier.
+            os.environ["HOTELERO_SERVICES"] = parse_tier(services).value
+        except ServiceError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
 
 sim_app = typer.Typer(help="Run a simulator (WhatsApp Cloud API or QloApps webservice).", no_args_is_help=True)
 sim_app.command("qloapps")(sim_qloapps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -35,12 +36,14 @@ def _first_line(exc: BaseException) -> str:
 
 def probe_docker(timeout: float = 3.0) -> DockerFinding:
     """Ask the Docker engine (DOCKER_HOST or the default socket) for its version."""
+    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     try:
         import docker
 
         client = docker.from_env(timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - docker-py raises many types when no engine answers
-        return DockerFinding(False, f"no Docker engine answers ({_first_line(exc)})")
+        reason = "no such socket" if "FileNotFoundError" in str(exc) else _first_line(exc)
+        return DockerFinding(False, f"no Docker engine answers at {where} ({reason})")
     try:
         version = client.version().get("Version", "?")
         return DockerFinding(True, f"Docker engine {version} at {client.api.base_url}")
