@@ -152,7 +152,7 @@ RULES: dict[str, tuple[tuple[str, float], ...]] = {
         (
             r"\b(?:late arrival|llegada tardia|llegamos tarde|llegaremos tarde|arrive late|arriving late|lands? at|"
             r"open 24|abierta 24|24 ?h|24 horas)\b",
-            3.0,
+            5.0,
         ),
     ),
     "late_checkout": (
@@ -226,7 +226,8 @@ RULES: dict[str, tuple[tuple[str, float], ...]] = {
             r"cockroach\w*|no hay agua caliente|no hot water|agua fria|cold water|freezing|manchad\w*|stained|"
             r"no es aceptable|unacceptable|inaceptable|cobrado dos veces|charged twice|never again|nunca mas|"
             r"mal servicio|bad service|worst|pesimo|pesima|lamentable|indignad\w*|furious|angry|enfadad\w*|"
-            r"no (?:va|enfria|calienta|abre|cierra|sale agua|tira|carga|conecta)|"
+            r"no (?:va|enfria|calienta|abre|cierra|sale agua|tira|carga|conecta)|loud|too loud|gritos|gritando|"
+            r"shouting|screaming|molestan|molestando|"
             r"(?:doesn'?t|does not|won'?t|will not|can'?t|cannot) (?:open|close|lock|connect|turn on|flush))\b",
             6.0,
         ),
@@ -271,7 +272,7 @@ def classify(text: str, amenity: str | None, stay_details: bool = False, questio
     `question` says the guest asked (a "?" in the raw text).
     """
     scores = _scores(text)
-    if not scores and (stay_details or _ROOM_WORDS.search(text)) and _ROOM_WORDS.search(text):
+    if not scores and stay_details and _ROOM_WORDS.search(text):
         # A bare "habitación para el lunes, 2 noches" orders a room; "rooms for Friday?" asks for one.
         scores["availability" if question else "book"] = 2.0
     if amenity:

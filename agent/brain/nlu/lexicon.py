@@ -273,6 +273,12 @@ SPANISH_MARKERS: frozenset[str] = frozenset(
 ENGLISH_MARKERS: frozenset[str] = frozenset(
     _words(
         """
+        hiya heya howdy let speak call someone somebody never again experience manager was were been will there here
+        get got go going come know think love sorry all about after before also back because but by did done
+        every first give had her him his its last little long look made make must new now off only other out own
+        put really right said say she show since still such take tell than their them then these they thing
+        those though too try under up use way well which while who why work yet you're we're they're bad worst
+        ever anyone somewhere stay staying room's guys folks hey wanna arrive arriving leave leaving
         pet friendly lol haha yeah yep nope hotel's stay staying wifi password thank-you cool nice awesome
         hi hello hey good morning evening the an is are do does you your i i'm my we our us have has for from to
         of in on at with and or it this that what when where how much many can could would should room rooms
