@@ -349,6 +349,9 @@ class _Driver:
         for spec in setup.fill:
             await self._fill(spec, today)
         for seed in setup.book:
+            seed = seed.model_copy(
+                update={k: substitute(getattr(seed, k), variables) for k in ("email", "firstname", "lastname")}
+            )
             ci, co = resolve_stay(seed, today)
             rt = await self._room_type_id(seed.room_type)
             currency = (await self.pms.search_availability(self.ep.hotel_id, ci, co, use_cache=False)).currency

@@ -137,7 +137,7 @@ def _text(value: Any) -> str:
 
 def _items(container: Any, inner: str | None = None) -> list[Any]:
     """A list however QloApps renders it: a list, `{inner: [...]}`, `{inner: {...}}`, or a dict keyed by id."""
-    if container in (None, "", 0, "0"):
+    if container in (None, "", 0, "0") or container == {}:
         return []
     if isinstance(container, list):
         return container

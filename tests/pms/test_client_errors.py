@@ -55,7 +55,7 @@ ARI_CODE_SHAPE = {
                 "base_price_with_tax": 2200,
                 "total_price": 4000,
                 "total_price_with_tax": 4400,
-                "rooms": {"available": []},
+                "rooms": {"available": {}},  # PHP's empty array can arrive as {} or []
             },
         ],
     }
