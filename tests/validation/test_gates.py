@@ -219,3 +219,11 @@ gates:
 profiles:
   quick: {description: q, stages: [preflight]}
 """
+
+
+def test_a_gate_the_profile_skips_is_measured_but_never_judged() -> None:
+    config = parse_gates(_ONE_GATE)
+    results = evaluate(config, Measurements(e2e=_samples([3000.0] * 100)), skip={"p95": "not in this profile"})
+    assert results[0].status is Status.SKIPPED
+    assert results[0].measured == 3.0
+    assert decide(results, guards_tripped=False) is Verdict.PASS

@@ -153,3 +153,10 @@ def test_missing_file_says_how_to_point_at_another() -> None:
 def test_duration_strings_convert_to_seconds(value: float, unit: str) -> None:
     factor = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
     assert parse_duration(f"{value!r}{unit}") == pytest.approx(value * factor)
+
+
+def test_profile_skipping_an_unknown_gate_is_refused() -> None:
+    text = GOOD.replace(
+        "    stages: [preflight, load]\n", "    stages: [preflight, load]\n    skip_gates: {readyness: x}\n"
+    )
+    assert "skips unknown gate(s): readyness" in _error(text)
