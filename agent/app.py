@@ -100,6 +100,10 @@ def create_app(
             finally:
                 if worker is not None:
                     await worker.stop()
+                    # The receptionist holds an HTTP session to QloApps.
+                    close = getattr(worker.responder, "close", None)
+                    if close is not None:
+                        await close()
 
     app = FastAPI(title="hotelero agent", lifespan=lifespan, docs_url="/admin/docs", openapi_url="/admin/openapi.json")
     app.state.settings = settings
