@@ -92,6 +92,7 @@ class Recorder:
     def __init__(self, environment: Any) -> None:
         self.env = environment
         self.rows: list[Sample] = []
+        self.e2e_count = 0
         self.cpu: list[CpuPoint] = []
         self.worker_cpu: dict[str, tuple[float, float]] = {}
         self.handle: Any = None
@@ -107,6 +108,7 @@ class Recorder:
     def start(self) -> None:
         s = _settings(self.env)
         self.rows.clear()
+        self.e2e_count = 0
         self.cpu.clear()
         self.t0 = time.monotonic()
         self.started_unix = time.time()
@@ -122,6 +124,7 @@ class Recorder:
 
     def add(self, row: Sample) -> None:
         self.rows.append(row)
+        self.e2e_count += row.type == "e2e"
         if self.handle is not None:
             self.handle.write(row.to_json() + "\n")
 
@@ -179,8 +182,13 @@ class Recorder:
             self.env.runner.send_message(STOP_MSG, {"at_s": at_s})
 
     def should_end(self, run_time: float) -> bool:
+        """After the schedule: as soon as every scheduled message has its e2e sample, or the reply timeout."""
         s = _settings(self.env)
-        end = s.schedule().total_s if self.stop_at_s is None else self.stop_at_s
+        schedule = s.schedule()
+        finished = self.stop_at_s is None and run_time >= schedule.total_s
+        if finished and self.e2e_count >= schedule.expected_count():
+            return True
+        end = schedule.total_s if self.stop_at_s is None else self.stop_at_s
         return run_time >= end + s.reply_timeout_s + 2.0
 
     def finish(self) -> dict[str, Any] | None:

@@ -1,0 +1,131 @@
+"""Headless Locust runs against real servers: what a guest feels, at a load that does not back off.
+
+Figures here are not timed assertions on this process: latencies are measured by the simulator's clock and
+compared between runs under the same conditions, with margins far wider than the effect looked for.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from load_harness import LoadRun, SimStack, run_load
+
+pytestmark = pytest.mark.e2e
+
+
+def _p50(run: LoadRun, kind: str) -> float:
+    return statistics.median(r["latency_ms"] for r in run.rows if r["type"] == kind and r["ok"])
+
+
+def test_smoke_run_against_the_real_stack_records_ack_and_e2e_samples_matching_locust(
+    real_stack: Callable[..., Any], tmp_path: Path
+) -> None:
+    stack = real_stack(AGENT_RESPONDER="receptionist")
+    run = run_load(
+        stack.whatsapp_url,
+        tmp_path / "smoke",
+        "--shape",
+        "smoke",
+        "--duration",
+        "6s",
+        "--conversations-dir",
+        str(Path(__file__).parents[2] / "validation" / "conversations"),
+    )
+    kinds = {r["name"] for r in run.rows}
+    assert "ack" in kinds and any(k.startswith("e2e:") for k in kinds), run.output
+    # One event per sample: the exact file and Locust's own stats count the same requests and failures.
+    assert run.sample_counts() == run.locust_counts()
+    assert run.summary["counts"]["ack"] == run.summary["counts"]["e2e"] == run.summary["offered"]
+    answered = [r for r in run.rows if r["type"] == "e2e" and not r["censored"]]
+    assert answered, f"no reply arrived: {run.summary['e2e']['errors']}"
+    assert all(r["ok"] for r in run.rows if r["type"] == "ack"), run.summary["ack"]["errors"]
+
+
+def test_sample_file_agrees_with_locust_and_flags_wrong_answers(
+    sim_with_fake_business: Callable[..., SimStack], tmp_path: Path
+) -> None:
+    sim = sim_with_fake_business("--apologise")
+    run = run_load(sim.sim_url, tmp_path / "sorry", "--shape", "smoke", "--duration", "4s", "--reply-timeout", "3s")
+    assert run.sample_counts() == run.locust_counts()
+    e2e = [r for r in run.rows if r["type"] == "e2e"]
+    assert e2e and all(not r["ok"] and r["error"].startswith("wrong answer") for r in e2e)
+    # The apology did arrive, and fast: it is judged wrong, not late.
+    assert all(r["latency_ms"] < 3000 and not r["censored"] for r in e2e)
+    assert all(r["ok"] for r in run.rows if r["type"] == "ack")
+
+
+def test_delayed_webhook_delivery_raises_e2e_by_the_delay_but_not_the_ack(
+    sim_with_fake_business: Callable[..., SimStack], tmp_path: Path
+) -> None:
+    sim = sim_with_fake_business()
+    args = ("--rate", "4", "--duration", "5s", "--reply-timeout", "4s", "--mix", "faq=1,availability=1")
+    before = run_load(sim.sim_url, tmp_path / "before", *args)
+    sim.faults(webhook_delay_ms=1000)
+    after = run_load(sim.sim_url, tmp_path / "after", *args)
+    assert before.summary["e2e"]["failures"] == after.summary["e2e"]["failures"] == 0
+    rise = _p50(after, "e2e") - _p50(before, "e2e")
+    assert 800 <= rise <= 1400, f"e2e p50 rose by {rise:.0f} ms"
+    assert abs(_p50(after, "ack") - _p50(before, "ack")) < 150
+
+
+def test_slow_agent_shows_as_latency_while_the_offered_rate_holds(
+    sim_with_fake_business: Callable[..., SimStack], tmp_path: Path
+) -> None:
+    # Ceiling 2.5 replies/s (one worker, 400 ms each) against 5 messages/s offered.
+    sim = sim_with_fake_business("--concurrency", "1", "--delay-ms", "400")
+    run = run_load(
+        sim.sim_url,
+        tmp_path / "slow",
+        "--rate",
+        "5",
+        "--duration",
+        "6s",
+        "--reply-timeout",
+        "9s",
+        "--mix",
+        "faq=1,availability=1",
+    )
+    sends = sorted(r["sent_ms"] for r in run.rows if r["type"] == "e2e")
+    assert len(sends) == 30
+    # Achieved: messages actually sent per second over the schedule, within 5% of the target.
+    achieved = (len(sends) - 1) / ((sends[-1] - sends[0]) / 1000)
+    assert abs(achieved - 5) / 5 <= 0.05, f"achieved {achieved:.2f}/s"
+    assert abs(run.summary["achieved_rate_per_s"] - 5) / 5 <= 0.05
+    e2e = sorted((r for r in run.rows if r["type"] == "e2e"), key=lambda r: r["intended_ms"])
+    early = statistics.median(r["latency_ms"] for r in e2e[:10])
+    late = statistics.median(r["latency_ms"] for r in e2e[-10:])
+    assert late > early + 1500, f"latency did not grow: {early:.0f} -> {late:.0f} ms"
+
+
+def test_ramp_finds_the_knee_of_an_agent_with_a_known_ceiling(real_stack: Callable[..., Any], tmp_path: Path) -> None:
+    # One worker, 250 ms per message: the agent cannot answer more than 4 messages/s.
+    stack = real_stack(AGENT_RESPONDER="echo", AGENT_WORKER_CONCURRENCY="1", AGENT_ECHO_DELAY_MS="250")
+    ceiling = 4.0
+    run = run_load(
+        stack.whatsapp_url,
+        tmp_path / "ramp",
+        "--shape",
+        "ramp",
+        "--rate",
+        "3",
+        "--step-rate",
+        "0.5",
+        "--step-duration",
+        "6s",
+        "--max-rate",
+        "6",
+        "--gate-p95-ms",
+        "1000",
+        "--reply-timeout",
+        "5s",
+        "--no-reply-check",
+        "--mix",
+        "faq=1,availability=1",
+    )
+    knee = run.summary["knee"]
+    assert knee["reached"], run.output
+    assert abs(knee["rate_per_s"] - ceiling) / ceiling <= 0.2, run.output
