@@ -69,6 +69,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=1, help="booking conversations at once (1 = no contention)")
     ap.add_argument("--database-url")
     ap.add_argument("--redis-url")
+    ap.add_argument("--qloapps-url", help="use this QloApps (simulator) instead of starting one")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -76,6 +77,7 @@ def main() -> None:
             out_dir=out,
             database_url=args.database_url,
             redis_url=args.redis_url,
+            qloapps_url=args.qloapps_url,
             agent_env={"AGENT_RESPONDER": "receptionist", "AGENT_RATE_LIMIT_MESSAGES": "200"},
         )
         with run_stack(opts, on_step=lambda m: print(f"[stack] {m}", flush=True)) as s:
@@ -84,7 +86,8 @@ def main() -> None:
                 None, s.whatsapp_url, s.qloapps_url, creds.qloapps_key, s.agent_url, creds.admin_token
             )
             passed = sum(r.passed for r in golden)
-            print(summarize([r for r in golden if not r.passed]))
+            if passed < len(golden):
+                print(summarize([r for r in golden if not r.passed]))
             print(f"golden conversations: {passed}/{len(golden)} passed ({100 * passed / len(golden):.1f}%)")
             files = booking_files(out, args.bookings)
             runs = run_conversations(
