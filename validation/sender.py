@@ -22,6 +22,14 @@ import aiohttp
 from validation.runclock import RunClock
 from validation.samples import E2ESample
 
+try:  # The loadtests area's one-turn guest scripts carry what a right answer looks like.
+    from loadtests.flows import BUILTIN, reply_text
+    from loadtests.flows import render as render_turn
+
+    SCRIPTS = [s for s in BUILTIN if len(s.turns) == 1]
+except ImportError:  # pragma: no cover - loadtests ships with hotelero
+    SCRIPTS = []
+
 # (flow, language, templates); dates are filled so availability questions miss the PMS cache.
 FLOWS: list[tuple[str, str, list[str]]] = [
     ("availability", "es", ["¿Tenéis habitación doble del {d1} al {d2}?", "Quiero reservar del {d1} al {d2} para 2"]),
@@ -99,8 +107,9 @@ async def send_one(
     intended_ms: float,
     reply_timeout_s: float,
     stats: SenderStats,
-) -> tuple[bool, float | None, bool, float | None, str | None, dict[str, Any] | None]:
-    """Send one text as a guest and wait for the first reply: (ok, latency, censored, ack, error, reply)."""
+    settle_ms: int = 0,
+) -> tuple[bool, float | None, bool, float | None, str | None, list[dict[str, Any]]]:
+    """Send one text as a guest and wait for its replies: (ok, latency to the first, censored, ack, error, replies)."""
     post_start = clock.now_ms()
     lag = max(0.0, post_start - intended_ms)
     stats.lags_ms.append(lag)
@@ -111,16 +120,16 @@ async def send_one(
             payload = await response.json(content_type=None) if response.status < 300 else None
             if payload is None:
                 stats.refused += 1
-                return False, None, False, None, f"simulator refused the message: HTTP {response.status}", None
+                return False, None, False, None, f"simulator refused the message: HTTP {response.status}", []
     except (aiohttp.ClientError, TimeoutError) as exc:
         stats.refused += 1
-        return False, None, False, None, f"simulator unreachable: {type(exc).__name__}", None
+        return False, None, False, None, f"simulator unreachable: {type(exc).__name__}", []
     stats.posted += 1
     stats.accept_ms.append(clock.now_ms() - post_start)
     wamid = payload.get("wamid", "")
     accepted = payload.get("accepted_at_ms")
     remaining = max(0.1, reply_timeout_s - lag / 1000.0)
-    params = {"after": wamid, "timeout": f"{remaining:.3f}", "settle_ms": "0"}
+    params = {"after": wamid, "timeout": f"{remaining:.3f}", "settle_ms": str(settle_ms)}
     try:
         async with session.get(
             f"{base_url}/_sim/guests/{wa_id}/replies",
@@ -130,20 +139,20 @@ async def send_one(
             body = await response.json(content_type=None) if response.status < 300 else {}
     except (aiohttp.ClientError, TimeoutError) as exc:
         waited = clock.now_ms() - intended_ms
-        return False, waited, True, None, f"waiting for the reply failed: {type(exc).__name__}", None
+        return False, waited, True, None, f"waiting for the reply failed: {type(exc).__name__}", []
     timeline = body.get("timeline") or {}
     attempts = timeline.get("attempts") or []
     ack = attempts[0].get("latency_ms") if attempts else None
     replies = body.get("replies") or []
     if not replies:
-        return False, lag + remaining * 1000.0, True, ack, "no reply within the timeout", None
-    first = replies[0]
+        return False, lag + remaining * 1000.0, True, ack, "timeout: no reply", []
+    first = min(replies, key=lambda r: float(r.get("arrived_at_ms") or 0.0))
     accepted = timeline.get("accepted_at_ms", accepted)
     if accepted is not None and first.get("arrived_at_ms") is not None:
         latency = lag + float(first["arrived_at_ms"]) - float(accepted)
     else:  # pragma: no cover - the contract promises both timestamps
         latency = clock.now_ms() - intended_ms
-    return True, latency, False, ack, None, first.get("message")
+    return True, latency, False, ack, None, replies
 
 
 async def run_open_model(
@@ -177,15 +186,36 @@ async def run_open_model(
         tasks: set[asyncio.Task[None]] = set()
 
         async def one(i: int, intended: float) -> None:
-            flow, language, templates = rng.choices(FLOWS, weights=FLOW_WEIGHTS)[0]
-            text = message_text(flow, rng.choice(templates), rng, today)
+            script = None
+            if SCRIPTS:
+                script = rng.choice(SCRIPTS)
+                flow, language = script.flow, script.language
+                text = render_turn(script.turns[0], rng, today, f"Guest {i}", language, str(i))
+            else:
+                flow, language, templates = rng.choices(FLOWS, weights=FLOW_WEIGHTS)[0]
+                text = message_text(flow, rng.choice(templates), rng, today)
             wa_id = await pool.take(language)
             try:
-                ok, latency, censored, ack, error, reply = await send_one(
-                    session, base_url, clock, wa_id, text, intended, reply_timeout_s, stats
+                ok, latency, censored, ack, error, replies = await send_one(
+                    session,
+                    base_url,
+                    clock,
+                    wa_id,
+                    text,
+                    intended,
+                    reply_timeout_s,
+                    stats,
+                    settle_ms=150 if script else 0,
                 )
             finally:
                 pool.give_back(language, wa_id)
+            degraded = False
+            if ok and script is not None:
+                words = "\n".join(reply_text(r.get("message") or {}) for r in replies)
+                wrong = script.turns[0].expect.judge(words)
+                if wrong:
+                    # Answered, but not what the guest asked for (e.g. "cannot check now" while the PMS is down).
+                    ok, degraded, error = False, True, f"{wrong}; reply={words[:100]!r}"
             sample = E2ESample(
                 stage=stage,
                 flow=flow,
@@ -197,8 +227,9 @@ async def run_open_model(
                 ack_latency_ms=None if ack is None else round(float(ack), 2),
                 error=error,
                 warmup=intended < start_ms + warmup_s * 1000.0,
+                degraded=degraded,
             )
-            on_sample(sample, reply)
+            on_sample(sample, replies[0].get("message") if replies else None)
 
         for i in range(total):
             if should_stop():

@@ -62,7 +62,8 @@ async def run(ctx: RunContext) -> StageResult:
         else:
             pending[sample.intended_ms] = count - 1
         fs, rs = state["fault_start"], state["restored"]
-        if sample.ok and fs is not None and fs <= sample.intended_ms and (rs is None or sample.intended_ms < rs):
+        answered = sample.ok or sample.degraded
+        if answered and fs is not None and fs <= sample.intended_ms and (rs is None or sample.intended_ms < rs):
             replies_in_fault.append(str(reply)[:200])
         live.add(sample)
         ctx.ui.stage_progress("resilience", completed=live.done, figures=live.text())
