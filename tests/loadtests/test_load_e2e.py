@@ -21,20 +21,7 @@ def _p50(run: LoadRun, kind: str) -> float:
     return statistics.median(r["latency_ms"] for r in run.rows if r["type"] == kind and r["ok"])
 
 
-def test_smoke_run_against_the_real_stack_records_ack_and_e2e_samples_matching_locust(
-    real_stack: Callable[..., Any], tmp_path: Path
-) -> None:
-    stack = real_stack(AGENT_RESPONDER="receptionist")
-    run = run_load(
-        stack.whatsapp_url,
-        tmp_path / "smoke",
-        "--shape",
-        "smoke",
-        "--duration",
-        "6s",
-        "--conversations-dir",
-        str(Path(__file__).parents[2] / "validation" / "conversations"),
-    )
+def _check_smoke(run: LoadRun) -> None:
     kinds = {r["name"] for r in run.rows}
     assert "ack" in kinds and any(k.startswith("e2e:") for k in kinds), run.output
     # One event per sample: the exact file and Locust's own stats count the same requests and failures.
@@ -43,6 +30,33 @@ def test_smoke_run_against_the_real_stack_records_ack_and_e2e_samples_matching_l
     answered = [r for r in run.rows if r["type"] == "e2e" and not r["censored"]]
     assert answered, f"no reply arrived: {run.summary['e2e']['errors']}"
     assert all(r["ok"] for r in run.rows if r["type"] == "ack"), run.summary["ack"]["errors"]
+
+
+def test_smoke_run_against_the_agent_records_ack_and_e2e_samples_matching_locust(
+    agent_stack: Callable[..., SimStack], tmp_path: Path
+) -> None:
+    sim = agent_stack(AGENT_RESPONDER="echo")
+    run = run_load(sim.sim_url, tmp_path / "smoke", "--shape", "smoke", "--duration", "5s", "--no-reply-check")
+    _check_smoke(run)
+    assert run.summary["e2e"]["failures"] == 0, run.summary["e2e"]["errors"]
+
+
+def test_smoke_run_against_the_whole_stack_with_golden_conversations(
+    real_stack: Callable[..., Any], tmp_path: Path
+) -> None:
+    stack = real_stack(AGENT_RESPONDER="receptionist")
+    golden = Path(__file__).parents[2] / "validation" / "conversations"
+    run = run_load(
+        stack.whatsapp_url,
+        tmp_path / "smoke",
+        "--shape",
+        "smoke",
+        "--duration",
+        "5s",
+        "--conversations-dir",
+        str(golden),
+    )
+    _check_smoke(run)
 
 
 def test_sample_file_agrees_with_locust_and_flags_wrong_answers(
@@ -101,12 +115,14 @@ def test_slow_agent_shows_as_latency_while_the_offered_rate_holds(
     assert late > early + 1500, f"latency did not grow: {early:.0f} -> {late:.0f} ms"
 
 
-def test_ramp_finds_the_knee_of_an_agent_with_a_known_ceiling(real_stack: Callable[..., Any], tmp_path: Path) -> None:
+def test_ramp_finds_the_knee_of_an_agent_with_a_known_ceiling(
+    agent_stack: Callable[..., SimStack], tmp_path: Path
+) -> None:
     # One worker, 250 ms per message: the agent cannot answer more than 4 messages/s.
-    stack = real_stack(AGENT_RESPONDER="echo", AGENT_WORKER_CONCURRENCY="1", AGENT_ECHO_DELAY_MS="250")
+    sim = agent_stack(AGENT_RESPONDER="echo", AGENT_WORKER_CONCURRENCY="1", AGENT_ECHO_DELAY_MS="250")
     ceiling = 4.0
     run = run_load(
-        stack.whatsapp_url,
+        sim.sim_url,
         tmp_path / "ramp",
         "--shape",
         "ramp",
