@@ -15,8 +15,11 @@ HOTELERO_REDIS_URL select external servers.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -54,12 +57,33 @@ def with_redis_db(url: str, db: int) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops the session like Ctrl-C: pytest stops running tests and tears fixtures (servers) down."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) not in (
+        signal.SIG_DFL,
+        None,
+    ):
+        yield
+        return
+
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGTERM) is _interrupt:
+            signal.signal(signal.SIGTERM, previous)
+
+
 @pytest.fixture(scope="session")
 def hotelero_postgres(request: pytest.FixtureRequest) -> Iterator[ServiceHandle]:
     """The session's Postgres handle (url, tier, description)."""
     from validation.services import postgres_service
 
-    with postgres_service(_tier(request.config)) as handle:
+    with _sigterm_interrupts(), postgres_service(_tier(request.config)) as handle:
         yield handle
 
 
@@ -68,7 +92,7 @@ def hotelero_redis(request: pytest.FixtureRequest) -> Iterator[ServiceHandle]:
     """The session's Redis handle (url, tier, description)."""
     from validation.services import redis_service
 
-    with redis_service(_tier(request.config)) as handle:
+    with _sigterm_interrupts(), redis_service(_tier(request.config)) as handle:
         yield handle
 
 

@@ -68,7 +68,15 @@ def _make_temp_dir(prefix: str, settings: ServicesSettings, run_as: RunAs | None
     return path
 
 
-def _postgres_ready(url: str) -> bool:
+def _postgres_ready(data: Path, url: str) -> bool:
+    # postmaster.pid's 8th line turns "ready" once connections are accepted (what pg_ctl -w watches);
+    # only then connect, so a stranger holding our port is never mistaken for our server.
+    try:
+        lines = (data / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    if len(lines) < 8 or lines[7].strip() != "ready":
+        return False
     try:
         with psycopg.connect(url, connect_timeout=2) as conn:
             conn.execute("SELECT 1")
@@ -119,7 +127,7 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
             try:
                 wait_ready(
                     proc,
-                    lambda url=url: _postgres_ready(url),
+                    lambda url=url: _postgres_ready(data, url),
                     log_path,
                     settings.local_startup_timeout,
                     "postgres",
@@ -147,7 +155,13 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _redis_ready(url: str) -> bool:
+def _redis_ready(log_path: Path, url: str) -> bool:
+    # Wait for redis-server's own "ready" line before connecting: a stranger on the port would accept too.
+    try:
+        if "Ready to accept connections" not in log_path.read_text(errors="replace"):
+            return False
+    except OSError:
+        return False
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
         try:
@@ -172,10 +186,12 @@ def local_redis(settings: ServicesSettings, server: Path | None = None) -> Itera
             port = free_port()
             url = f"redis://127.0.0.1:{port}/0"
             cmd = [str(server), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp)]
-            cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"]
+            cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"]
             proc = start_server(cmd, log_path, None, cwd=tmp)
             try:
-                wait_ready(proc, lambda url=url: _redis_ready(url), log_path, settings.local_startup_timeout, "redis")
+                wait_ready(
+                    proc, lambda url=url: _redis_ready(log_path, url), log_path, settings.local_startup_timeout, "redis"
+                )
                 break
             except PortTaken:
                 stop_server(proc, signal.SIGTERM, grace=5)

@@ -1,0 +1,124 @@
+"""The pytest plugin's fixtures: real servers, fresh isolated databases, lazy provisioning."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+import redis
+
+from validation.services.binaries import find_postgres, find_redis_server
+
+needs_local = pytest.mark.skipif(
+    find_postgres() is None or find_redis_server() is None,
+    reason="needs initdb/postgres and redis-server (apt-get install postgresql redis-server)",
+)
+
+
+@pytest.mark.parametrize("visit", [1, 2])
+def test_fresh_postgres_url_is_an_empty_database_of_its_own(
+    fresh_postgres_url: str, postgres_url: str, visit: int
+) -> None:
+    assert urlsplit(fresh_postgres_url).path != urlsplit(postgres_url).path
+    with psycopg.connect(fresh_postgres_url, autocommit=True) as conn:
+        # The other visit created this table in its own database: here it must not exist.
+        assert conn.execute("SELECT to_regclass('public.bookings')").fetchone() == (None,)
+        conn.execute("CREATE TABLE bookings (ref text)")
+        conn.execute("INSERT INTO bookings VALUES (%s)", (f"visit-{visit}",))
+
+
+@pytest.mark.parametrize("visit", [1, 2])
+def test_fresh_redis_url_is_a_flushed_db_apart_from_the_session_db(
+    fresh_redis_url: str, redis_url: str, visit: int
+) -> None:
+    session = redis.Redis.from_url(redis_url)
+    fresh = redis.Redis.from_url(fresh_redis_url)
+    try:
+        session.set("session-key", "kept")
+        assert fresh.dbsize() == 0
+        fresh.set("guest:34600000001", f"visit-{visit}")
+        assert session.get("session-key") == b"kept"
+        assert session.get("guest:34600000001") is None
+    finally:
+        session.close()
+        fresh.close()
+
+
+def _run_inner_pytest(tmp_path: Path, files: dict[str, str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    for name, body in files.items():
+        (tmp_path / name).write_text(textwrap.dedent(body))
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HOTELERO_")} | env
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def test_plugin_provisions_only_for_tests_that_ask(tmp_path: Path) -> None:
+    # External tier without URLs cannot serve: only the test requesting a fixture may notice.
+    result = _run_inner_pytest(
+        tmp_path,
+        {
+            "test_inner.py": """
+                def test_without_services():
+                    assert 1 + 1 == 2
+
+                def test_with_redis(redis_url):
+                    pass
+            """
+        },
+        {"HOTELERO_SERVICES": "external"},
+    )
+    assert "1 passed, 1 error" in result.stdout, result.stdout + result.stderr
+    assert "services tier external needs HOTELERO_REDIS_URL" in result.stdout
+
+
+@needs_local
+def test_migrated_template_is_copied_into_each_fresh_database_which_is_dropped_after(tmp_path: Path) -> None:
+    result = _run_inner_pytest(
+        tmp_path,
+        {
+            "conftest.py": """
+                import psycopg, pytest
+
+                @pytest.fixture(scope="session")
+                def postgres_template_url(postgres_template_url):
+                    with psycopg.connect(postgres_template_url, autocommit=True) as conn:
+                        conn.execute("CREATE TABLE rooms (number int)")
+                        conn.execute("INSERT INTO rooms VALUES (101)")
+                    return postgres_template_url
+            """,
+            "test_inner.py": """
+                import psycopg
+                from urllib.parse import urlsplit
+
+                SEEN = []
+
+                def test_first(fresh_postgres_url):
+                    with psycopg.connect(fresh_postgres_url, autocommit=True) as conn:
+                        assert conn.execute("SELECT number FROM rooms").fetchall() == [(101,)]
+                        conn.execute("INSERT INTO rooms VALUES (102)")
+                    SEEN.append(urlsplit(fresh_postgres_url).path.lstrip("/"))
+
+                def test_second(fresh_postgres_url, postgres_url):
+                    with psycopg.connect(fresh_postgres_url) as conn:
+                        assert conn.execute("SELECT number FROM rooms").fetchall() == [(101,)]
+                    with psycopg.connect(postgres_url) as conn:
+                        left = conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", SEEN).fetchone()
+                        assert left == (0,)
+            """,
+        },
+        {"HOTELERO_SERVICES": "local"},
+    )
+    assert "2 passed" in result.stdout, result.stdout + result.stderr

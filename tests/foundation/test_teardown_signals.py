@@ -1,0 +1,65 @@
+"""SIGTERM and Ctrl-C to a process holding services stop its servers and remove their temp dirs."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.foundation.processes import server_gone
+from validation.services.binaries import find_postgres, find_redis_server
+
+pytestmark = pytest.mark.skipif(
+    find_postgres() is None or find_redis_server() is None,
+    reason="local tier needs initdb/postgres and redis-server (apt-get install postgresql redis-server)",
+)
+
+_CHILD = textwrap.dedent(
+    """
+    import json, sys, time
+    from validation.services import postgres_service, redis_service
+
+    with postgres_service("local") as pg, redis_service("local") as rd:
+        print(json.dumps({"pg": [pg.pid, str(pg.data_dir)], "redis": [rd.pid, str(rd.data_dir)]}), flush=True)
+        time.sleep(120)
+    """
+)
+
+
+def _provisioning_child() -> tuple[subprocess.Popen[str], dict[str, tuple[int, Path]]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path.cwd()
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise AssertionError(f"child did not provision: {proc.stderr.read() if proc.stderr else ''}")
+    started = {name: (pid, Path(path)) for name, (pid, path) in json.loads(line).items()}
+    return proc, started
+
+
+def test_sigterm_to_a_provisioning_process_stops_its_servers_and_removes_temp_dirs() -> None:
+    proc, started = _provisioning_child()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    # 128 + SIGTERM: the handler raised, the context managers unwound, the process exited as terminated.
+    assert proc.returncode == 128 + signal.SIGTERM
+    for pid, data_dir in started.values():
+        assert server_gone(pid, data_dir), f"server {pid} still running after SIGTERM"
+        assert not data_dir.exists()
+
+
+def test_ctrl_c_to_a_provisioning_process_stops_its_servers_and_removes_temp_dirs() -> None:
+    proc, started = _provisioning_child()
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    for pid, data_dir in started.values():
+        assert server_gone(pid, data_dir), f"server {pid} still running after Ctrl-C"
+        assert not data_dir.exists()
