@@ -171,7 +171,9 @@ def _judge_ratio(gate: Gate, hits: int, n: int, noun: str, counted: str) -> Gate
     # Rule of three: a clean record of n < need cannot prove the rate; a bad record can already disprove it.
     best_hits = hits if _lower_is_better(gate.comparator) else hits + (need - n)
     if not compare(best_hits / need, gate.comparator, threshold):
-        return _result(gate, Status.FAIL, measured, n, f"{hits} of {n} {what}; fails whatever the {need - n} missing")
+        return _result(
+            gate, Status.FAIL, measured, n, f"{hits} of {n} {what}; fails whatever the {need - n} missing would be"
+        )
     return _result(
         gate, Status.INCONCLUSIVE, measured, n, f"only {n} {noun}; proving {gate.describe()} needs {need} (rule of 3)"
     )
