@@ -127,6 +127,8 @@ class SimSettings(_Strict):
     # Version of the webhook payload: v24.0+ omits `conversation` on statuses.
     payload_version: str = "v25.0"
     auto_create_guests: bool = True
+    # Oldest messages of a guest are forgotten beyond this, so hour-long load tests keep bounded memory.
+    max_messages_per_guest: int = Field(default=1000, ge=10, le=1_000_000)
     seed: int = 0
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from simulators.whatsapp.config import Policies, RetryPolicy, StatusTiming, Template
 from simulators.whatsapp.errors import GraphError
@@ -534,6 +535,17 @@ async def templates_post(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     return Response(_sim(request).metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+async def unknown_control(request: Request) -> Response:
+    """404 for an unknown /_sim/ path, 405 when the path exists with other methods."""
+    mount = request.app.routes[0]
+    wrong_method = any(r.matches(request.scope)[0] == Match.PARTIAL for r in mount.routes[:-1])
+    status = 405 if wrong_method else 404
+    what = "does not accept this method" if wrong_method else "is not a control-plane endpoint"
+    return error_response(
+        ControlError(f"{request.method} {request.url.path} {what}; see docs/whatsapp-simulator.md", status)
+    )
 
 
 def guarded(handler):

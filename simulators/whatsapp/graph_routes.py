@@ -65,17 +65,6 @@ def _auth(sim: Simulator, request: Request, number=None) -> None:
 async def graph_dispatch(request: Request) -> Response:
     """Route any Graph-looking path: optional /vNN.N/ prefix, then the object id and edge."""
     sim: Simulator = request.app.state.sim
-    if request.url.path.startswith("/_sim/"):
-        return error_response(
-            GraphError(
-                100,
-                details=f"{request.method} {request.url.path} is not a control-plane endpoint; see "
-                "docs/whatsapp-simulator.md",
-                message="(#100) Unknown control-plane endpoint",
-                error_type="SimulatorError",
-                http_status=405 if request.method != "GET" else 404,
-            )
-        )
     parts = [p for p in request.url.path.split("/") if p]
     if parts and _VERSION.match(parts[0]):
         parts = parts[1:]

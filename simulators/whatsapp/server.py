@@ -29,6 +29,7 @@ def uvicorn_config(app, host: str, port: int, log_level: str = "warning") -> uvi
         loop="uvloop",
         http="httptools",
         lifespan="on",
+        proxy_headers=False,
         # Long polls must not pin a shutdown forever.
         timeout_graceful_shutdown=2,
     )

@@ -241,7 +241,13 @@ class SimState:
             timestamp=int(self.clock.time()),
         )
         self.messages[wamid] = msg
-        self.conversations.setdefault(wa_id, []).append(msg)
+        conv = self.conversations.setdefault(wa_id, [])
+        conv.append(msg)
+        if len(conv) > self.settings.max_messages_per_guest:
+            dropped = conv[: len(conv) - self.settings.max_messages_per_guest]
+            del conv[: len(dropped)]
+            for old in dropped:
+                self.messages.pop(old.wamid, None)
         if direction == "in":
             # Only the user opens or refreshes the customer-service window.
             self.windows[(phone_number_id, wa_id)] = self.clock.time()

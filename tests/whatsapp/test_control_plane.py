@@ -275,8 +275,11 @@ def test_journal_records_graph_calls_and_webhook_attempts(fresh: Harness) -> Non
     graph = [e for e in entries if e["kind"] == "graph"]
     assert [e["status"] for e in graph] == [200, 400] and graph[1]["code"] == 100
     assert any(e["kind"] == "webhook" and e["status"] == 200 for e in entries)
-    last = entries[-1]["seq"]
-    assert fresh.http.get("/_sim/journal", params={"after": last}).json()["entries"] == []
+    last = graph[-1]["seq"]
+    assert fresh.http.get("/_sim/journal", params={"after": last, "kind": "graph"}).json()["entries"] == []
+    assert fresh.http.get("/_sim/journal", params={"after": graph[0]["seq"], "kind": "graph"}).json()["entries"] == [
+        graph[1]
+    ]
 
 
 def test_clock_advance_moves_virtual_time_only(fresh: Harness) -> None:
