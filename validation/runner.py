@@ -111,6 +111,15 @@ def prepare(opts: RunOptions) -> tuple[GatesFile, Profile, list[Injection], Resu
         missing = [s for s in opts.stages if s not in profile.stages]
         if missing:
             raise GateConfigError(f"--stages: profile {opts.profile!r} does not define {', '.join(missing)}")
+    if opts.agent_url or opts.whatsapp_url:
+        # A running agent or simulator already holds its secrets; random ones would not match them.
+        missing = [
+            k for k in ("app_secret", "verify_token", "access_token", "admin_token") if not opts.credentials.get(k)
+        ]
+        if missing:
+            given = "--agent-url" if opts.agent_url else "--whatsapp-url"
+            flags = ", ".join("--" + k.replace("_", "-") for k in missing)
+            raise GateConfigError(f"{given} needs the secrets that piece already uses: give {flags} (or AGENT_* env)")
     if opts.load_driver not in ("locust", "builtin"):
         raise GateConfigError(f"--load-driver {opts.load_driver!r}: choose locust or builtin")
     injections = [parse_injection(text) for text in opts.inject]

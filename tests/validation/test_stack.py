@@ -75,3 +75,9 @@ def test_bad_gates_file_exits_2_before_anything_starts(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run_validation(RunOptions(gates_path=bad, out=out, live=False)) == 2
     assert not out.exists()
+
+
+def test_external_agent_without_its_secrets_is_a_usage_error(tmp_path: Path) -> None:
+    opts = RunOptions(agent_url="http://127.0.0.1:9", out=tmp_path / "out", live=False, credentials={"app_secret": "x"})
+    assert run_validation(opts) == 2
+    assert not (tmp_path / "out").exists()
