@@ -315,3 +315,12 @@ def test_five_megabyte_body_is_refused_with_413_envelope_and_no_state_change(g: 
     r = g.http.post(f"/v21.0/{PNID}/messages", content=big, headers={**AUTH, "Content-Type": "application/json"})
     assert_envelope(r, 413, 100, details="exceeds")
     assert len(g.state.messages) == before
+
+
+def test_graph_latency_fault_delays_the_answer(g: Harness) -> None:
+    import time
+
+    g.http.post("/_sim/faults", json={"graph_latency_ms": 250})
+    t0 = time.monotonic()
+    assert g.text(body="x").status_code == 200
+    assert time.monotonic() - t0 >= 0.25
