@@ -19,6 +19,13 @@ class Delta:
     worse: bool
 
 
+def signed(value: float) -> str:
+    """`+11.24`, `-270000`: a delta as people read it (no exponent notation)."""
+    from validation.gates_config import format_number
+
+    return ("+" if value >= 0 else "-") + format_number(abs(value))
+
+
 def _lower_is_better(gate: GateRow) -> bool:
     return gate.comparator in ("<", "<=")
 

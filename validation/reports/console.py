@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from validation.gates_config import format_number
-from validation.reports.baseline import Delta
+from validation.reports.baseline import Delta, signed
 from validation.result import Result
 
 STYLE = {
@@ -55,7 +55,9 @@ def gate_table(result: Result, deltas: list[Delta] | None = None) -> Table:
             if d is None or d.delta is None:
                 row.append("-")
             else:
-                row.append(f"[{'red' if d.worse else 'green'}]{d.delta:+.4g} {d.unit}{' worse' if d.worse else ''}[/]")
+                row.append(
+                    f"[{'red' if d.worse else 'green'}]{signed(d.delta)} {d.unit}{' worse' if d.worse else ''}[/]"
+                )
         table.add_row(*row)
     return table
 

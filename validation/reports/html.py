@@ -7,7 +7,7 @@ from html import escape
 
 from validation.gates_config import format_number
 from validation.reports import charts
-from validation.reports.baseline import Delta
+from validation.reports.baseline import Delta, signed
 from validation.result import Result
 
 CSS = """
@@ -66,7 +66,7 @@ def render_html(result: Result, data: charts.ChartData, deltas: list[Delta] | No
             else:
                 cls = " class='worse'" if d.worse else ""
                 out.append(
-                    f"<td>{_num(d.baseline, d.unit)}</td><td{cls}>{d.delta:+.4g} {escape(d.unit)}"
+                    f"<td>{_num(d.baseline, d.unit)}</td><td{cls}>{signed(d.delta)} {escape(d.unit)}"
                     f"{' worse' if d.worse else ''}</td>"
                 )
         out.append("</tr>")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from validation.gates_config import format_number
-from validation.reports.baseline import Delta
+from validation.reports.baseline import Delta, signed
 from validation.result import Result
 
 LIMIT_BYTES = 1024 * 1024 - 16 * 1024
@@ -50,7 +50,7 @@ def render_markdown(result: Result, deltas: list[Delta] | None = None, limit: in
             flag = " ⚠️ worse" if d.worse else ""
             head.append(
                 f"| {d.gate} | {_num(d.current, d.unit)} | {_num(d.baseline, d.unit)} | "
-                f"{'-' if d.delta is None else f'{d.delta:+.4g} {d.unit}'}{flag} |"
+                f"{'-' if d.delta is None else f'{signed(d.delta)} {d.unit}'}{flag} |"
             )
     head += ["", "## Stages", "", "| stage | status | time | detail |", "|---|---|---|---|"]
     for s in result.stages:
