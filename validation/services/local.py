@@ -120,7 +120,9 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
             url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
             cmd = [str(binaries.postgres), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(tmp)]
             # A throwaway server: durability off makes CREATE DATABASE and commits fast.
-            for option in ("fsync=off", "synchronous_commit=off", "full_page_writes=off"):
+            # wal_level=minimal: CREATE DATABASE ... TEMPLATE (fresh_postgres_url) runs ~3x faster.
+            options = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "wal_level=minimal")
+            for option in (*options, "max_wal_senders=0"):
                 cmd += ["-c", option]
             cmd += ["-c", f"max_connections={settings.local_postgres_max_connections}"]
             proc = start_server(cmd, log_path, run_as, cwd=tmp)
