@@ -266,6 +266,7 @@ async def main_async(args: argparse.Namespace) -> None:
     sim = start(
         [
             sys.executable,
+            *(["-m", "cProfile", "-o", args.profile] if args.profile else []),
             "-m",
             "simulators.whatsapp",
             "--webhook-url",
@@ -275,6 +276,8 @@ async def main_async(args: argparse.Namespace) -> None:
             "--port",
             str(sim_port),
             "--no-rate-limits",
+            "--webhook-concurrency",
+            str(args.webhook_concurrency),
         ],
         "/tmp/bench_wa_sim.log",
     )
@@ -309,6 +312,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--guests", type=int, default=400)
     parser.add_argument("--no-echo", dest="echo", action="store_false", help="receiver does not reply")
+    parser.add_argument("--webhook-concurrency", type=int, default=64, help="the simulator's setting")
+    parser.add_argument("--profile", help="run the simulator under cProfile, writing stats to this file")
     parser.add_argument("--receiver", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sim", help=argparse.SUPPRESS)
     parser.add_argument("--rx-echo", action="store_true", help=argparse.SUPPRESS)

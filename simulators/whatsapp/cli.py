@@ -38,6 +38,7 @@ def main(
     window_mode: str = typer.Option(None, "--window-mode", help="async (Meta's usual) or sync 131047"),
     retry_time_scale: float = typer.Option(None, "--retry-time-scale", help="Compress the 7-day retry schedule"),
     webhook_timeout: float = typer.Option(None, "--webhook-timeout", help="Seconds before an attempt times out"),
+    webhook_concurrency: int = typer.Option(None, "--webhook-concurrency", help="Webhook POSTs in flight [64]"),
     log_level: str = typer.Option("warning", "--log-level"),
 ) -> None:
     """Run the WhatsApp Cloud API simulator (Graph API + signed webhooks + /_sim/ control plane)."""
@@ -75,6 +76,8 @@ def main(
         settings.delivery.retry.time_scale = retry_time_scale
     if webhook_timeout is not None:
         settings.delivery.timeout_s = webhook_timeout
+    if webhook_concurrency is not None:
+        settings.delivery.concurrency = webhook_concurrency
     base = f"http://{host}:{port}"
     app = create_app(settings, base_url=base)
     typer.echo(f"WhatsApp Cloud API simulator on {base}")

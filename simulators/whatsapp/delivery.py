@@ -166,7 +166,7 @@ class DeliveryEngine:
         body = meta_bytes(envelope(events, self.settings))
         signature = sign(self.settings.app_secret, body)
         refs = [e.ref for e in events]
-        delays = self.settings.delivery.retry.delays()
+        delays: list[float] | None = None
         attempt = 0
         while True:
             status = await self._post(body, signature, events, refs, attempt + 1)
@@ -179,6 +179,8 @@ class DeliveryEngine:
                     await asyncio.sleep(self.faults.faults.duplicate_delay_ms / 1000.0)
                     await self._post(body, signature, events, refs, attempt + 2, duplicate=True)
                 return
+            if delays is None:
+                delays = self.settings.delivery.retry.delays()  # only computed when a retry is needed
             if attempt >= len(delays):
                 now = self.clock.now_ms()
                 for ev in events:

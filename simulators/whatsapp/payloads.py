@@ -98,6 +98,15 @@ def pricing_for(category: str, free_service: bool) -> dict[str, Any]:
     return {"billable": True, "pricing_model": "PMP", "category": category, "type": "regular"}
 
 
+def conversation_object(wamid: str, category: str, expiry: int | None) -> dict[str, Any]:
+    """The pre-v24 `conversation` object (its id is unique per message, as on v23 and earlier)."""
+    conv: dict[str, Any] = {"id": wamid[-32:].lower()}
+    if expiry is not None:
+        conv["expiration_timestamp"] = str(expiry)
+    conv["origin"] = {"type": category}
+    return conv
+
+
 def failed_errors(code: int, details: str | None = None) -> list[dict[str, Any]]:
     return [status_error(code, details)]
 

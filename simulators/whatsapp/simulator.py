@@ -18,6 +18,7 @@ from simulators.whatsapp.metrics import SimMetrics
 from simulators.whatsapp.payloads import (
     WebhookEvent,
     contact_entry,
+    conversation_object,
     failed_errors,
     inbound_message,
     pricing_for,
@@ -198,6 +199,7 @@ class Simulator:
         wa_id = guest.wa_id if guest else (req.to_digits or user_key)
         msg = self.state.record("out", number.phone_number_id, wa_id, req.type, req.body, wamid)
         msg.failed_code = failure
+        msg.category = req.template.category if req.template else "service"
         self.metrics.business_messages.labels(type=req.type).inc()
         category = req.template.category if req.template else "service"
         self._schedule_statuses(msg, guest, number, failure, category, free=req.template is None, req=req)
@@ -277,20 +279,7 @@ class Simulator:
         conversation = None
         if guest is not None and status != "failed":
             expiry = self.state.window_expires_at(number.phone_number_id, guest.wa_id)
-            conversation = {
-                "id": msg.wamid[-32:].lower(),
-                "origin": {
-                    "type": "service"
-                    if pricing is None or pricing.get("category") == "service"
-                    else str(pricing.get("category"))
-                },
-            }
-            if expiry is not None:
-                conversation = {
-                    "id": conversation["id"],
-                    "expiration_timestamp": str(expiry),
-                    "origin": conversation["origin"],
-                }
+            conversation = conversation_object(msg.wamid, msg.category, expiry)
         errors = failed_errors(failure) if failure is not None else None
         item = status_item(
             self.settings,

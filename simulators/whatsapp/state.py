@@ -113,6 +113,8 @@ class Message:
     acknowledged_at_ms: float | None = None
     gave_up_at_ms: float | None = None
     failed_code: int | None = None
+    # Pricing category of a business message: service (free-form) or the template's category.
+    category: str = "service"
 
     def public(self) -> dict[str, Any]:
         d: dict[str, Any] = {
