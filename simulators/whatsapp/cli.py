@@ -24,9 +24,11 @@ def main(
         help="The business webhook (e.g. the agent's "
         "http://127.0.0.1:8080/webhooks/whatsapp). Without it nothing is delivered.",
     ),
-    app_secret: str = typer.Option(None, "--app-secret", help=f"Signs X-Hub-Signature-256 [{DEFAULT_APP_SECRET}]"),
-    verify_token: str = typer.Option(None, "--verify-token", help=f"hub.verify_token [{DEFAULT_VERIFY_TOKEN}]"),
-    access_token: str = typer.Option(None, "--access-token", help=f"Bearer token [{DEFAULT_ACCESS_TOKEN}]"),
+    app_secret: str = typer.Option(
+        None, "--app-secret", help=f"Signs X-Hub-Signature-256 (default {DEFAULT_APP_SECRET})"
+    ),
+    verify_token: str = typer.Option(None, "--verify-token", help=f"hub.verify_token (default {DEFAULT_VERIFY_TOKEN})"),
+    access_token: str = typer.Option(None, "--access-token", help=f"Bearer token (default {DEFAULT_ACCESS_TOKEN})"),
     phone_number_id: str = typer.Option(None, "--phone-number-id", help="The (first) business phone number id"),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8082, "--port"),
@@ -38,7 +40,7 @@ def main(
     window_mode: str = typer.Option(None, "--window-mode", help="async (Meta's usual) or sync 131047"),
     retry_time_scale: float = typer.Option(None, "--retry-time-scale", help="Compress the 7-day retry schedule"),
     webhook_timeout: float = typer.Option(None, "--webhook-timeout", help="Seconds before an attempt times out"),
-    webhook_concurrency: int = typer.Option(None, "--webhook-concurrency", help="Webhook POSTs in flight [64]"),
+    webhook_concurrency: int = typer.Option(None, "--webhook-concurrency", help="Webhook POSTs in flight (default 64)"),
     log_level: str = typer.Option("warning", "--log-level"),
 ) -> None:
     """Run the WhatsApp Cloud API simulator (Graph API + signed webhooks + /_sim/ control plane)."""

@@ -179,3 +179,11 @@ def test_no_webhook_url_journals_instead_of_sending(make_harness) -> None:
     wamid = h.guest_says("hola")["wamid"]
     skipped = h.http.get("/_sim/journal", params={"kind": "webhook_skipped"}).json()["entries"]
     assert skipped[0]["ref"] == wamid
+
+
+def test_only_http_200_counts_as_delivered(make_harness, receiver) -> None:
+    receiver.statuses = [204, 201, 200]
+    h = make_harness(statuses={"sent_after_ms": 60_000})
+    wamid = h.guest_says("hola")["wamid"]
+    wait_until(lambda: h.state.messages[wamid].acknowledged_at_ms, what="the acknowledgement")
+    assert [a.status for a in h.state.messages[wamid].attempts] == [204, 201, 200]
