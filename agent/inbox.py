@@ -6,7 +6,7 @@ Times come from the agent's clock, never from the database's now().
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,31 +36,29 @@ _STORE_SQL = """
 WITH g AS (
     INSERT INTO guests (guest, wa_id, user_id, profile_name, created_at)
     SELECT DISTINCT ON (x.guest) x.guest, x.wa_id, x.user_id, x.name, %(now)s
-    FROM unnest(%(g_guest)s::text[], %(g_wa)s::text[], %(g_user)s::text[], %(g_name)s::text[])
-         AS x(guest, wa_id, user_id, name)
+    FROM jsonb_to_recordset(%(guests)s::jsonb) AS x(guest text, wa_id text, user_id text, name text)
     ORDER BY x.guest, length(x.name) DESC
     ON CONFLICT (guest) DO UPDATE SET profile_name = EXCLUDED.profile_name
         WHERE EXCLUDED.profile_name <> '' AND guests.profile_name IS DISTINCT FROM EXCLUDED.profile_name
 ), st AS (
     INSERT INTO message_statuses (wamid, status, error_code, payload, received_at)
     SELECT x.wamid, x.status, x.code, x.payload, %(now)s
-    FROM unnest(%(s_wamid)s::text[], %(s_status)s::text[], %(s_code)s::int[], %(s_payload)s::jsonb[])
-         AS x(wamid, status, code, payload)
+    FROM jsonb_to_recordset(%(statuses)s::jsonb) AS x(wamid text, status text, code int, payload jsonb)
     ON CONFLICT (wamid, status) DO NOTHING
 ), ob AS (
     UPDATE outbound_messages o
     SET state = x.status, error_code = COALESCE(x.code, o.error_code), updated_at = %(now)s
     FROM (
         SELECT DISTINCT ON (wamid) wamid, status, code
-        FROM unnest(%(s_wamid)s::text[], %(s_status)s::text[], %(s_code)s::int[]) AS y(wamid, status, code)
+        FROM jsonb_to_recordset(%(statuses)s::jsonb) AS y(wamid text, status text, code int)
         ORDER BY wamid, agent_status_rank(status) DESC
     ) x
     WHERE o.wamid = x.wamid AND agent_status_rank(x.status) > agent_status_rank(o.state)
 ), m AS (
     INSERT INTO inbound_messages (wamid, guest, kind, type, payload, received_at, next_attempt_at)
     SELECT x.wamid, x.guest, x.kind, x.type, x.payload, %(now)s, %(now)s
-    FROM unnest(%(m_wamid)s::text[], %(m_guest)s::text[], %(m_kind)s::text[], %(m_type)s::text[],
-                %(m_payload)s::jsonb[]) WITH ORDINALITY AS x(wamid, guest, kind, type, payload, ord)
+    FROM jsonb_to_recordset(%(messages)s::jsonb)
+         AS x(wamid text, guest text, kind text, type text, payload jsonb, ord int)
     ORDER BY x.ord
     ON CONFLICT (wamid) DO NOTHING
     RETURNING wamid
@@ -74,50 +72,48 @@ async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime
 
     Returns after the commit: the caller may then acknowledge the webhook.
     """
-    guests: dict[str, tuple[str | None, str | None, str]] = {}
-    m_wamid, m_guest, m_kind, m_type, m_payload = [], [], [], [], []
+    # One JSON parameter per kind of row: orjson is far cheaper than psycopg's per-element array escaping.
+    guests: dict[str, dict[str, Any]] = {}
+    messages: list[dict[str, Any]] = []
     for msg in env.messages:
-        guests[msg.guest] = (msg.wa_id, msg.user_id, msg.profile_name or guests.get(msg.guest, (None, None, ""))[2])
-        m_wamid.append(msg.wamid)
-        m_guest.append(msg.guest)
-        m_kind.append("message")
-        m_type.append(msg.type)
-        m_payload.append(_jsonb({"message": msg.raw, "phone_number_id": msg.phone_number_id, "name": msg.profile_name}))
-    s_wamid, s_status, s_code, s_payload = [], [], [], []
+        known = guests.get(msg.guest)
+        if known is None or (msg.profile_name and not known["name"]):
+            guests[msg.guest] = {
+                "guest": msg.guest,
+                "wa_id": msg.wa_id,
+                "user_id": msg.user_id,
+                "name": msg.profile_name,
+            }
+        payload = {"message": msg.raw, "phone_number_id": msg.phone_number_id, "name": msg.profile_name}
+        messages.append(
+            {"wamid": msg.wamid, "guest": msg.guest, "kind": "message", "type": msg.type, "payload": payload}
+        )
+    statuses: list[dict[str, Any]] = []
     for st in env.statuses:
         code = st.errors[0].code if st.errors else None
-        s_wamid.append(st.wamid)
-        s_status.append(st.status)
-        s_code.append(code)
-        s_payload.append(_jsonb(st.raw))
+        statuses.append({"wamid": st.wamid, "status": st.status, "code": code, "payload": st.raw})
         if st.status == "failed" and st.recipient:
             # Fallbacks (template, human) need I/O: queue the failure for the worker, in the guest's order.
-            guests.setdefault(st.recipient, (st.recipient, None, ""))
-            m_wamid.append(FAILED_STATUS_PREFIX + st.wamid)
-            m_guest.append(st.recipient)
-            m_kind.append("status")
-            m_type.append("status_failed")
-            m_payload.append(_jsonb({"status": st.raw, "code": code}))
+            guests.setdefault(st.recipient, {"guest": st.recipient, "wa_id": st.recipient, "user_id": None, "name": ""})
+            messages.append(
+                {
+                    "wamid": FAILED_STATUS_PREFIX + st.wamid,
+                    "guest": st.recipient,
+                    "kind": "status",
+                    "type": "status_failed",
+                    "payload": {"status": st.raw, "code": code},
+                }
+            )
     params = {
         "now": now,
-        "g_guest": list(guests),
-        "g_wa": [v[0] for v in guests.values()],
-        "g_user": [v[1] for v in guests.values()],
-        "g_name": [v[2] for v in guests.values()],
-        "s_wamid": s_wamid,
-        "s_status": s_status,
-        "s_code": s_code,
-        "s_payload": s_payload,
-        "m_wamid": m_wamid,
-        "m_guest": m_guest,
-        "m_kind": m_kind,
-        "m_type": m_type,
-        "m_payload": m_payload,
+        "guests": _jsonb(list(guests.values())),
+        "statuses": _jsonb(statuses),
+        "messages": _jsonb([{**m, "ord": i} for i, m in enumerate(messages)]),
     }
     async with pool.connection() as conn:
         cur = await conn.execute(_STORE_SQL, params)
         rows = await cur.fetchall()
-    return Stored([r[0] for r in rows], len(s_wamid))
+    return Stored([r[0] for r in rows], len(statuses))
 
 
 @dataclass
@@ -141,6 +137,8 @@ class Claim:
     state: dict[str, Any]
     language: str
     needs_human: bool
+    # (outbound id, wamid) sent during this attempt, recorded with `finish` (or `record_sent` on failure).
+    sent: list[tuple[int, str]] = field(default_factory=list)
 
 
 _CLAIM_SQL = """
@@ -235,7 +233,7 @@ WITH conv AS (
 ), outs AS (
     INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at)
     SELECT %(wamid)s, x.idx, %(guest)s, %(origin)s, x.body, %(now)s, %(now)s
-    FROM unnest(%(idxs)s::int[], %(bodies)s::jsonb[]) AS x(idx, body)
+    FROM jsonb_to_recordset(%(replies)s::jsonb) AS x(idx int, body jsonb)
     ON CONFLICT (inbound_wamid, idx) DO NOTHING
     RETURNING id, idx, body
 ), ho AS (
@@ -271,8 +269,7 @@ async def plan(
         "now": now,
         "wamid": claim_.wamid,
         "origin": origin,
-        "idxs": list(range(len(bodies))),
-        "bodies": [_jsonb(b) for b in bodies],
+        "replies": _jsonb([{"idx": i, "body": b} for i, b in enumerate(bodies)]),
         "inbound_id": claim_.inbound_id,
     }
     async with pool.connection() as conn:
@@ -298,9 +295,13 @@ SET wamid = x.wamid, sent_at = %(now)s, updated_at = %(now)s,
     state = COALESCE((SELECT s.status FROM message_statuses s WHERE s.wamid = x.wamid
                       ORDER BY agent_status_rank(s.status) DESC LIMIT 1), 'sent'),
     error_code = (SELECT s.error_code FROM message_statuses s WHERE s.wamid = x.wamid AND s.status = 'failed')
-FROM unnest(%(ids)s::bigint[], %(wamids)s::text[]) AS x(id, wamid)
+FROM jsonb_to_recordset(%(sent)s::jsonb) AS x(id bigint, wamid text)
 WHERE o.id = x.id AND o.wamid IS NULL
 """
+
+
+def _sent_json(sent: list[tuple[int, str]]) -> Jsonb:
+    return _jsonb([{"id": i, "wamid": w} for i, w in sent])
 
 
 async def record_sent(pool: AsyncConnectionPool, sent: list[tuple[int, str]], now: datetime) -> None:
@@ -308,7 +309,7 @@ async def record_sent(pool: AsyncConnectionPool, sent: list[tuple[int, str]], no
     if not sent:
         return
     async with pool.connection() as conn:
-        await conn.execute(_RECORD_SENT_SQL, {"ids": [s[0] for s in sent], "wamids": [s[1] for s in sent], "now": now})
+        await conn.execute(_RECORD_SENT_SQL, {"sent": _sent_json(sent), "now": now})
 
 
 async def record_send_failure(
@@ -324,7 +325,15 @@ async def record_send_failure(
 
 
 _FINISH_SQL = """
-WITH done AS (
+WITH rs AS (
+    UPDATE outbound_messages o
+    SET wamid = x.wamid, sent_at = %(now)s, updated_at = %(now)s,
+        state = COALESCE((SELECT s.status FROM message_statuses s WHERE s.wamid = x.wamid
+                          ORDER BY agent_status_rank(s.status) DESC LIMIT 1), 'sent'),
+        error_code = (SELECT s.error_code FROM message_statuses s WHERE s.wamid = x.wamid AND s.status = 'failed')
+    FROM jsonb_to_recordset(%(sent)s::jsonb) AS x(id bigint, wamid text)
+    WHERE o.id = x.id AND o.wamid IS NULL
+), done AS (
     UPDATE inbound_messages SET state = 'done', outcome = %(outcome)s, processed_at = %(now)s, last_error = NULL
     WHERE id = %(id)s AND state = 'pending'
     RETURNING id
@@ -336,7 +345,7 @@ RETURNING (SELECT count(*) FROM done)
 
 
 async def finish(pool: AsyncConnectionPool, claim_: Claim, outcome: str, now: datetime) -> bool:
-    """Mark the item done and free the guest; False when our lease had been lost meanwhile."""
+    """Record the replies sent, mark the item done and free the guest; False when our lease had been lost."""
     async with pool.connection() as conn:
         cur = await conn.execute(
             _FINISH_SQL,
@@ -346,6 +355,7 @@ async def finish(pool: AsyncConnectionPool, claim_: Claim, outcome: str, now: da
                 "id": claim_.inbound_id,
                 "guest": claim_.guest,
                 "token": claim_.lease_token,
+                "sent": _sent_json(claim_.sent),
             },
         )
         return await cur.fetchone() is not None

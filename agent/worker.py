@@ -187,6 +187,9 @@ class Worker:
     async def _failed(self, claim: inbox.Claim, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
         try:
+            # Whatever went out before the failure must never go out again.
+            await inbox.record_sent(self.pool, claim.sent, self.clock.now())
+            claim.sent.clear()
             if claim.attempts >= self.settings.max_attempts:
                 await self._dead_letter(claim, error)
                 return
@@ -216,6 +219,7 @@ class Worker:
                 await self._send_all(claim, [reply])
             except Exception as exc:
                 log.error("apology not sent", extra={"error": str(exc)})
+            await inbox.record_sent(self.pool, claim.sent, self.clock.now())
 
     def _recipient(self, claim: inbox.Claim) -> dict[str, str]:
         if claim.wa_id:
@@ -226,25 +230,22 @@ class Worker:
 
     async def _send_all(self, claim: inbox.Claim, replies: list[inbox.PlannedReply]) -> list[GraphError]:
         """Send unsent replies in order; refused ones are recorded and skipped, transient failures raise."""
-        sent: list[tuple[int, str]] = []
         refused: list[GraphError] = []
-        try:
-            for reply in replies:
-                if reply.wamid:
-                    continue
-                body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
-                body.update(self._recipient(claim))
-                body.update(reply.body)
-                try:
-                    sent.append((reply.id, await self.graph.send(body)))
-                except GraphError as exc:
-                    if exc.retryable:
-                        raise
-                    refused.append(exc)
-                    await inbox.record_send_failure(self.pool, reply.id, exc.code, str(exc), self.clock.now())
-                    log.warning("reply refused by Meta", extra={"code": exc.code, "error": exc.message})
-        finally:
-            await inbox.record_sent(self.pool, sent, self.clock.now())
+        for reply in replies:
+            if reply.wamid:
+                continue
+            body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+            body.update(self._recipient(claim))
+            body.update(reply.body)
+            try:
+                # Recorded with `finish`, or by `_failed` if a later step of this attempt fails.
+                claim.sent.append((reply.id, await self.graph.send(body)))
+            except GraphError as exc:
+                if exc.retryable:
+                    raise
+                refused.append(exc)
+                await inbox.record_send_failure(self.pool, reply.id, exc.code, str(exc), self.clock.now())
+                log.warning("reply refused by Meta", extra={"code": exc.code, "error": exc.message})
         return refused
 
     async def _mark_read(self, wamid: str) -> None:
