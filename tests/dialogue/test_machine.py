@@ -361,3 +361,20 @@ def test_state_survives_a_json_round_trip_mid_booking():
 
 def test_unknown_state_version_starts_afresh():
     assert ConversationState.from_dict({"version": 999, "flow": "stay"}) == ConversationState()
+
+
+def test_a_misunderstood_answer_mid_flow_repeats_the_question_not_the_menu():
+    d = _offered()
+    d = step(d.state, tap("room:2", "Delux Rooms"))
+    d = step(d.state, msg("unknown", "Ana López"))
+    d = step(d.state, msg("unknown", "ana arroba gmail"))
+    assert keys(d) == ["unknown.in_flow", "ask.email"] and d.handoff is None
+
+
+def test_a_misunderstood_answer_at_the_summary_repeats_the_same_confirmation_buttons():
+    d = _to_summary()
+    confirm = button_ids(d)[0]
+    d = step(d.state, msg("unknown", "hmm"))
+    assert keys(d) == ["unknown.in_flow", "confirm.reminder"] and button_ids(d)[0] == confirm
+    d = step(d.state, tap(confirm, "Confirmar"))
+    assert isinstance(d.effect, CreateBooking)

@@ -83,6 +83,8 @@ TEXTS: dict[str, Any] = {
     "goodbye": "Goodbye, and thank you for writing to us. See you soon!",
     "unknown": "Sorry, I didn't understand that. I can check availability, manage your booking or put you in "
     "touch with a person.",
+    "unknown.in_flow": "Sorry, I didn't get that.",
+    "confirm.reminder": "Please tap a button to answer: shall I go ahead?",
     "media.text_only": "Sorry, I can only read text for now. Please write your question, or talk to a person.",
     "nothing_pending": "There is nothing waiting for confirmation. How can I help?",
     "ok": "All right. Anything else?",

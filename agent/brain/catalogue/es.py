@@ -87,6 +87,8 @@ TEXTS: dict[str, Any] = {
     "goodbye": "¡Hasta pronto! Gracias por escribirnos.",
     "unknown": "Perdone, no le he entendido. Puedo consultar disponibilidad, gestionar su reserva o ponerle con "
     "una persona.",
+    "unknown.in_flow": "Perdone, no le he entendido.",
+    "confirm.reminder": "Pulse un botón para contestar: ¿sigo adelante?",
     "media.text_only": "Perdone, de momento solo puedo leer texto. Escríbame su consulta o hable con una persona.",
     "nothing_pending": "No hay nada pendiente de confirmar. ¿En qué le ayudo?",
     "ok": "De acuerdo. ¿Algo más?",

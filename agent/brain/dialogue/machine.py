@@ -135,7 +135,36 @@ def _on_message(st: ConversationState, msg: GuestMessage, ctx: Context) -> Decis
     st.misunderstandings += 1
     if st.misunderstandings >= 2:
         return _handoff(st, "misunderstood", "handoff.misunderstood")
+    if st.flow:
+        # Mid-flow, repeat the question we are waiting on rather than the generic menu.
+        return Decision(st, [Say("unknown.in_flow"), *_prompt_for_step(st)])
     return Decision(st, [Say("unknown", buttons=(*MENU, BTN_HANDOFF))])
+
+
+def _prompt_for_step(st: ConversationState) -> list[Reply]:
+    """The question the conversation is waiting on, asked again (same confirmation buttons, same nonce)."""
+    s = st.slots
+    if st.pending is not None and st.pending.get("nonce"):
+        nonce = st.pending["nonce"]
+        yes = "btn.confirm_cancel" if st.pending.get("kind") == "cancel" else "btn.confirm"
+        no = "btn.keep" if st.pending.get("kind") == "cancel" else "btn.abort"
+        return [Say("confirm.reminder", buttons=(Button(f"confirm:{nonce}", yes), Button(f"abort:{nonce}", no)))]
+    if st.step == "room" and st.offers:
+        return list(_present_offers(st, []).replies)
+    prompts = {
+        "guests": Say("ask.guests"),
+        "name": Say("ask.name", {"room": s.room_type or ""}),
+        "email": Say("ask.email"),
+        "lookup": Say("ask.lookup_email", {"reference": s.booking_reference})
+        if s.booking_reference
+        else Say("ask.lookup"),
+        "new_dates": Say("modify.ask_dates", {"reference": (st.target or {}).get("reference", "")}),
+    }
+    if st.step in prompts:
+        return [prompts[str(st.step)]]
+    if st.flow == "stay" and not s.check_in:
+        return [Say("ask.dates")]
+    return [Say("unknown", buttons=(*MENU, BTN_HANDOFF))]
 
 
 def _on_reply_id(st: ConversationState, msg: GuestMessage, ctx: Context) -> Decision | None:
