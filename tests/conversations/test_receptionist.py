@@ -101,3 +101,34 @@ def test_idle_conversation_forgets_the_half_finished_flow():
 
     r = asyncio.run(main())
     assert "no le he entendido" in texts(r)
+
+
+def test_redelivered_confirmation_with_stale_state_returns_the_same_booking_via_the_idempotency_key(
+    fresh_redis_url: str,
+):
+    from redis.asyncio import Redis
+
+    from agent.pms.guard import BookingGuard
+
+    pms = FakePms()
+
+    async def main():
+        redis = Redis.from_url(fresh_redis_url)
+        try:
+            knowledge = {"location": {"latitude": 1.0, "longitude": 2.0}}
+            g = Guest("34600000009", Receptionist(pms, BookingGuard(redis), knowledge=knowledge), FrozenClock(NOW))
+            await g.say("Quiero reservar la deluxe del 3 al 5 de diciembre para 2 adultos, soy Ana Gil, a@x.com")
+            before_confirm = dict(g.state)
+            first = await g.tap("Confirmar")
+            # The worker crashed before saving the new state: the same confirmation arrives with the old state.
+            g.state = before_confirm
+            second = await g.tap("Confirmar")
+            return first, second
+        finally:
+            await redis.aclose()
+
+    first, second = asyncio.run(main())
+    assert "Reserva confirmada" in texts(first) and "ya está confirmada" in texts(second)
+    assert len(pms.orders) == 1
+    ref = pms.orders[1].reference
+    assert ref in texts(first) and ref in texts(second)
