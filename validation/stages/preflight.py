@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from typing import Any
 
 import aiohttp
 
@@ -18,11 +20,40 @@ async def _get(session: aiohttp.ClientSession, url: str, **params: str) -> tuple
         return None, f"{type(exc).__name__}: {exc}"
 
 
+def _doctor() -> tuple[bool, str, list[dict[str, Any]]]:
+    """`hotelero doctor`'s diagnosis: can a tier serve Postgres and Redis here, and what each tier found."""
+    from validation.doctor import diagnose
+    from validation.services import ServicesSettings, parse_tier
+
+    settings = ServicesSettings()
+    diagnosis = diagnose(settings, parse_tier(settings.services))
+    findings = [{"tier": f.tier, "check": f.check, "ok": f.ok, "detail": f.detail} for f in diagnosis.findings]
+    picks = ", ".join(f"{k}: {v}" for k, v in diagnosis.picks.items()) or "none"
+    errors = "; ".join(f"{k}: {v}" for k, v in diagnosis.errors.items())
+    return diagnosis.can_serve, f"would pick {picks}" + (f"; {errors}" if errors else ""), findings
+
+
 async def run(ctx: RunContext) -> StageResult:
     """Checks that must hold before anything is measured."""
     started = ctx.clock.now_ms()
     stack = ctx.stack
     checks: list[Check] = []
+    findings: list[dict[str, Any]] = []
+    try:
+        can_serve, summary, findings = await asyncio.wait_for(asyncio.to_thread(_doctor), timeout=30)
+        # Datastores given by URL (or an external agent) do not need a local tier.
+        needed = not stack.agent_external and any(s["tier"] != "given" for s in stack.services)
+        checks.append(
+            Check(name="doctor: a tier serves Postgres and Redis", passed=can_serve or not needed, detail=summary)
+        )
+    except Exception as exc:  # noqa: BLE001 - the doctor is advisory once the stack is up
+        checks.append(
+            Check(
+                name="doctor: a tier serves Postgres and Redis",
+                passed=bool(stack.services) or stack.agent_external,
+                detail=f"doctor could not run: {type(exc).__name__}: {exc}",
+            )
+        )
     for service in stack.services:
         checks.append(
             Check(
@@ -70,4 +101,4 @@ async def run(ctx: RunContext) -> StageResult:
                 detail=f"-> {status}",
             )
         )
-    return ctx.stage_result("preflight", started, checks)
+    return ctx.stage_result("preflight", started, checks, doctor=findings)
