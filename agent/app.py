@@ -109,6 +109,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.worker = None
+    app.router.routes.append(webhook.notification_route)
     app.include_router(webhook.router)
     app.include_router(health.router)
     app.include_router(admin.router)

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
 
     # Worker.
-    worker_concurrency: int = Field(default=16, ge=1, le=512)
+    worker_concurrency: int = Field(default=32, ge=1, le=512)
     run_worker: bool = True  # the in-process worker; `hotelero agent worker` runs it alone
     lease_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
