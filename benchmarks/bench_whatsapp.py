@@ -217,6 +217,8 @@ async def bench_latency(
     cpu1 = cpu_s(procs)
     await asyncio.sleep(2.0)  # drain webhooks and echo replies
     added: list[float] = []
+    own: list[float] = []
+    slot: list[float] = []
     e2e: list[float] = []
     missing = 0
     by_guest: dict[str, set[str]] = {}
@@ -236,8 +238,12 @@ async def bench_latency(
                     missing += 1
                     continue
                 added.append(attempts[0]["at_ms"] - m["at_ms"])
+                own.append(attempts[0]["at_ms"] - attempts[0]["slot_wait_ms"] - m["at_ms"])
+                slot.append(attempts[0]["slot_wait_ms"])
                 if m["wamid"] in replies:
                     e2e.append(replies[m["wamid"]] - m["at_ms"])
+    async with session.get(f"{base}/_sim/health") as r:
+        health = await r.json()
     print(
         f"[latency] offered {rate:.0f} guest msgs/s for {duration:.0f}s: {len(accepted)}/{total} accepted "
         f"(errors {errors}, not delivered {missing}); CPU: {cores_line(cpu0, cpu1, wall)}"
@@ -247,12 +253,23 @@ async def bench_latency(
         f"p95 {pct(added, 95):.2f} ms  p99 {pct(added, 99):.2f} ms  max {max(added, default=0):.2f} ms"
     )
     print(
+        f"    of which the simulator's own work (accepted -> ready to send): p50 {pct(own, 50):.2f} ms  "
+        f"p95 {pct(own, 95):.2f} ms  p99 {pct(own, 99):.2f} ms; waiting for a free delivery slot "
+        f"(receiver slow): p50 {pct(slot, 50):.2f} ms  p95 {pct(slot, 95):.2f} ms"
+    )
+    print(
         f"  control-plane POST (scheduled -> response): p50 {pct(control_ms, 50):.2f} ms  "
         f"p95 {pct(control_ms, 95):.2f} ms; sender lag p99 {pct(lags, 99):.2f} ms"
     )
     print(
         f"  guest message -> echo reply recorded (through the receiver): p50 {pct(e2e, 50):.2f} ms  "
         f"p95 {pct(e2e, 95):.2f} ms  ({len(e2e)} replies)"
+    )
+    print(
+        f"  simulator event loop (last ~60 s): lag p50 {health['loop_lag_p50_ms']} ms  "
+        f"p99 {health['loop_lag_p99_ms']} ms  max {health['loop_lag_max_ms']} ms; "
+        f"max GC pause {health['gc_pause_max_ms']} ms; "
+        f"box load average {os.getloadavg()[0]:.2f}"
     )
 
 

@@ -446,6 +446,8 @@ async def health(request: Request) -> Response:
             "guests": len(sim.state.guests),
             "now_ms": sim.clock.now_ms(),
             "phone_number_ids": [n.phone_number_id for n in sim.settings.numbers],
+            # Recent event-loop lag: if it is high, the simulator (or its CPU share) is slowing the run.
+            **sim.monitor.summary(),
         }
     )
 

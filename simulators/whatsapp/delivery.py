@@ -207,6 +207,7 @@ class DeliveryEngine:
             "X-Hub-Signature-256": signature,
             "User-Agent": d.user_agent,
         }
+        queued_at = self.clock.now_ms()
         async with self._sem:
             self.metrics.in_flight.inc()
             t0 = self.clock.now_ms()
@@ -229,7 +230,10 @@ class DeliveryEngine:
             finally:
                 self.metrics.in_flight.dec()
         latency = round(self.clock.now_ms() - t0, 3)
-        attempt = Attempt(at_ms=t0, status=status, latency_ms=latency, error=error)
+        # slot_wait_ms: time spent waiting for a free delivery slot (all slots busy = the receiver is slow).
+        attempt = Attempt(
+            at_ms=t0, status=status, latency_ms=latency, error=error, slot_wait_ms=round(t0 - queued_at, 3)
+        )
         for ev in events:
             if ev.inbound is not None:
                 if not ev.inbound.attempts:
@@ -247,6 +251,7 @@ class DeliveryEngine:
             error=error,
             latency_ms=latency,
             sent_at_ms=t0,
+            slot_wait_ms=attempt.slot_wait_ms,
             bytes=len(body),
         )
         if self.on_change is not None:

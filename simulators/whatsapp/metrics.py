@@ -37,6 +37,15 @@ class SimMetrics:
             buckets=_LAT_BUCKETS,
             registry=r,
         )
+        self.loop_lag = Histogram(
+            "wa_sim_event_loop_lag_seconds",
+            "How late a 50 ms timer fires in the simulator",
+            buckets=_LAT_BUCKETS,
+            registry=r,
+        )
+        self.gc_pause = Histogram(
+            "wa_sim_gc_pause_seconds", "Python garbage collection pauses", buckets=_LAT_BUCKETS, registry=r
+        )
         self.in_flight = Gauge("wa_sim_webhook_in_flight", "Webhook POSTs in flight", registry=r)
 
     def render(self) -> bytes:

@@ -14,6 +14,7 @@ from simulators.whatsapp.errors import DETAILS, GraphError, invalid_param
 from simulators.whatsapp.faults import FaultInjector
 from simulators.whatsapp.graph import SendRequest
 from simulators.whatsapp.journal import Journal
+from simulators.whatsapp.looplag import LoopMonitor
 from simulators.whatsapp.metrics import SimMetrics
 from simulators.whatsapp.payloads import (
     WebhookEvent,
@@ -49,14 +50,17 @@ class Simulator:
         self.metrics = SimMetrics()
         self.faults = FaultInjector(settings.seed)
         self.delivery = DeliveryEngine(settings, self.clock, self.journal, self.metrics, self.faults)
+        self.monitor = LoopMonitor(self.metrics)
         self.base_url = "http://127.0.0.1"
         self._waiters: dict[str, asyncio.Event] = {}
         self._timers: set[asyncio.TimerHandle] = set()
 
     async def start(self) -> None:
         await self.delivery.start()
+        self.monitor.start()
 
     async def stop(self) -> None:
+        self.monitor.stop()
         for handle in self._timers:
             handle.cancel()
         await self.delivery.stop()

@@ -87,9 +87,15 @@ class Attempt:
     status: int | None
     latency_ms: float
     error: str | None = None
+    slot_wait_ms: float = 0.0
 
     def public(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"at_ms": self.at_ms, "status": self.status, "latency_ms": self.latency_ms}
+        d: dict[str, Any] = {
+            "at_ms": self.at_ms,
+            "status": self.status,
+            "latency_ms": self.latency_ms,
+            "slot_wait_ms": self.slot_wait_ms,
+        }
         if self.error:
             d["error"] = self.error
         return d

@@ -304,6 +304,8 @@ def test_reset_forgets_everything_but_config(fresh: Harness) -> None:
 def test_health_and_metrics(fresh: Harness) -> None:
     h = fresh.http.get("/_sim/health")
     assert h.status_code == 200 and h.json()["status"] == "ok" and h.json()["phone_number_ids"] == [PNID]
+    assert fresh.sim.sim.monitor.lags_ms, "the loop-lag sampler runs"
+    assert h.json()["loop_lag_max_ms"] >= h.json()["loop_lag_p50_ms"] >= 0
     fresh.guest_says("hola")
     fresh.text(body="x")
     fresh.rx.wait_for(lambda p: len(p) >= 1)
