@@ -99,6 +99,7 @@ class Recorder:
         self.t0 = 0.0
         self.started_unix = 0.0
         self.stop_at_s: float | None = None
+        self.schedule_started_unix: float | None = None
         self.judged_steps = 0
         self.greenlets: list[gevent.Greenlet] = []
         self.proc = psutil.Process()
@@ -113,6 +114,7 @@ class Recorder:
         self.t0 = time.monotonic()
         self.started_unix = time.time()
         self.stop_at_s = None
+        self.schedule_started_unix = None
         self.judged_steps = 0
         self.finished = False
         path = Path(s.samples_file)
@@ -121,6 +123,11 @@ class Recorder:
         self.proc.cpu_percent(None)
         psutil.cpu_percent(None)
         self.greenlets = [gevent.spawn(self._sample_cpu), gevent.spawn(self._judge_loop)]
+
+    def schedule_started(self, unix: float) -> None:
+        """A generator's t0 on the wall clock: `intended_ms` counts from the earliest one."""
+        if self.schedule_started_unix is None or unix < self.schedule_started_unix:
+            self.schedule_started_unix = unix
 
     def add(self, row: Sample) -> None:
         self.rows.append(row)
@@ -133,6 +140,8 @@ class Recorder:
         names = set(Sample.__dataclass_fields__)
         for raw in data.get("rows", []):
             self.add(Sample(**{k: v for k, v in raw.items() if k in names}))
+        if data.get("t0_unix"):
+            self.schedule_started(float(data["t0_unix"]))
         if "cpu" in data:
             self.worker_cpu[msg.node_id] = (time.monotonic(), float(data["cpu"]))
 
@@ -144,6 +153,9 @@ class Recorder:
             workers = [c for t, c in self.worker_cpu.values() if now - t < 3.0]
             total = own + sum(workers)
             self.cpu.append(CpuPoint(now - self.t0, round(total, 3), psutil.cpu_percent(None), max([own, *workers])))
+            if self.handle is not None:
+                # Readers (the validation runner) follow the sample file live.
+                self.handle.flush()
 
     def _judge_loop(self) -> None:
         """Ramp: stop scheduling once a finished step broke the gates (the knee is then behind us)."""
@@ -154,7 +166,9 @@ class Recorder:
         gate_s = s.gates.p95_ms / 1000.0
         while self.stop_at_s is None:
             gevent.sleep(0.5)
-            now = time.monotonic() - self.t0
+            if self.schedule_started_unix is None:
+                continue
+            now = time.time() - self.schedule_started_unix
             for seg in schedule.segments[self.judged_steps :]:
                 # Every reply within the gate has been recorded by step end + gate (+ flush slack).
                 if now < seg.end_s + gate_s + 1.5:
@@ -210,12 +224,13 @@ class Recorder:
             self.cpu,
             s.gates,
             until_s=until,
-            started_unix=self.started_unix,
+            started_unix=self.schedule_started_unix or self.started_unix,
             generators=max(1, int(getattr(self.env.parsed_options, "generators", 1) or 1)),
             cpu_count=psutil.cpu_count() or 1,
             settings=s.public(),
             scripts=ScriptBook(s.mix, load_golden(Path(s.conversations_dir))).sources(),
         )
+        summary["test_started_unix"] = self.started_unix
         summary["locust_cpu_warning"] = bool(getattr(self.env.runner, "cpu_warning_emitted", False))
         path = Path(s.summary_file)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -239,6 +254,7 @@ class Forwarder:
     def __init__(self, environment: Any) -> None:
         self.env = environment
         self.buffer: list[dict[str, Any]] = []
+        self.t0_unix: float | None = None
         self.proc = psutil.Process()
         self.greenlet: gevent.Greenlet | None = None
 
@@ -254,7 +270,8 @@ class Forwarder:
 
     def flush(self) -> None:
         rows, self.buffer = self.buffer, []
-        self.env.runner.send_message(SAMPLES_MSG, {"rows": rows, "cpu": self.proc.cpu_percent(None) / 100.0})
+        data = {"rows": rows, "cpu": self.proc.cpu_percent(None) / 100.0, "t0_unix": self.t0_unix}
+        self.env.runner.send_message(SAMPLES_MSG, data)
 
 
 STOP = Event()
@@ -314,6 +331,13 @@ def _on_test_stop(environment: Any, **_kw: Any) -> None:
 def _on_quitting(environment: Any, **_kw: Any) -> None:
     if _recorder is not None:
         _recorder.close()
+
+
+def _report_t0(unix: float) -> None:
+    if _recorder is not None:
+        _recorder.schedule_started(unix)
+    elif _forwarder is not None:
+        _forwarder.t0_unix = unix
 
 
 @dataclass
@@ -396,8 +420,8 @@ class GuestTraffic(User):
     @task
     def run_schedule(self) -> None:
         schedule = self.cfg.schedule()
-        peak = max(seg.rate for seg in schedule.segments) / self.generators
-        spares = min(500, max(5, math.ceil(peak * 2)))
+        first = schedule.segments[0].rate / self.generators
+        spares = min(200, max(5, math.ceil(first * 2)))
         for _ in range(spares):
             guest = self._new_guest()
             self._register(guest)
@@ -405,6 +429,7 @@ class GuestTraffic(User):
         filler = gevent.spawn(self._keep_spares, spares)
         pool = Pool(20_000)
         self.t0 = time.monotonic()
+        _report_t0(time.time())
         for due, seg in schedule.slots(self.generators, self.index):
             if STOP.wait(max(0.0, self.t0 + due - time.monotonic())):
                 break
