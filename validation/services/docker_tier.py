@@ -150,13 +150,12 @@ def _wait_connect(check: Callable[[str, float], str], url: str, timeout: float) 
 def _running(container: Any, what: str) -> Iterator[Any]:
     started = False
     try:
-        with signals_deferred():
-            # Deferred: Ctrl-C between create and return would leave a container we hold no id for.
-            try:
-                container.start()
-                started = True
-            except Exception as exc:
-                raise ServiceError(f"docker tier: could not start {what} ({_first_line(exc)})") from exc
+        # Not deferred: an image pull can take minutes and Ctrl-C must work; Ryuk reaps a container we lose.
+        try:
+            container.start()
+            started = True
+        except Exception as exc:
+            raise ServiceError(f"docker tier: could not start {what} ({_first_line(exc)})") from exc
         yield container
     finally:
         with signals_deferred():
