@@ -15,6 +15,7 @@ from agent.clock import Clock, SystemClock
 from agent.dedupe import SeenWamids
 from agent.echo import EchoResponder
 from agent.graph import GraphClient, GraphConfig
+from agent.logs import configure as configure_logs
 from agent.responder import Responder
 from agent.settings import Settings
 from agent.worker import Worker
@@ -80,6 +81,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logs(settings.log_level)
         if settings.migrate_on_start:
             applied = await migrate.apply(settings.database_url)
             if applied:

@@ -28,6 +28,7 @@ def main(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8080, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, max=16, help="Server processes, each with its own in-process worker."),
 ) -> None:
     """Run the agent: webhook, admin API and (unless AGENT_RUN_WORKER=false) the in-process worker."""
     if ctx.invoked_subcommand is not None:
@@ -40,8 +41,12 @@ def main(
     settings = _settings()
     configure(settings.log_level)
     typer.echo(f"hotelero agent on http://{host}:{port} (webhook /webhooks/whatsapp, admin /admin)", err=True)
+    # Several processes need an import string; each builds its app from the same environment.
+    target = "agent.app:create_app" if workers > 1 else create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        target,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_config=None,

@@ -48,6 +48,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tree_cpu(pid: int) -> float:
+    """User+system CPU seconds of a process and its children (uvicorn --workers spawns children)."""
+    total = 0.0
+    root = psutil.Process(pid)
+    for proc in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            t = proc.cpu_times()
+            total += t.user + t.system
+    return total
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -170,8 +181,7 @@ async def run_rate(
                 return
         sent.append((guest, text, scheduled * 1000, float(data["accepted_at_ms"])))
 
-    procs = [psutil.Process(pid) for pid in pids]
-    cpu0 = [p.cpu_times() for p in procs]
+    cpu0 = [tree_cpu(pid) for pid in pids]
     box0 = psutil.cpu_times()
     tasks = []
     t0 = time.monotonic() + 0.2
@@ -183,9 +193,9 @@ async def run_rate(
         tasks.append(asyncio.create_task(send_one(i, scheduled)))
     await asyncio.gather(*tasks)
     wall = time.monotonic() - t0
-    cpu1 = [p.cpu_times() for p in procs]
+    cpu1 = [tree_cpu(pid) for pid in pids]
     box1 = psutil.cpu_times()
-    used = [((b.user + b.system) - (a.user + a.system)) / wall for a, b in zip(cpu0, cpu1, strict=True)]
+    used = [(b - a) / wall for a, b in zip(cpu0, cpu1, strict=True)]
     result.agent_cores, result.sim_cores = used
     busy = lambda t: t.user + t.system + t.nice + getattr(t, "irq", 0) + getattr(t, "softirq", 0)  # noqa: E731
     result.box_cores = (busy(box1) - busy(box0)) / wall
@@ -243,7 +253,7 @@ async def main_async(args: argparse.Namespace, db_url: str, redis_url: str, tmp:
         AGENT_WORKER_CONCURRENCY=str(args.concurrency),
         AGENT_RATE_LIMIT_MESSAGES="1000",
     )
-    command = [sys.executable, "-m", "agent", "--port", str(agent_port)]
+    command = [sys.executable, "-m", "agent", "--port", str(agent_port), "--workers", str(args.agent_workers)]
     if args.profile_agent:
         # cProfile around the CLI, dumped when uvicorn returns after SIGTERM.
         code = (
@@ -338,6 +348,9 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for the inbox to empty")
     parser.add_argument("--guests", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=32, help="AGENT_WORKER_CONCURRENCY")
+    parser.add_argument(
+        "--agent-workers", type=int, default=1, help="agent server processes (hotelero agent --workers)"
+    )
     parser.add_argument("--search", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
         "--search-rates", type=lambda s: [float(x) for x in s.split(",")], default=[100, 200, 300, 400, 500, 600, 800]
