@@ -64,7 +64,11 @@ def _make_temp_dir(prefix: str, settings: ServicesSettings, run_as: RunAs | None
         base = "/tmp"
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
     if run_as is not None:
-        os.chown(path, run_as.uid, run_as.gid)
+        try:
+            os.chown(path, run_as.uid, run_as.gid)
+        except OSError:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
     return path
 
 
@@ -95,9 +99,12 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
             f"install them ({INSTALL_POSTGRES})"
         )
     run_as = postgres_run_as(settings.local_postgres_user)
-    tmp = _make_temp_dir("hotelero-pg-", settings, run_as)
+    tmp: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     try:
+        with signals_deferred():
+            # Deferred, inside try: a signal before `tmp` is bound would leave a temp dir nobody removes.
+            tmp = _make_temp_dir("hotelero-pg-", settings, run_as)
         data, log_path = tmp / "data", tmp / "postgres.log"
         init = subprocess.run(
             [str(binaries.initdb), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"]
@@ -125,7 +132,8 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
             for option in (*options, "max_wal_senders=0"):
                 cmd += ["-c", option]
             cmd += ["-c", f"max_connections={settings.local_postgres_max_connections}"]
-            proc = start_server(cmd, log_path, run_as, cwd=tmp)
+            with signals_deferred():
+                proc = start_server(cmd, log_path, run_as, cwd=tmp)
             try:
                 wait_ready(
                     proc,
@@ -154,7 +162,8 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
             if proc is not None:
                 # SIGINT is Postgres' "fast" shutdown: roll back clients, stop at once, cleanly.
                 stop_server(proc, signal.SIGINT)
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _redis_ready(log_path: Path, url: str) -> bool:
@@ -180,16 +189,20 @@ def local_redis(settings: ServicesSettings, server: Path | None = None) -> Itera
     server = server or find_redis_server()
     if server is None:
         raise ServiceError(f"local tier: redis-server not found on PATH; install it ({INSTALL_REDIS})")
-    tmp = _make_temp_dir("hotelero-redis-", settings, None)
+    tmp: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     try:
+        with signals_deferred():
+            # Deferred, inside try: a signal before `tmp` is bound would leave a temp dir nobody removes.
+            tmp = _make_temp_dir("hotelero-redis-", settings, None)
         log_path = tmp / "redis.log"
         for _attempt in range(_PORT_ATTEMPTS):
             port = free_port()
             url = f"redis://127.0.0.1:{port}/0"
             cmd = [str(server), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp)]
             cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"]
-            proc = start_server(cmd, log_path, None, cwd=tmp)
+            with signals_deferred():
+                proc = start_server(cmd, log_path, None, cwd=tmp)
             try:
                 wait_ready(
                     proc, lambda url=url: _redis_ready(log_path, url), log_path, settings.local_startup_timeout, "redis"
@@ -213,4 +226,5 @@ def local_redis(settings: ServicesSettings, server: Path | None = None) -> Itera
             if proc is not None:
                 # SIGTERM: redis-server exits at once (nothing to save with persistence off).
                 stop_server(proc, signal.SIGTERM)
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from validation.services.handle import ServiceError
 from validation.services.ports import PortTaken
-from validation.services.signals import signals_deferred
 
 # What Postgres and Redis write when the port was grabbed between our probe and their bind.
 _BIND_FAILURES = ("address already in use", "could not bind", "could not create any tcp/ip sockets")
@@ -36,9 +35,12 @@ def clean_env() -> dict[str, str]:
 
 
 def start_server(cmd: list[str], log_path: Path, run_as: RunAs | None, cwd: Path) -> subprocess.Popen[bytes]:
-    """Start a server in its own session (a terminal's Ctrl-C reaches us, and we stop it in order)."""
-    with log_path.open("ab") as log, signals_deferred():
-        # Deferred: a signal between fork and the return of Popen would leave a server nobody knows about.
+    """Start a server in its own session (a terminal's Ctrl-C reaches us, and we stop it in order).
+
+    Call it inside `signals_deferred()` and store the result before leaving that block: a signal
+    between fork and that assignment would otherwise leave a server nobody knows about.
+    """
+    with log_path.open("ab") as log:
         return subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
