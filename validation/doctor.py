@@ -61,7 +61,8 @@ def _docker_findings(settings: ServicesSettings, probes: Probes) -> tuple[list[F
     if engine.ok:
         for image in (settings.postgres_image, settings.redis_image):
             status = image_status(image)
-            rows.append(Finding("docker", f"image {image}", True if status == "present" else None, status))
+            ok = True if status == "present" else (None if "pullable:" in status else False)
+            rows.append(Finding("docker", f"image {image}", ok, status))
     rows.append(Finding("docker", "network mode", None, settings.docker_network_mode))
     return rows, engine.ok
 

@@ -64,8 +64,14 @@ def image_status(image: str, timeout: float = 5.0) -> str:
     try:
         client.images.get(image)
         return "present"
-    except Exception:  # noqa: BLE001 - ImageNotFound or an engine error: both mean "pull on first use"
-        return "not present: pulled on first use (needs registry access)"
+    except Exception:  # noqa: BLE001 - ImageNotFound or an engine error: either way, see if it can be pulled
+        pass
+    try:
+        # Asks the registry through the engine for the manifest: pullable without downloading it.
+        client.images.get_registry_data(image)
+        return "not present, pullable: pulled on first use"
+    except Exception as exc:  # noqa: BLE001
+        return f"not present and not pullable ({_first_line(exc)}): docker pull {image} where a registry is reachable"
     finally:
         client.close()
 
