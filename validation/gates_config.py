@@ -242,6 +242,8 @@ class LoadSpec(_Strict):
     warmup: float = 0.0
     reply_timeout: float = 10.0
     drain: float = 10.0
+    # Weights of new guest conversations by flow (faq, availability, booking, cancellation); hotelero load reads it.
+    mix: dict[str, float] | None = None
 
     @field_validator("duration", "warmup", "reply_timeout", "drain", mode="before")
     @classmethod
