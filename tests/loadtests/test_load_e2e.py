@@ -145,3 +145,19 @@ def test_ramp_finds_the_knee_of_an_agent_with_a_known_ceiling(
     knee = run.summary["knee"]
     assert knee["reached"], run.output
     assert abs(knee["rate_per_s"] - ceiling) / ceiling <= 0.2, run.output
+
+
+def test_two_workers_split_the_schedule_and_the_master_writes_one_sample_file(
+    sim_with_fake_business: Callable[..., SimStack], tmp_path: Path
+) -> None:
+    sim = sim_with_fake_business()
+    run = run_load(
+        sim.sim_url, tmp_path / "workers", "--workers", "2", "--rate", "4", "--duration", "4s", "--reply-timeout", "3s"
+    )
+    assert run.summary["generators"] == 2
+    assert {r["worker"] for r in run.rows} == {0, 1}
+    assert run.sample_counts() == run.locust_counts()
+    # Together the two generators offer exactly the schedule: slot k at k/4 s, each taking every other one.
+    intended = sorted(r["intended_ms"] for r in run.rows if r["type"] == "e2e")
+    assert intended == [k * 250.0 for k in range(16)]
+    assert run.summary["e2e"]["failures"] == 0, run.summary["e2e"]["errors"]
