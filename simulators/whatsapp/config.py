@@ -129,6 +129,8 @@ class SimSettings(_Strict):
     auto_create_guests: bool = True
     # Oldest messages of a guest are forgotten beyond this, so hour-long load tests keep bounded memory.
     max_messages_per_guest: int = Field(default=1000, ge=10, le=1_000_000)
+    # ... and beyond this many messages overall (about 4 minutes at 200 guest messages/s plus replies).
+    max_messages: int = Field(default=100_000, ge=100, le=10_000_000)
     seed: int = 0
 
     @model_validator(mode="after")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -138,7 +139,7 @@ def _reply_item(msg: Message) -> dict[str, Any]:
         "arrived_at_ms": msg.at_ms,
         "phone_number_id": msg.phone_number_id,
         "type": msg.type,
-        "message": msg.payload,
+        "message": orjson.Fragment(msg.raw),
         "statuses": [s["status"] for s in msg.statuses],
     }
 
@@ -315,22 +316,13 @@ async def guest_message(request: Request) -> Response:
     elif body.forwarded:
         context = {"forwarded": True}
     msg = sim.guest_send(guest, number, mtype, payload, context)
-    if mtype == "unsupported":
-        msg.payload["errors"] = [
-            {
-                "code": 131051,
-                "title": "Message type unknown",
-                "message": "Message type unknown",
-                "error_data": {"details": "Message type is currently not supported."},
-            }
-        ]
     return json_response(
         {
             "wamid": msg.wamid,
             "accepted_at_ms": msg.at_ms,
             "timestamp": msg.timestamp,
             "phone_number_id": number.phone_number_id,
-            "message": msg.payload,
+            "message": orjson.Fragment(msg.raw),
         },
         201,
     )

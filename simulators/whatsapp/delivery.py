@@ -165,7 +165,7 @@ class DeliveryEngine:
             await self.verified.wait()
         body = meta_bytes(envelope(events, self.settings))
         signature = sign(self.settings.app_secret, body)
-        refs = [e.ref for e in events]
+        refs = tuple(e.ref for e in events)  # a tuple of strings: the GC stops tracking journal entries
         delays: list[float] | None = None
         attempt = 0
         while True:
@@ -197,7 +197,7 @@ class DeliveryEngine:
         body: bytes,
         signature: str,
         events: list[WebhookEvent],
-        refs: list[str],
+        refs: tuple[str, ...],
         number: int,
         duplicate: bool = False,
     ) -> int | None:
@@ -238,7 +238,7 @@ class DeliveryEngine:
             if ev.inbound is not None:
                 if not ev.inbound.attempts:
                     self.metrics.dispatch_lag.observe(max(0.0, (t0 - ev.inbound.at_ms) / 1000.0))
-                ev.inbound.attempts.append(attempt)
+                ev.inbound.add_attempt(attempt)
         outcome = "ok" if status == 200 else ("error" if status is None else f"http_{status}")
         self.metrics.webhook_attempts.labels(outcome=outcome if status in (None, 200) else "non_200").inc()
         self.metrics.webhook_latency.observe(latency / 1000.0)

@@ -38,6 +38,14 @@ def contact_entry(guest: Guest, settings: SimSettings, *, with_username: bool = 
     return entry
 
 
+UNSUPPORTED_ERROR: dict[str, Any] = {
+    "code": 131051,
+    "title": "Message type unknown",
+    "message": "Message type unknown",
+    "error_data": {"details": "Message type is currently not supported."},
+}
+
+
 def inbound_message(
     guest: Guest, settings: SimSettings, wamid: str, timestamp: int, mtype: str, body: dict[str, Any], context=None
 ) -> dict[str, Any]:
@@ -52,6 +60,8 @@ def inbound_message(
         msg["from_user_id"] = guest.user_id
     msg["id"] = wamid
     msg["timestamp"] = str(timestamp)
+    if mtype == "unsupported":
+        msg["errors"] = [UNSUPPORTED_ERROR]
     msg[mtype] = body
     msg["type"] = mtype
     return msg

@@ -228,9 +228,9 @@ class Simulator:
                 and earlier.seq <= msg.seq
                 and not any(s["status"] == "read" for s in earlier.statuses)
             ):
-                earlier.statuses.append({"status": "read", "by": "business", "at_ms": now})
+                earlier.add_status({"status": "read", "by": "business", "at_ms": now})
         if req.typing:
-            msg.statuses.append({"status": "typing", "by": "business", "at_ms": now})
+            msg.add_status({"status": "typing", "by": "business", "at_ms": now})
         return {"success": True}
 
     def _schedule_statuses(
@@ -300,7 +300,7 @@ class Simulator:
         record: dict[str, Any] = {"status": status, "at_ms": self.clock.now_ms(), "timestamp": timestamp}
         if errors:
             record["errors"] = errors
-        msg.statuses.append(record)
+        msg.add_status(record)
         contact = None
         if guest is not None and status != "failed" and self.settings.payload_shape == "2026":
             contact = contact_entry(guest, self.settings, with_username=status != "sent")

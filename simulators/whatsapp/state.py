@@ -7,8 +7,10 @@ import hashlib
 import os
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import orjson
 
 from simulators.whatsapp.clock import SimClock
 from simulators.whatsapp.config import BusinessNumber, SimSettings
@@ -81,8 +83,9 @@ class Guest:
         }
 
 
-@dataclass
-class Attempt:
+class Attempt(NamedTuple):
+    """One webhook POST of an inbound message (a tuple of atoms, so the GC can stop tracking it)."""
+
     at_ms: float
     status: int | None
     latency_ms: float
@@ -101,9 +104,13 @@ class Attempt:
         return d
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
-    """One message in a conversation; inbound ones carry their webhook timeline."""
+    """One message in a conversation; inbound ones carry their webhook timeline.
+
+    The payload is kept as compact JSON bytes and statuses/attempts as tuples: long load tests hold
+    hundreds of thousands of messages, and every tracked container lengthens Python's full GC pauses.
+    """
 
     seq: int
     wamid: str
@@ -111,16 +118,27 @@ class Message:
     phone_number_id: str
     wa_id: str
     type: str
-    payload: dict[str, Any]
+    raw: bytes
     at_ms: float
     timestamp: int
-    statuses: list[dict[str, Any]] = field(default_factory=list)
-    attempts: list[Attempt] = field(default_factory=list)
+    statuses: tuple[dict[str, Any], ...] = ()
+    attempts: tuple[Attempt, ...] = ()
     acknowledged_at_ms: float | None = None
     gave_up_at_ms: float | None = None
     failed_code: int | None = None
     # Pricing category of a business message: service (free-form) or the template's category.
     category: str = "service"
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The message as delivered (inbound) or as the business sent it (outbound)."""
+        return orjson.loads(self.raw)
+
+    def add_status(self, record: dict[str, Any]) -> None:
+        self.statuses = (*self.statuses, record)
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        self.attempts = (*self.attempts, attempt)
 
     def public(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -131,7 +149,7 @@ class Message:
             "type": self.type,
             "at_ms": self.at_ms,
             "timestamp": self.timestamp,
-            "message": self.payload,
+            "message": orjson.Fragment(self.raw),
             "statuses": self.statuses,
         }
         if self.direction == "in":
@@ -244,7 +262,7 @@ class SimState:
             phone_number_id=phone_number_id,
             wa_id=wa_id,
             type=mtype,
-            payload=payload,
+            raw=orjson.dumps(payload),
             at_ms=self.clock.now_ms(),
             timestamp=int(self.clock.time()),
         )
@@ -256,10 +274,21 @@ class SimState:
             del conv[: len(dropped)]
             for old in dropped:
                 self.messages.pop(old.wamid, None)
+        while len(self.messages) > self.settings.max_messages:
+            self._forget_oldest()
         if direction == "in":
             # Only the user opens or refreshes the customer-service window.
             self.windows[(phone_number_id, wa_id)] = self.clock.time()
         return msg
+
+    def _forget_oldest(self) -> None:
+        """Drop the oldest message overall (dicts keep insertion order) from the index and its conversation."""
+        old = self.messages.pop(next(iter(self.messages)))
+        conv = self.conversations.get(old.wa_id, [])
+        if conv and conv[0] is old:
+            conv.pop(0)
+        elif old in conv:
+            conv.remove(old)
 
     def new_wamid(self, user: str, outbound: bool) -> str:
         return make_wamid(user, outbound)
