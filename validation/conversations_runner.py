@@ -93,6 +93,7 @@ class Turn(_Strict):
     media: Literal["image", "audio", "document", "video", "sticker"] | None = None
     location: dict[str, Any] | None = None
     double_tap: bool = False
+    pause_s: float = Field(0.0, ge=0, le=30)  # wait before sending (e.g. for the agent's circuit breaker cooldown)
     qloapps_faults: dict[str, Any] | Literal["clear"] | None = None
     expect: Expect = Field(default_factory=Expect)
 
@@ -293,6 +294,7 @@ class Endpoints:
     hotel_id: int = 1
     reply_timeout_s: float = 20.0
     settle_ms: int = 600
+    breaker_cooldown_s: float = 11.0  # agent/pms/breaker.py cooldown (10 s) plus a margin
 
 
 class _Driver:
@@ -339,6 +341,8 @@ class _Driver:
         finally:
             if any(t.qloapps_faults not in (None, "clear") for t in conv.turns):
                 await self._json("DELETE", f"{self.ep.qloapps_url}/_sim/faults")
+                # Let the agent's circuit breaker reach its half-open probe before the next conversation.
+                await asyncio.sleep(self.ep.breaker_cooldown_s)
         result.passed = (
             not result.error and len(result.turns) == len(conv.turns) and all(t.passed for t in result.turns)
         )
@@ -415,6 +419,8 @@ class _Driver:
     async def _turn(
         self, index: int, turn: Turn, conv: Conversation, wa_id: str, today: date, variables: dict[str, str]
     ) -> TurnOutcome:
+        if turn.pause_s:
+            await asyncio.sleep(turn.pause_s)
         if turn.qloapps_faults == "clear":
             await self._json("DELETE", f"{self.ep.qloapps_url}/_sim/faults")
         elif turn.qloapps_faults is not None:
