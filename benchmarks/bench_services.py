@@ -29,7 +29,7 @@ def _fresh_costs(pg_url: str, redis_url: str, rounds: int) -> tuple[list[float],
         admin.execute("CREATE DATABASE bench_template")
         for i in range(rounds):
             t0 = time.perf_counter()
-            admin.execute(f"CREATE DATABASE bench_{i} TEMPLATE bench_template STRATEGY FILE_COPY")
+            admin.execute(f"CREATE DATABASE bench_{i} TEMPLATE bench_template")
             t1 = time.perf_counter()
             admin.execute(f"DROP DATABASE bench_{i} WITH (FORCE)")
             t2 = time.perf_counter()
@@ -79,7 +79,7 @@ def main() -> None:
     if fresh:
         creates, drops, flushes = fresh
         print(f"per test, {len(creates)} rounds (median):")
-        print(f"  fresh_postgres_url CREATE DATABASE ... TEMPLATE (FILE_COPY) {_median_ms(creates)}")
+        print(f"  fresh_postgres_url CREATE DATABASE ... TEMPLATE            {_median_ms(creates)}")
         print(f"  fresh_postgres_url DROP DATABASE ... WITH (FORCE)      {_median_ms(drops)}")
         print(f"  fresh_redis_url FLUSHDB                                 {_median_ms(flushes)}")
 

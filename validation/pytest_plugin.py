@@ -117,8 +117,6 @@ class _Admin:
         self.conn = psycopg.connect(url, autocommit=True)
         # DROP DATABASE ... WITH (FORCE) exists from Postgres 13.
         self.force = self.conn.info.server_version >= 130000
-        # Postgres 15 defaults to WAL_LOG, slower than FILE_COPY for a small template like ours.
-        self.file_copy = self.conn.info.server_version >= 150000
 
     def create(self, name: str, template: str | None = None) -> None:
         from psycopg import sql
@@ -126,8 +124,6 @@ class _Admin:
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             query = sql.SQL("{} TEMPLATE {}").format(query, sql.Identifier(template))
-            if self.file_copy:
-                query = sql.SQL("{} STRATEGY FILE_COPY").format(query)
         self.conn.execute(query)
 
     def drop(self, name: str) -> None:

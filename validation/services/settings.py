@@ -33,7 +33,8 @@ class ServicesSettings(BaseSettings):
     # Postgres refuses to run as root: when root, the server runs as this user (created if missing).
     local_postgres_user: str = "hotelero-pg"
     local_postgres_max_connections: int = 200
-    # Where local temp dirs go (default: the system temp dir; must be traversable by the Postgres user).
+    # Where local temp dirs go (default: /dev/shm when it has >= 1 GiB free, else the system temp dir);
+    # must be traversable by the Postgres user.
     local_tmp_dir: str | None = None
 
     # External tier: how long a reachability check may take.
