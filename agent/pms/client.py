@@ -187,7 +187,8 @@ class QloAppsClient:
         PMS_CALLS.labels(resource, f"http_{status}").inc()
         if status in (401, 403, 405):
             raise PmsAuthError(status, code, message or text[:200])
-        if resource == "bookings" and status == 400 and code == 404:
+        # QloApps answers every bookings refusal with HTTP 400 and body code 404; only some mean "rooms gone".
+        if resource == "bookings" and status == 400 and code == 404 and "not available" in message.lower():
             raise RoomsUnavailable(status, code, message)
         raise PmsRejected(status, code, message)
 

@@ -426,3 +426,20 @@ def test_business_rejections_do_not_open_the_breaker():
             await client.close()
 
     assert run(body) is BreakerState.CLOSED
+
+
+def test_other_bookings_refusals_with_body_code_404_are_rejections_not_lost_rooms():
+    async def body(fake: FakeQlo):
+        fake.routes[("POST", "/api/bookings")] = json_response(
+            400, {"errors": [{"code": 404, "message": "Please provide valid currency."}]}
+        )
+        client = client_for(fake.url)
+        try:
+            with pytest.raises(PmsRejected) as err:
+                await client.create_booking(booking_request())
+        finally:
+            await client.close()
+        return err.value
+
+    err = run(body)
+    assert not isinstance(err, RoomsUnavailable) and "currency" in err.message
