@@ -54,7 +54,15 @@ def wait(url: str, proc: subprocess.Popen[bytes], key: str | None = None, timeou
 
 @contextlib.contextmanager
 def stack(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
-    """Postgres, Redis, the agent and the WhatsApp simulator; yields the simulator URL."""
+    """Postgres, Redis, the agent and the WhatsApp simulator (+ QloApps with --whole); yields the simulator URL."""
+    if args.whole:
+        from validation.stack import StackOptions, run_stack
+
+        agent_env = {"AGENT_RESPONDER": args.responder, "AGENT_LOG_LEVEL": "WARNING"}
+        with run_stack(StackOptions(out_dir=workdir, agent_env=agent_env)) as st:
+            print(f"stack: whole ({args.responder}), simulator {st.whatsapp_url}, QloApps {st.qloapps_url}")
+            yield st.whatsapp_url
+        return
     from validation.services import postgres_service, redis_service
 
     procs: list[subprocess.Popen[bytes]] = []
@@ -131,6 +139,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--responder", default="echo", choices=["echo", "receptionist"])
     parser.add_argument("--qloapps-url", default=None)
+    parser.add_argument("--whole", action="store_true", help="the validation runner's stack, QloApps included")
+    parser.add_argument("--only", default=None, help="comma list of: steady1,ramp1,steady2,ramp2")
     parser.add_argument("--steady", default="60s")
     parser.add_argument("--ramp-start", default="10")
     parser.add_argument("--ramp-step", default="10")
@@ -156,11 +166,16 @@ def main() -> None:
     rows: list[tuple[str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, stack(args, Path(tmp)) as sim_url:
         out = Path(tmp)
-        rows.append(("steady 10x SLA, 1 process", load(sim_url, out / "steady1", *steady)))
-        rows.append(("ramp, 1 process", load(sim_url, out / "ramp1", *ramp)))
         workers = ["--workers", str(args.workers)]
-        rows.append((f"steady 10x SLA, --workers {args.workers}", load(sim_url, out / "steady2", *steady, *workers)))
-        rows.append((f"ramp, --workers {args.workers}", load(sim_url, out / "ramp2", *ramp, *workers)))
+        plan = [
+            ("steady1", "steady 10x SLA, 1 process", steady),
+            ("ramp1", "ramp, 1 process", ramp),
+            ("steady2", f"steady 10x SLA, --workers {args.workers}", [*steady, *workers]),
+            ("ramp2", f"ramp, --workers {args.workers}", [*ramp, *workers]),
+        ]
+        for key, label, extra in plan:
+            if not args.only or key in args.only.split(","):
+                rows.append((label, load(sim_url, out / key, *extra)))
     print(
         "\nfigure | offered/s | achieved/s | e2e p50/p95/p99 ms | ack p99 ms | failures | gen cores mean (share) | knee"
     )
