@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +16,7 @@ import psycopg
 import pytest
 import redis
 
+from tests.foundation.processes import server_gone
 from validation.services.binaries import find_postgres, find_redis_server
 
 needs_local = pytest.mark.skipif(
@@ -122,3 +126,48 @@ def test_migrated_template_is_copied_into_each_fresh_database_which_is_dropped_a
         {"HOTELERO_SERVICES": "local"},
     )
     assert "2 passed" in result.stdout, result.stdout + result.stderr
+
+
+@needs_local
+def test_sigterm_to_a_pytest_run_tears_its_servers_down(tmp_path: Path) -> None:
+    marker = tmp_path / "started.json"
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_inner.py").write_text(
+        textwrap.dedent(
+            f"""
+            import json, time
+
+            def test_holds_services(hotelero_postgres, hotelero_redis):
+                handles = [hotelero_postgres, hotelero_redis]
+                with open({str(marker)!r}, "w") as out:
+                    json.dump([[h.pid, str(h.data_dir)] for h in handles], out)
+                time.sleep(120)
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTELERO_")} | {"HOTELERO_SERVICES": "local"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() or not marker.read_text():
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline, "inner pytest never provisioned"
+            time.sleep(0.1)
+        started = json.loads(marker.read_text())
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # pytest reports an interrupted session (exit 2) after tearing fixtures down.
+    assert proc.returncode == 2, output
+    for pid, data_dir in started:
+        assert server_gone(pid, Path(data_dir)), f"server {pid} survived SIGTERM to pytest"
+        assert not Path(data_dir).exists()
