@@ -27,7 +27,7 @@ validate: install
 	@if [ -f validation/runner.py ]; then \
 		$(BIN)/hotelero validate $(ARGS); \
 	else \
-		$(BIN)/hotelero doctor; \
+		$(BIN)/python -m validation.doctor; \
 		echo "make validate: the release validation is not built yet (validation/runner.py missing); nothing was validated." >&2; \
 		exit 2; \
 	fi

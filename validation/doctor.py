@@ -182,3 +182,8 @@ def doctor_command(
         service, reason = next(iter(diagnosis.errors.items()))
         err.print(f"error: {service}: {reason}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    # `python -m validation.doctor` works even when other CLI areas fail to import (make validate's fallback).
+    typer.run(doctor_command)
