@@ -19,7 +19,7 @@ from validation.services.docker_tier import image_status
 from validation.services.external import check_postgres, check_redis
 from validation.services.handle import ServiceError, Tier, parse_tier
 from validation.services.selection import SERVICES, Probes, choose_tier
-from validation.services.settings import ServicesSettings
+from validation.services.settings import ServicesSettings, load_settings
 from validation.services.urls import env_name, redact, validate_url
 
 _MIN_PYTHON = (3, 11)
@@ -171,7 +171,7 @@ def doctor_command(
     """Report what each Postgres/Redis tier finds here and which one would serve. Exit 0 if one can, else 1."""
     err = Console(stderr=True)
     try:
-        settings = ServicesSettings()
+        settings = load_settings()
         requested = parse_tier(services if services is not None else settings.services)
         diagnosis = diagnose(settings, requested)
     except ServiceError as exc:

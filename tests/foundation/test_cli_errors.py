@@ -93,3 +93,10 @@ def test_the_installed_command_exits_non_zero_with_one_line_on_a_bad_tier() -> N
     assert done.stderr.strip().splitlines() == [
         "error: unknown services tier 'nope': choose one of docker, local, external, auto"
     ]
+
+
+def test_non_numeric_port_setting_is_one_line_naming_the_variable_and_exit_2() -> None:
+    code, _out, err = invoke(["doctor"], HOTELERO_DOCKER_POSTGRES_PORT="fifty")
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: HOTELERO_DOCKER_POSTGRES_PORT:") and "'fifty'" in line

@@ -11,7 +11,7 @@ from validation.services.external import external_postgres, external_redis
 from validation.services.handle import ServiceHandle, Tier
 from validation.services.local import local_postgres, local_redis
 from validation.services.selection import Probes, choose_tier
-from validation.services.settings import ServicesSettings
+from validation.services.settings import ServicesSettings, load_settings
 from validation.services.signals import sigterm_raises
 
 _Provider = Callable[[ServicesSettings], AbstractContextManager[ServiceHandle]]
@@ -26,7 +26,7 @@ _PROVIDERS: dict[str, dict[Tier, _Provider]] = {
 def _service(
     service: str, tier: str | Tier | None, settings: ServicesSettings | None, probes: Probes | None
 ) -> Iterator[ServiceHandle]:
-    settings = settings or ServicesSettings()
+    settings = settings or load_settings()
     choice = choose_tier(service, tier, settings, probes)
     # SIGTERM raises inside the block (unless the app handles it already) so teardown runs.
     with sigterm_raises(), _PROVIDERS[service][choice.tier](settings) as handle:

@@ -39,3 +39,17 @@ class ServicesSettings(BaseSettings):
 
     # External tier: how long a reachability check may take.
     external_timeout: float = 3.0
+
+
+def load_settings() -> ServicesSettings:
+    """Settings from the environment; a bad value is a one-line ServiceError naming the variable."""
+    from pydantic import ValidationError
+
+    from validation.services.handle import ServiceError
+
+    try:
+        return ServicesSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        raise ServiceError(f"HOTELERO_{field.upper()}: {first['msg']} (got {first.get('input')!r})") from None
