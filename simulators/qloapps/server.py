@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 
 from simulators.qloapps.app import QloAppsSimulator, create_app
+from simulators.qloapps.clock import SimClock
 from simulators.qloapps.config import SimConfig
 
 
@@ -39,11 +40,17 @@ def uvicorn_config(app: Any, host: str, port: int, log_level: str = "warning") -
 class ThreadedSimulator:
     """A real uvicorn server on 127.0.0.1 in a daemon thread; `stop()` shuts it down."""
 
-    def __init__(self, config: SimConfig | None = None, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        clock: SimClock | None = None,
+    ) -> None:
         self.host = host
         self.port = port or free_port()
         self.base_url = f"http://{host}:{self.port}"
-        self.app: QloAppsSimulator = create_app(config)
+        self.app: QloAppsSimulator = create_app(config, clock=clock)
         self.server = uvicorn.Server(uvicorn_config(self.app, host, self.port))
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
 
