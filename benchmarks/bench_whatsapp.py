@@ -164,10 +164,16 @@ async def bench_sends(
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     wall = time.monotonic() - t0
     cpu1 = cpu_s(procs)
+    async with session.get(f"{base}/_sim/health") as r:
+        health = await r.json()
     print(
         f"[sends] {len(latencies)} sends in {wall:.1f}s -> {len(latencies) / wall:,.0f} accepted/s "
         f"(errors {errors}); latency p50 {pct(latencies, 50):.1f} ms p99 {pct(latencies, 99):.1f} ms; "
         f"CPU: {cores_line(cpu0, cpu1, wall)} (the simulator also POSTs sent/delivered/read for every send)"
+    )
+    print(
+        f"  simulator event loop: lag p99 {health['loop_lag_p99_ms']} ms  max {health['loop_lag_max_ms']} ms; "
+        f"max GC pause {health['gc_pause_max_ms']} ms; deliveries pending {health['pending_deliveries']}"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import orjson
@@ -542,7 +543,7 @@ async def unknown_control(request: Request) -> Response:
     )
 
 
-def guarded(handler):
+def guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
     """Render GraphError / ControlError as Meta's envelope; never a traceback."""
 
     async def endpoint(request: Request) -> Response:

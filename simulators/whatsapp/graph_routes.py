@@ -8,6 +8,7 @@ import re
 from starlette.requests import Request
 from starlette.responses import Response
 
+from simulators.whatsapp.config import BusinessNumber
 from simulators.whatsapp.errors import DETAILS, GraphError, auth_error, invalid_param, unknown_object
 from simulators.whatsapp.graph import parse_send
 from simulators.whatsapp.http import (
@@ -54,7 +55,7 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _auth(sim: Simulator, request: Request, number=None) -> None:
+def _auth(sim: Simulator, request: Request, number: BusinessNumber | None = None) -> None:
     token = _bearer(request)
     if token is None:
         raise auth_error("Invalid OAuth access token - Cannot parse access token")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+from collections.abc import Callable
 from typing import Any
 
 from simulators.whatsapp.clock import SimClock
@@ -80,7 +81,7 @@ class Simulator:
         self._waiters.clear()
 
     # -- helpers -----------------------------------------------------------------------------
-    def _later(self, delay_ms: float, fn, *args: Any) -> None:
+    def _later(self, delay_ms: float, fn: Callable[..., None], *args: Any) -> None:
         loop = asyncio.get_running_loop()
         handle: asyncio.TimerHandle
 
