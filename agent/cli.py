@@ -83,6 +83,9 @@ def worker_command() -> None:
             typer.echo(f"hotelero agent worker {worker.owner} running", err=True)
             await stop.wait()
             await worker.stop()
+            close = getattr(worker.responder, "close", None)  # the receptionist's QloApps session
+            if close is not None:
+                await close()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())

@@ -45,8 +45,8 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(default=60.0, ge=0)
     poll_interval_seconds: float = Field(default=0.5, gt=0)
 
-    # Responder (the brain seam): echo until the receptionist lands.
-    responder: Literal["echo", "receptionist"] = "echo"
+    # Responder (the brain seam): the receptionist (needs AGENT_QLOAPPS_URL), or the bilingual menu/echo.
+    responder: Literal["echo", "receptionist"] = "receptionist"
     # Receptionist: a half-finished flow (dialogue state) is forgotten after this long without messages.
     conversation_idle_minutes: int = Field(default=60, ge=1)
     # Test/diagnostic hook: the echo responder sleeps this long per turn (0 in production).

@@ -252,6 +252,7 @@ async def main_async(args: argparse.Namespace, db_url: str, redis_url: str, tmp:
         AGENT_LOG_LEVEL="WARNING",
         AGENT_WORKER_CONCURRENCY=str(args.concurrency),
         AGENT_RATE_LIMIT_MESSAGES="1000",
+        AGENT_RESPONDER="echo",  # replies are matched by the echo text
     )
     command = [sys.executable, "-m", "agent", "--port", str(agent_port), "--workers", str(args.agent_workers)]
     if args.profile_agent:

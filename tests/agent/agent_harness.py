@@ -80,6 +80,7 @@ def agent_env(database_url: str, redis_url: str, graph_url: str, **extra: str) -
         AGENT_VERIFY_TOKEN=VERIFY_TOKEN,
         AGENT_ADMIN_TOKEN=ADMIN_TOKEN,
         AGENT_POLL_INTERVAL_SECONDS="0.2",
+        AGENT_RESPONDER="echo",  # the tests read the echo responder's replies
         AGENT_LOG_LEVEL="INFO",
     )
     env.update(extra)

@@ -35,6 +35,7 @@ def settings_for(db: str, redis: str, graph: FakeGraph, **extra: Any) -> Setting
         "retry_base_seconds": 0.05,
         "retry_max_seconds": 0.1,
         "mark_read": False,
+        "responder": "echo",
     }
     values.update(extra)
     return Settings(_env_file=None, **values)
@@ -364,3 +365,26 @@ def test_migrations_from_concurrent_replicas_apply_once(fresh_postgres_url: str)
     results = asyncio.run(three_replicas())
     assert sorted(len(r) for r in results) == [0, 0, len(migrate.available())]
     assert scalar(fresh_postgres_url, "SELECT max(version) FROM schema_migrations") == migrate.latest_version()
+
+
+def test_synchronous_131047_refusal_is_not_retried_and_flags_for_a_human(
+    fresh_postgres_url: str, fresh_redis_url: str, graph: FakeGraph
+) -> None:
+    graph.fail = lambda body: (131047, 400) if "ventana" in str(body) else None
+    with running(settings_for(fresh_postgres_url, fresh_redis_url, graph)) as client:
+        post(client, envelope(text("wamid.V1", "ventana cerrada")))
+        wait_until(lambda: scalar(fresh_postgres_url, "SELECT needs_human FROM conversations"), 10, "the human flag")
+        assert scalar(fresh_postgres_url, "SELECT state FROM outbound_messages") == "failed"
+        assert scalar(fresh_postgres_url, "SELECT error_code FROM outbound_messages") == 131047
+        assert scalar(fresh_postgres_url, "SELECT attempts FROM inbound_messages") == 1
+        assert graph.sends() == []
+
+
+def test_receptionist_is_the_default_and_needs_a_pms_url_while_echo_stands_alone() -> None:
+    from agent.app import build_responder
+    from agent.echo import EchoResponder
+
+    assert Settings(_env_file=None).responder == "receptionist"
+    with pytest.raises(ValueError, match="AGENT_QLOAPPS_URL"):
+        build_responder(Settings(_env_file=None))
+    assert isinstance(build_responder(Settings(_env_file=None, responder="echo")), EchoResponder)
