@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.foundation.test_selection import NO_DOCKER, probes, settings
 from validation.doctor import diagnose
 from validation.services.handle import Tier
+
+from .test_selection import NO_DOCKER, probes, settings
 
 
 def test_machine_with_nothing_cannot_serve_and_says_what_to_install() -> None:

@@ -11,11 +11,12 @@ import psycopg
 import pytest
 import redis
 
-from tests.foundation.processes import server_gone
 from validation.services import ServiceError, Tier, postgres_service, redis_service
 from validation.services import local as local_tier
 from validation.services.binaries import find_postgres, find_redis_server
 from validation.services.settings import ServicesSettings
+
+from .processes import server_gone
 
 pytestmark = pytest.mark.skipif(
     find_postgres() is None or find_redis_server() is None,

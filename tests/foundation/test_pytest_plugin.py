@@ -16,8 +16,9 @@ import psycopg
 import pytest
 import redis
 
-from tests.foundation.processes import server_gone
 from validation.services.binaries import find_postgres, find_redis_server
+
+from .processes import server_gone
 
 needs_local = pytest.mark.skipif(
     find_postgres() is None or find_redis_server() is None,

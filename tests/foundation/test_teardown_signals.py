@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.foundation.processes import server_gone
 from validation.services.binaries import find_postgres, find_redis_server
+
+from .processes import server_gone
 
 pytestmark = pytest.mark.skipif(
     find_postgres() is None or find_redis_server() is None,
