@@ -70,27 +70,10 @@ def _run_inner_pytest(tmp_path: Path, files: dict[str, str], env: dict[str, str]
     )
 
 
-def test_plugin_provisions_only_for_tests_that_ask(tmp_path: Path) -> None:
-    # External tier without URLs cannot serve: only the test requesting a fixture may notice.
-    result = _run_inner_pytest(
-        tmp_path,
-        {
-            "test_inner.py": """
-                def test_without_services():
-                    assert 1 + 1 == 2
-
-                def test_with_redis(redis_url):
-                    pass
-            """
-        },
-        {"HOTELERO_SERVICES": "external"},
-    )
-    assert "1 passed, 1 error" in result.stdout, result.stdout + result.stderr
-    assert "services tier external needs HOTELERO_REDIS_URL" in result.stdout
-
-
 @needs_local
-def test_migrated_template_is_copied_into_each_fresh_database_which_is_dropped_after(tmp_path: Path) -> None:
+def test_servers_start_only_for_tests_that_ask_and_fresh_databases_copy_the_migrated_template(
+    tmp_path: Path,
+) -> None:
     result = _run_inner_pytest(
         tmp_path,
         {
@@ -105,10 +88,14 @@ def test_migrated_template_is_copied_into_each_fresh_database_which_is_dropped_a
                     return postgres_template_url
             """,
             "test_inner.py": """
-                import psycopg
+                import psutil, psycopg
                 from urllib.parse import urlsplit
 
                 SEEN = []
+
+                def test_asks_for_nothing():
+                    # Runs first: no fixture requested yet, so no server may have been started.
+                    assert psutil.Process().children(recursive=True) == []
 
                 def test_first(fresh_postgres_url):
                     with psycopg.connect(fresh_postgres_url, autocommit=True) as conn:
@@ -126,7 +113,7 @@ def test_migrated_template_is_copied_into_each_fresh_database_which_is_dropped_a
         },
         {"HOTELERO_SERVICES": "local"},
     )
-    assert "2 passed" in result.stdout, result.stdout + result.stderr
+    assert "3 passed" in result.stdout, result.stdout + result.stderr
 
 
 @needs_local
