@@ -342,6 +342,76 @@ async def main_async(args: argparse.Namespace, db_url: str, redis_url: str, tmp:
                 proc.kill()
 
 
+STUB = """
+import sys
+from aiohttp import web
+OK = b'{"messaging_product":"whatsapp","contacts":[{"input":"1","wa_id":"1"}],"messages":[{"id":"wamid.X"}]}'
+async def messages(request):
+    await request.read()
+    return web.Response(body=OK, content_type="application/json")
+app = web.Application()
+app.router.add_post("/v21.0/1/messages", messages)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+async def graph_client_bench(calls: int = 3000) -> None:
+    """Client CPU per send against a trivial Graph stub in another process: aiohttp (ours) vs httpx."""
+    import httpx
+
+    from agent.graph import GraphClient, GraphConfig
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v21.0/1/messages"
+    stub = subprocess.Popen([sys.executable, "-c", STUB, str(port)])
+    body = {"messaging_product": "whatsapp", "to": "34600111222", "type": "text", "text": {"body": "hola"}}
+    try:
+        async with aiohttp.ClientSession() as probe:
+            await wait_http_post(probe, url, 15)
+        print("# Graph client CPU per call (client process only; stub in another process)")
+        print("client          concurrency  calls/s  CPU us/call")
+        for concurrency in (1, 10, 50):
+            client = GraphClient(GraphConfig(url, "t", max_connections=64))
+            await client.start()
+            rate, cpu = await _drive(lambda c=client: c.send(body), calls, concurrency)
+            await client.close()
+            print(f"agent aiohttp   {concurrency:>11} {rate:>8.0f} {cpu:>12.0f}")
+            async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as hx:
+                rate, cpu = await _drive(lambda h=hx: h.post(url, json=body), calls, concurrency)
+            print(f"httpx           {concurrency:>11} {rate:>8.0f} {cpu:>12.0f}")
+    finally:
+        stub.terminate()
+        stub.wait(10)
+
+
+async def wait_http_post(session: aiohttp.ClientSession, url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.post(url, data=b"{}") as resp:
+                if resp.status == 200:
+                    return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"stub at {url} not ready")
+
+
+async def _drive(call, calls: int, concurrency: int) -> tuple[float, float]:  # noqa: ANN001
+    for _ in range(50):  # warm the connection pool
+        await call()
+    remaining = calls
+    cpu0, t0 = time.process_time(), time.perf_counter()
+
+    async def lane() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await call()
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return calls / wall, cpu / calls * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[50.0, 200.0])
@@ -362,7 +432,13 @@ def main() -> None:
     parser.add_argument("--profile-agent", default=None, help="write a cProfile of the agent process to this file")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default=None)
+    parser.add_argument(
+        "--graph-client", action="store_true", help="only measure the outbound Graph client's CPU per call"
+    )
     args = parser.parse_args()
+    if args.graph_client:
+        asyncio.run(graph_client_bench())
+        return
     with datastores(args) as (admin_url, redis_url), tempfile.TemporaryDirectory(prefix="bench-agent-") as tmp:
         db_url = fresh_database(admin_url)
         try:
