@@ -37,7 +37,9 @@ class DeliveryEngine:
         self._handshake_task: asyncio.Task[None] | None = None
         self._batch: list[WebhookEvent] = []
         self._batch_handle: asyncio.TimerHandle | None = None
-        self._sem = asyncio.Semaphore(settings.delivery.concurrency)
+        # Separate slot pools: a backlog of status webhooks never delays a guest message's webhook.
+        self._sem_messages = asyncio.Semaphore(settings.delivery.concurrency)
+        self._sem_statuses = asyncio.Semaphore(settings.delivery.concurrency)
         self._rng = random.Random(settings.seed)
         self.pending = 0
         self.on_change: Callable[[], None] | None = None
@@ -45,7 +47,7 @@ class DeliveryEngine:
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         d = self.settings.delivery
-        connector = aiohttp.TCPConnector(limit=d.concurrency, ttl_dns_cache=300, enable_cleanup_closed=True)
+        connector = aiohttp.TCPConnector(limit=2 * d.concurrency, ttl_dns_cache=300, enable_cleanup_closed=True)
         self.session = aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",))
         self.restart_handshake()
 
@@ -208,7 +210,8 @@ class DeliveryEngine:
             "User-Agent": d.user_agent,
         }
         queued_at = self.clock.now_ms()
-        async with self._sem:
+        has_message = any(ev.kind == "message" for ev in events)
+        async with self._sem_messages if has_message else self._sem_statuses:
             self.metrics.in_flight.inc()
             t0 = self.clock.now_ms()
             status: int | None = None

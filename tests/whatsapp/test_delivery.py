@@ -187,3 +187,29 @@ def test_only_http_200_counts_as_delivered(make_harness, receiver) -> None:
     wamid = h.guest_says("hola")["wamid"]
     wait_until(lambda: h.state.messages[wamid].acknowledged_at_ms, what="the acknowledgement")
     assert [a.status for a in h.state.messages[wamid].attempts] == [204, 201, 200]
+
+
+def test_status_backlog_does_not_hold_back_guest_messages(make_harness, receiver) -> None:
+    receiver.delay_s = 0.15
+    h = make_harness(
+        delivery={"concurrency": 1}, statuses={"sent_after_ms": 1, "delivered_after_ms": 2, "read_after_ms": 3}
+    )
+    h.guest_says("a")
+    for i in range(4):
+        h.text(body=f"r{i}")  # 12 status webhooks, 1.8 s of work for the single status slot
+    time.sleep(0.1)
+    wamid = h.guest_says("b")["wamid"]
+    first = wait_until(lambda: h.state.messages[wamid].attempts, what="b's webhook")[0]
+    statuses_after = [
+        e
+        for e in h.http.get("/_sim/journal", params={"kind": "webhook"}).json()["entries"]
+        if ":" in e["refs"][0] and e["sent_at_ms"] > first.at_ms
+    ]
+    wait_until(lambda: len(h.webhook_items("statuses")) >= 12, timeout=10, what="all statuses")
+    later = [
+        e
+        for e in h.http.get("/_sim/journal", params={"kind": "webhook"}).json()["entries"]
+        if ":" in e["refs"][0] and e["sent_at_ms"] > first.at_ms
+    ]
+    assert first.slot_wait_ms < 400
+    assert len(later) >= 5, f"b waited behind the statuses ({len(statuses_after)} after it at the time)"
