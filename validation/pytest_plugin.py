@@ -119,12 +119,23 @@ class _Admin:
         self.force = self.conn.info.server_version >= 130000
 
     def create(self, name: str, template: str | None = None) -> None:
+        import psycopg
         from psycopg import sql
 
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             query = sql.SQL("{} TEMPLATE {}").format(query, sql.Identifier(template))
-        self.conn.execute(query)
+        try:
+            self.conn.execute(query)
+        except psycopg.errors.ObjectInUse:
+            if not template:
+                raise
+            # A template override left a connection open: copying needs the template to itself, so close it.
+            self.conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (template,),
+            )
+            self.conn.execute(query)
 
     def drop(self, name: str) -> None:
         from psycopg import sql

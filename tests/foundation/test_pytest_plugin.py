@@ -80,11 +80,15 @@ def test_servers_start_only_for_tests_that_ask_and_fresh_databases_copy_the_migr
             "conftest.py": """
                 import psycopg, pytest
 
+                LEFT_OPEN = []
+
                 @pytest.fixture(scope="session")
                 def postgres_template_url(postgres_template_url):
-                    with psycopg.connect(postgres_template_url, autocommit=True) as conn:
-                        conn.execute("CREATE TABLE rooms (number int)")
-                        conn.execute("INSERT INTO rooms VALUES (101)")
+                    conn = psycopg.connect(postgres_template_url, autocommit=True)
+                    conn.execute("CREATE TABLE rooms (number int)")
+                    conn.execute("INSERT INTO rooms VALUES (101)")
+                    # Left open on purpose: the plugin must still be able to copy the template.
+                    LEFT_OPEN.append(conn)
                     return postgres_template_url
             """,
             "test_inner.py": """
