@@ -242,8 +242,8 @@ class DeliveryEngine:
                 if not ev.inbound.attempts:
                     self.metrics.dispatch_lag.observe(max(0.0, (t0 - ev.inbound.at_ms) / 1000.0))
                 ev.inbound.add_attempt(attempt)
-        outcome = "ok" if status == 200 else ("error" if status is None else f"http_{status}")
-        self.metrics.webhook_attempts.labels(outcome=outcome if status in (None, 200) else "non_200").inc()
+        outcome = "ok" if status == 200 else ("error" if status is None else "non_200")
+        self.metrics.webhook_attempts.labels(outcome=outcome).inc()
         self.metrics.webhook_latency.observe(latency / 1000.0)
         self.journal.add(
             "webhook",
