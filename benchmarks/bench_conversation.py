@@ -9,6 +9,7 @@ Postgres and Redis through the foundation's tiers) unless URLs are given.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import tempfile
 from datetime import date, datetime, timedelta
@@ -27,7 +28,7 @@ MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "ag
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile of raw samples."""
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    k = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[k]
 
 
