@@ -27,7 +27,7 @@ from agent.pms import QloAppsClient, QloAppsConfig
 from agent.pms.cache import PmsCache
 from agent.pms.errors import NotFound, PmsError, PmsRejected, PmsUnavailable, RoomsUnavailable
 from agent.pms.guard import BookingGuard, LockBusy
-from agent.pms.models import Booking, BookingRequest, GuestDetails, Hotel
+from agent.pms.models import Booking, BookingRequest, GuestDetails, Hotel, split_occupancy
 from agent.responder import Turn, TurnResult
 
 log = logging.getLogger(__name__)
@@ -160,9 +160,18 @@ class Receptionist:
         raise TypeError(f"unknown effect {effect!r}")
 
     async def _search(self, e: fx.SearchStay, *, use_cache: bool = True) -> ft.StayOffers:
-        avail = await self.pms.search_availability(
-            self._hotel_id, e.check_in, e.check_out, [(e.adults, e.children)] * e.rooms, use_cache=use_cache
-        )
+        party = split_occupancy(e.adults, e.children, e.rooms)
+        avail = await self.pms.search_availability(self._hotel_id, e.check_in, e.check_out, party, use_cache=use_cache)
+        # hotel_ari does not filter by occupancy (a QloApps quirk): drop room types the party does not fit in.
+        limits = {rt.id: rt for rt in await self.pms.room_types(self._hotel_id)}
+
+        def fits(id_room_type: int) -> bool:
+            rt = limits.get(id_room_type)
+            return rt is None or all(
+                a <= rt.max_adults and c <= rt.max_children and a + c <= rt.max_guests for a, c in party
+            )
+
+        free = [o for o in avail.offers if o.available >= e.rooms]
         offers = tuple(
             ft.Offer(
                 o.id_room_type,
@@ -172,10 +181,12 @@ class Receptionist:
                 o.total_price_with_tax,
                 avail.currency,
             )
-            for o in avail.offers
-            if o.available >= e.rooms
+            for o in free
+            if fits(o.id_room_type)
         )
-        return ft.StayOffers(offers)
+        too_big = bool(free) and not offers
+        biggest = max((limits[o.id_room_type].max_guests for o in free if o.id_room_type in limits), default=0)
+        return ft.StayOffers(offers, party_too_big=too_big, max_guests_per_room=biggest)
 
     async def _alternatives(self, e: fx.SearchAlternatives, today: date) -> ft.Alternatives:
         nights = e.check_out - e.check_in

@@ -55,6 +55,7 @@ class BookingCheck(StayRef):
     status: Literal["active", "cancelled"] = "active"
     check_in: str = ""
     check_out: str = ""
+    rooms: int | None = None
 
 
 class EmailBookingsCheck(_Strict):
@@ -529,6 +530,9 @@ class _Driver:
                     if exp.booking.room_type:
                         names = [line.name for line in b.lines]
                         out.append(Check(f"booking {ref} room type", exp.booking.room_type in names, f"{names}"))
+                    if exp.booking.rooms is not None:
+                        n = sum(line.rooms for line in b.lines)
+                        out.append(Check(f"booking {ref} {exp.booking.rooms} rooms", n == exp.booking.rooms, f"{n}"))
             if exp.bookings_for_email is not None:
                 email = substitute(exp.bookings_for_email.email, variables)
                 active = [b for b in await self.pms.bookings_for_email(email) if not b.cancelled]

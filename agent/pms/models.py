@@ -74,6 +74,15 @@ class Availability:
         return next((o for o in self.offers if o.id_room_type == id_room_type and o.available > 0), None)
 
 
+def split_occupancy(adults: int, children: int, rooms: int) -> list[tuple[int, int]]:
+    """Spread the party over the rooms as evenly as possible: (adults, children) per room, every room ≥ 1 adult."""
+    rooms = max(1, rooms)
+    return [
+        (adults // rooms + (1 if i < adults % rooms else 0), children // rooms + (1 if i < children % rooms else 0))
+        for i in range(rooms)
+    ]
+
+
 @dataclass(frozen=True)
 class GuestDetails:
     """Who the booking is for."""
@@ -86,7 +95,7 @@ class GuestDetails:
 
 @dataclass(frozen=True)
 class BookingRequest:
-    """A stay to book: one room type, dates, occupancy per room."""
+    """A stay to book: one room type, dates, the whole party (`adults`, `children`) spread over `rooms`."""
 
     hotel_id: int
     id_room_type: int

@@ -20,6 +20,7 @@ from agent.pms.models import (
     RoomOffer,
     RoomTypeInfo,
     StayLine,
+    split_occupancy,
 )
 
 
@@ -52,7 +53,7 @@ def ari_search_xml(hotel_id: int, date_from: date, date_to: date, occupancies: I
 def booking_json(req: BookingRequest) -> dict[str, Any]:
     """The `POST /api/bookings` JSON body (the only QloApps resource that accepts JSON)."""
     # 1.6.1 reads `adult`, 1.7.0 reads `adults`; children are `child` in both.
-    room = {"adults": req.adults, "adult": req.adults, "child": req.children}
+    rooms = [{"adults": a, "adult": a, "child": c} for a, c in split_occupancy(req.adults, req.children, req.rooms)]
     customer: dict[str, Any] = {
         "firstname": req.guest.firstname,
         "lastname": req.guest.lastname,
@@ -76,7 +77,7 @@ def booking_json(req: BookingRequest) -> dict[str, Any]:
                     "checkin_date": req.date_from.isoformat(),
                     "checkout_date": req.date_to.isoformat(),
                     "number_of_rooms": req.rooms,
-                    "rooms": [dict(room) for _ in range(req.rooms)],
+                    "rooms": rooms,
                 }
             ],
         }

@@ -16,6 +16,7 @@ from agent.pms.models import (
     HotelFeature,
     RefundRule,
     RoomOffer,
+    RoomTypeInfo,
     StayLine,
 )
 
@@ -51,6 +52,9 @@ class FakePms:
                 n = len(list(occupancies))
                 offers.append(RoomOffer(rt, name, free, price, tax, price * nights * n, tax * nights * n))
         return Availability(hotel_id, ci, co, "EUR", tuple(offers))
+
+    async def room_types(self, hotel_id):
+        return [RoomTypeInfo(k, v[0], v[1], 2, 0, 2, 2, 4) for k, v in TYPES.items()]
 
     async def get_hotel(self, hotel_id):
         self._check("hotel")

@@ -132,3 +132,16 @@ def test_redelivered_confirmation_with_stale_state_returns_the_same_booking_via_
     assert len(pms.orders) == 1
     ref = pms.orders[1].reference
     assert ref in texts(first) and ref in texts(second)
+
+
+def test_five_adults_are_asked_for_rooms_and_then_offered_rooms_that_hold_them():
+    g = guest(FakePms(rooms_per_type=3))
+
+    async def main():
+        first = await g.say("somos 5 adultos, hay habitación del 3 al 5 de diciembre?")
+        second = await g.say("3 habitaciones")
+        return first, second
+
+    first, second = asyncio.run(main())
+    assert "hacen falta varias habitaciones (máximo 4 por habitación)" in texts(first)
+    assert "Disponible del 3 dic" in texts(second)

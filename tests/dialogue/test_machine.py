@@ -378,3 +378,11 @@ def test_a_misunderstood_answer_at_the_summary_repeats_the_same_confirmation_but
     assert keys(d) == ["unknown.in_flow", "confirm.reminder"] and button_ids(d)[0] == confirm
     d = step(d.state, tap(confirm, "Confirmar"))
     assert isinstance(d.effect, CreateBooking)
+
+
+def test_a_party_too_big_for_one_room_is_asked_how_many_rooms_then_searched_again():
+    d = step(ConversationState(), msg("availability", check_in=D3, check_out=D5, adults=5))
+    d = step(d.state, StayOffers((), party_too_big=True, max_guests_per_room=4))
+    assert keys(d) == ["ask.rooms_for_party"] and d.replies[0].params == {"guests": 5, "max": 4}
+    d = step(d.state, msg("unknown", "3"))
+    assert d.effect == SearchStay(D3, D5, 5, 0, 3)

@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import pytest
 from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agent.clock import FrozenClock
 from agent.pms import QloAppsClient, QloAppsConfig
 from agent.pms.breaker import BreakerConfig, BreakerState
 from agent.pms.errors import CircuitOpen, NotFound, PmsAuthError, PmsRejected, PmsUnavailable, RoomsUnavailable
-from agent.pms.models import BookingRequest, GuestDetails
+from agent.pms.models import BookingRequest, GuestDetails, split_occupancy
 from tests.pms.conftest import FakeQlo, closed_port_url
 
 KEY = "A" * 32
@@ -443,3 +445,21 @@ def test_other_bookings_refusals_with_body_code_404_are_rejections_not_lost_room
 
     err = run(body)
     assert not isinstance(err, RoomsUnavailable) and "currency" in err.message
+
+
+@given(adults=st.integers(1, 40), children=st.integers(0, 20), rooms=st.integers(1, 10))
+def test_split_occupancy_keeps_the_party_and_balances_the_rooms(adults, children, rooms):
+    party = split_occupancy(adults, children, rooms)
+    assert len(party) == rooms
+    assert sum(a for a, _ in party) == adults and sum(c for _, c in party) == children
+    assert max(a for a, _ in party) - min(a for a, _ in party) <= 1
+    assert max(c for _, c in party) - min(c for _, c in party) <= 1
+
+
+def test_booking_body_spreads_the_party_over_the_rooms_with_both_adult_spellings():
+    from agent.pms.wire import booking_json
+
+    req = booking_request()
+    body = booking_json(BookingRequest(**{**req.__dict__, "adults": 3, "children": 1, "rooms": 2}))
+    rooms = body["booking"]["room_types"][0]["rooms"]
+    assert rooms == [{"adults": 2, "adult": 2, "child": 1}, {"adults": 1, "adult": 1, "child": 0}]

@@ -92,6 +92,8 @@ TEXTS: dict[str, Any] = {
     "ask.dates": "For which dates? Tell me the check-in and check-out days (e.g. Dec 3-5).",
     "ask.checkout": lambda p: f"Check-in {nice_date(p['check_in'], 'en')}. Until when, or for how many nights?",
     "ask.guests": "How many guests (adults, and children if any)?",
+    "ask.rooms_for_party": "{guests} guests need more than one room (at most {max} per room). How many rooms would "
+    "you like?",
     "ask.name": lambda p: f"Great choice: {p['room']}. What is the full name for the booking?",
     "ask.email": "And an email address for the confirmation?",
     "ask.lookup": "Please send me your booking reference (9 letters) and the email used for the booking.",

@@ -96,6 +96,8 @@ TEXTS: dict[str, Any] = {
     "ask.dates": "¿Para qué fechas? Dígame el día de entrada y el de salida (p. ej. del 3 al 5 de diciembre).",
     "ask.checkout": lambda p: f"Entrada el {nice_date(p['check_in'], 'es')}. ¿Hasta cuándo, o cuántas noches?",
     "ask.guests": "¿Cuántas personas (adultos y, si vienen, niños)?",
+    "ask.rooms_for_party": "Para {guests} personas hacen falta varias habitaciones (máximo {max} por habitación). "
+    "¿Cuántas habitaciones quiere?",
     "ask.name": lambda p: f"Perfecto: {p['room']}. ¿A nombre de quién hago la reserva (nombre y apellido)?",
     "ask.email": "¿Y un email para enviarle la confirmación?",
     "ask.lookup": "Envíeme el localizador de la reserva (9 letras) y el email con el que se hizo.",

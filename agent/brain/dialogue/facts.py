@@ -78,9 +78,11 @@ class HotelView:
 
 @dataclass(frozen=True)
 class StayOffers:
-    """The answer to SearchStay."""
+    """The answer to SearchStay; `party_too_big` when rooms are free but none holds the party per room."""
 
     offers: tuple[Offer, ...]
+    party_too_big: bool = False
+    max_guests_per_room: int = 0
 
 
 @dataclass(frozen=True)

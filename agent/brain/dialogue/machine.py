@@ -240,7 +240,7 @@ def _answers_step(st: ConversationState, msg: GuestMessage) -> bool:
     ents = msg.nlu.entities
     if any(k in ents for k in ("check_in", "check_out", "nights", "adults", "children", "rooms", "email")):
         return True
-    if st.step == "guests":
+    if st.step in ("guests", "rooms"):
         return sl.bare_count(msg.text) is not None
     if st.step == "name":
         return "guest_name" in ents or sl.bare_name(msg.text) is not None
@@ -302,6 +302,10 @@ def _absorb(st: ConversationState, msg: GuestMessage, ctx: Context) -> Say | Non
         count = sl.bare_count(msg.text)
         if count is not None:
             s.adults = count
+    if st.step == "rooms" and "rooms" not in ents:
+        count = sl.bare_count(msg.text)
+        if count is not None:
+            s.rooms = count
     if s.rooms < 1:
         s.rooms = 1
     if ents.get("room_type"):
@@ -648,6 +652,11 @@ def _on_offers(st: ConversationState, fact: StayOffers, ctx: Context) -> Decisio
     st.offers_for = _search_key(st)
     dates = s.dates()
     assert dates is not None
+    if not fact.offers and fact.party_too_big:
+        st.step = "rooms"
+        st.offers_for = None
+        guests = (s.adults or 0) + s.children
+        return Decision(st, [Say("ask.rooms_for_party", {"guests": guests, "max": fact.max_guests_per_room})])
     if not fact.offers:
         st.step = "alternatives"
         lead = Say("offers.none", {"check_in": dates[0], "check_out": dates[1]})
