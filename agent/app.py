@@ -15,6 +15,7 @@ from agent.clock import Clock, SystemClock
 from agent.dedupe import SeenWamids
 from agent.echo import EchoResponder
 from agent.graph import GraphClient, GraphConfig
+from agent.groupcommit import EnvelopeWriter
 from agent.logs import configure as configure_logs
 from agent.responder import Responder
 from agent.settings import Settings
@@ -91,6 +92,7 @@ def create_app(
             app.state.redis = redis
             app.state.graph = graph
             app.state.seen = SeenWamids(redis, settings.dedupe_ttl_seconds)
+            app.state.writer = EnvelopeWriter(pool, clock.now)
             worker = None
             if settings.run_worker:
                 brain = responder or build_responder(settings, redis, clock)

@@ -12,7 +12,6 @@ from starlette.routing import Route
 
 from agent import metrics, signature
 from agent.envelope import parse_envelope
-from agent.inbox import store_envelope
 from agent.logs import mask_phone
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ async def receive_notification(request: Request) -> Response:
             metrics.WEBHOOK_ACK_SECONDS.observe(state.clock.monotonic() - started)
             return _json(200, _OK)
         try:
-            stored = await store_envelope(state.pool, env, state.clock.now())
+            stored = await state.writer.store(env)
         except Exception as exc:
             # Not stored, so not acknowledged: Meta will redeliver.
             metrics.WEBHOOK_REQUESTS.labels(result="store_failed").inc()

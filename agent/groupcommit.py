@@ -1,0 +1,85 @@
+"""Group commit for webhook stores: concurrent requests share one INSERT statement, each acked after that commit.
+
+No timer: while one statement runs, new envelopes queue; the next statement takes all of them. Idle, an
+envelope is written at once; under load, batches grow by themselves and the per-request database cost
+(pool checkout, round trip, fsync) is shared. Durability is unchanged: a request returns only after the
+commit that holds its rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from psycopg_pool import AsyncConnectionPool
+
+from agent.envelope import Envelope
+from agent.inbox import FAILED_STATUS_PREFIX, Stored, store_envelope
+
+log = logging.getLogger(__name__)
+
+Store = Callable[[AsyncConnectionPool, Envelope, datetime], Awaitable[Stored]]
+
+
+class EnvelopeWriter:
+    """`await store(env)` returns once `env` is committed, possibly together with other envelopes."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        now: Callable[[], datetime],
+        max_batch: int = 200,
+        store: Store = store_envelope,
+    ) -> None:
+        self._pool = pool
+        self._now = now
+        self._max_batch = max_batch
+        self._store = store
+        self._queue: list[tuple[Envelope, asyncio.Future[Stored]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def store(self, env: Envelope) -> Stored:
+        """Queue the envelope and wait for the commit that holds it (raises if that commit failed)."""
+        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
+        self._queue.append((env, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Envelope, asyncio.Future[Stored]]]) -> None:
+        merged = Envelope(
+            messages=[m for env, _ in batch for m in env.messages],
+            statuses=[s for env, _ in batch for s in env.statuses],
+        )
+        try:
+            stored = await self._store(self._pool, merged, self._now())
+        except Exception as exc:
+            if len(batch) > 1:
+                # One bad envelope must not fail its neighbours: write them one by one.
+                log.warning("group store failed, retrying one by one", extra={"error": str(exc), "size": len(batch)})
+                for item in batch:
+                    await self._write([item])
+                return
+            _settle(batch[0][1], exc=exc)
+            return
+        new = set(stored.new_wamids)
+        for env, future in batch:
+            mine = [m.wamid for m in env.messages if m.wamid in new]
+            mine += [FAILED_STATUS_PREFIX + s.wamid for s in env.statuses if FAILED_STATUS_PREFIX + s.wamid in new]
+            _settle(future, Stored(mine, len(env.statuses)))
+
+
+def _settle(future: asyncio.Future[Stored], result: Stored | None = None, exc: Exception | None = None) -> None:
+    if future.done():  # the request was cancelled (client went away); the rows are committed anyway
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]
