@@ -198,7 +198,7 @@ class QloAppsSimulator:
         self.backend.reset()
         self.journal.clear()
         if not d.get("keep_faults"):
-            self.faults.clear()
+            self.faults.clear(restart_ids=True)
         return 200, {"reset": True, "hotels": len(self.backend.hotels), "faults": self.faults.list()}
 
     def _state(self, q: dict[str, str], d: dict[str, Any]) -> tuple[int, Any]:

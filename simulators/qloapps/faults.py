@@ -161,10 +161,13 @@ class FaultBook:
             self._faults = [f for f in self._faults if f.id != fid]
             return len(self._faults) != before
 
-    def clear(self) -> int:
+    def clear(self, *, restart_ids: bool = False) -> int:
+        """Remove every fault; `restart_ids` (on reset) makes ids, hence derived seeds, repeat from 1."""
         with self._lock:
             n = len(self._faults)
             self._faults = []
+            if restart_ids:
+                self._next = 1
             return n
 
     def list(self) -> list[dict[str, Any]]:

@@ -107,11 +107,13 @@ def demo_seed() -> SeedData:
 
 def add_faker_hotels(seed: SeedData, count: int, rng_seed: int) -> SeedData:
     """Append `count` generated hotels; the same (count, rng_seed) always gives the same hotels."""
+    import random
+
     from faker import Faker
 
-    fake = Faker(["es_ES", "en_US"])
+    fake = Faker("es_ES")
     fake.seed_instance(rng_seed)
-    rnd = fake.random
+    rnd = random.Random(rng_seed)
     kinds = [("Single Room", 1, 0, 1), ("Double Room", 2, 1, 3), ("Twin Room", 2, 0, 2), ("Junior Suite", 2, 2, 4),
              ("Family Room", 2, 2, 5), ("Suite", 2, 2, 4)]  # fmt: skip
     for _ in range(count):
