@@ -330,7 +330,7 @@ class SimState:
     def take_throughput(self, number: BusinessNumber) -> bool:
         bucket = self.rate.get(number.phone_number_id)
         if bucket is None or bucket.rate != number.throughput_mps:
-            bucket = TokenBucket(number.throughput_mps, number.throughput_mps, self.clock.time)
+            bucket = TokenBucket(number.throughput_mps, max(1.0, number.throughput_mps), self.clock.time)
             self.rate[number.phone_number_id] = bucket
         return bucket.take()
 

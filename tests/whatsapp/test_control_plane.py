@@ -93,7 +93,7 @@ def test_replies_long_poll_returns_business_messages_and_timeline(fresh: Harness
     def poll() -> None:
         result["r"] = httpx.get(
             f"{fresh.sim.base_url}/_sim/guests/{GUEST}/replies",
-            params={"after": sent["wamid"], "timeout": 5, "settle_ms": 150},
+            params={"after": sent["wamid"], "timeout": 5, "settle_ms": 1000},
             timeout=10,
         ).json()
 
