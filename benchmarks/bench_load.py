@@ -17,7 +17,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,6 +139,7 @@ def main() -> None:
     parser.add_argument("--responder", default="echo", choices=["echo", "receptionist"])
     parser.add_argument("--qloapps-url", default=None)
     parser.add_argument("--whole", action="store_true", help="the validation runner's stack, QloApps included")
+    parser.add_argument("--out", default=None, help="where runs are kept (default reports/bench-load-<time>)")
     parser.add_argument("--only", default=None, help="comma list of: steady1,ramp1,steady2,ramp2")
     parser.add_argument("--steady", default="60s")
     parser.add_argument("--ramp-start", default="10")
@@ -164,8 +164,9 @@ def main() -> None:
     ]
     steady = ["--shape", "steady", "--rate", str(SLA_10X), "--duration", args.steady, *check]
     rows: list[tuple[str, dict[str, Any]]] = []
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, stack(args, Path(tmp)) as sim_url:
-        out = Path(tmp)
+    out = Path(args.out or f"reports/bench-load-{time.strftime('%Y%m%d-%H%M%S')}")
+    out.mkdir(parents=True, exist_ok=True)
+    with stack(args, out) as sim_url:
         workers = ["--workers", str(args.workers)]
         plan = [
             ("steady1", "steady 10x SLA, 1 process", steady),

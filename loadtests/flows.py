@@ -76,19 +76,27 @@ class Expectation:
     kind: str = "any"
     patterns: tuple[str, ...] = ()
     allow_apology: bool = False
+    # Right answers that end the conversation (no rooms left for a booking: there is nothing to confirm).
+    ending: tuple[str, ...] = ()
 
     def judge(self, reply_text: str) -> str | None:
         """None when the reply fits the turn, else the failure reason ("wrong answer: ...")."""
         text = reply_text.strip()
         if not text:
             return "wrong answer: empty reply"
-        if any(re.search(p, text, re.IGNORECASE) for p in self.patterns):
+        if any(re.search(p, text, re.IGNORECASE) for p in (*self.patterns, *self.ending)):
             return None
         if self.patterns:
             return f"wrong answer: expected {self.kind}"
         if not self.allow_apology and APOLOGY.search(text):
             return f"wrong answer: apology where {self.kind} was expected"
         return None
+
+    def ends(self, reply_text: str) -> bool:
+        """True when the reply is right but closes the conversation (an `ending` answer, not a `patterns` one)."""
+        if any(re.search(p, reply_text, re.IGNORECASE) for p in self.patterns):
+            return False
+        return any(re.search(p, reply_text, re.IGNORECASE) for p in self.ending)
 
 
 @dataclass(frozen=True)
@@ -114,13 +122,22 @@ class Script:
     source: str = "builtin"
 
 
-def _t(text: str, kind: str = "any", *patterns: str, action: str = "text", allow_apology: bool = False) -> GuestTurn:
-    return GuestTurn(text=text, expect=Expectation(kind, tuple(patterns), allow_apology), action=action)  # type: ignore[arg-type]
+def _t(
+    text: str,
+    kind: str = "any",
+    *patterns: str,
+    action: str = "text",
+    allow_apology: bool = False,
+    ending: tuple[str, ...] = (),
+) -> GuestTurn:
+    expect = Expectation(kind, tuple(patterns), allow_apology, ending)
+    return GuestTurn(text=text, expect=expect, action=action)  # type: ignore[arg-type]
 
 
 _AVAIL = (PRICE, NO_ROOMS, r"\d+[.,]\d{2} [A-Z]{3}", r"cu[aá]ntas personas|how many (?:guests|people|adults)")
 _TIME = r"(\d{1,2}[:.h]\d{2}|\d{1,2}\s?(?:am|pm|h\b))"
-_REVIEW = (r"revise su reserva|please check your booking", NO_ROOMS, r"no (?:est[aá]|is not) disponible|not available")
+_REVIEW = (r"revise su reserva|please check your booking",)
+_NO_ROOM = (NO_ROOMS, r"no (?:est[aá]|is not) disponible|not available")
 _BOOKED = (r"reserva confirmada|booking confirmed", CONFIRMATION)
 _CANCEL_ASK = (r"quiere cancelarla|want to cancel it", r"localizador|reference|email")
 _CANCELLED = (r"cancelad|cancelled|canceled",)
@@ -153,6 +170,7 @@ BUILTIN: tuple[Script, ...] = (
                 "Quiero reservar la habitación deluxe {dates} para 2 adultos, a nombre de {name}, {email}",
                 "the booking summary",
                 *_REVIEW,
+                ending=_NO_ROOM,
             ),
             _t("sí", "a confirmation", *_BOOKED),
         ),
@@ -166,6 +184,7 @@ BUILTIN: tuple[Script, ...] = (
                 "Please book the deluxe room {dates} for 2 adults, my name is {name}, email {email}",
                 "the booking summary",
                 *_REVIEW,
+                ending=_NO_ROOM,
             ),
             _t("Confirm", "a confirmation", *_BOOKED, action="button"),
         ),
@@ -179,6 +198,7 @@ BUILTIN: tuple[Script, ...] = (
                 "Quiero reservar la habitación general {dates} para 2 adultos, a nombre de {name}, {email}",
                 "the booking summary",
                 *_REVIEW,
+                ending=_NO_ROOM,
             ),
             _t("Confirmar", "a confirmation", *_BOOKED, action="button"),
             _t("perdona, quiero cancelar mi reserva", "the booking to cancel", *_CANCEL_ASK),
@@ -194,6 +214,7 @@ BUILTIN: tuple[Script, ...] = (
                 "Please book the general room {dates} for 2 adults, my name is {name}, email {email}",
                 "the booking summary",
                 *_REVIEW,
+                ending=_NO_ROOM,
             ),
             _t("Confirm", "a confirmation", *_BOOKED, action="button"),
             _t("I want to cancel my booking", "the booking to cancel", *_CANCEL_ASK),

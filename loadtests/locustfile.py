@@ -12,6 +12,7 @@ simulator). Every sample is also written to a JSONL file (docs/load.md) and a su
 from __future__ import annotations
 
 import collections
+import json
 import logging
 import math
 import random
@@ -234,8 +235,6 @@ class Recorder:
         summary["locust_cpu_warning"] = bool(getattr(self.env.runner, "cpu_warning_emitted", False))
         path = Path(s.summary_file)
         path.parent.mkdir(parents=True, exist_ok=True)
-        import json
-
         path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
         return summary
 
@@ -397,7 +396,9 @@ class GuestTraffic(User):
         language = self.rng.choices(langs, weights=[self.cfg.languages[x] for x in langs])[0]
         self.guests_made += 1
         wa_id = f"{COUNTRY_CODES[language]}{self.cfg.run_tag or 0:03d}{self.index:02d}{self.guests_made:06d}"
-        return Guest(wa_id, self.fakers[language].name(), language)
+        # First and last name only: honorifics ("Dr.", "Mrs.") are not what the golden conversations cover.
+        faker = self.fakers[language]
+        return Guest(wa_id, f"{faker.first_name()} {faker.last_name()}", language)
 
     def _register(self, guest: Guest) -> None:
         try:
@@ -528,10 +529,12 @@ class GuestTraffic(User):
         text = "\n".join(reply_text(r.message) for r in sorted(replies, key=lambda r: r.arrived_at_ms))
         wrong = (turn.expect if cfg.check_replies else Expectation(turn.expect.kind)).judge(text)
         if wrong:
-            self._fire(replace(row, error=f"{wrong}; reply={text[:120]!r}"), wrong)
+            said = message.get("text") or message.get("title") or ""
+            self._fire(replace(row, error=f"{wrong}; sent={said[:80]!r}; reply={text[:120]!r}"), wrong)
             return
         self._fire(replace(row, ok=True), None)
-        if conv.turn + 1 < len(conv.script.turns) and not STOP.is_set():
+        more = conv.turn + 1 < len(conv.script.turns) and not turn.expect.ends(text)
+        if more and not STOP.is_set():
             conv.turn += 1
             conv.options = [(*o, r.wamid) for r in replies for o in reply_options(r.message)]
             self.ready.append(conv)

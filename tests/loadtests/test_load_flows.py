@@ -150,3 +150,12 @@ def test_golden_turns_keep_the_guest_words_and_taps(tmp_path: Path) -> None:
     assert first.expect.judge("No entiendo") is not None
     assert second.action == "list" and second.text == "Delux Rooms"
     assert second.expect.judge("120 EUR") is None
+
+
+def test_a_booking_answered_with_no_rooms_is_right_but_ends_the_conversation() -> None:
+    first = next(s for s in BUILTIN if s.name == "booking-en").turns[0].expect
+    no_rooms = "Sorry, Delux Rooms is not available from 4 Aug to 7 Aug."
+    summary = "Please check your booking: Delux Rooms, 4 Aug - 7 Aug"
+    assert first.judge(no_rooms) is None and first.ends(no_rooms)
+    assert first.judge(summary) is None and not first.ends(summary)
+    assert first.judge("Available from 4 Aug 2027: General Rooms 1100.00 EUR/night") is not None
