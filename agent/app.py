@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -84,7 +85,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logs(settings.log_level)
         if settings.migrate_on_start:
-            applied = await migrate.apply(settings.database_url)
+            try:
+                applied = await migrate.apply(settings.database_url)
+            except psycopg.OperationalError as exc:
+                raise RuntimeError(
+                    f"cannot reach Postgres at AGENT_DATABASE_URL ({exc}); start it or fix the URL"
+                ) from exc
             if applied:
                 log.info("migrations applied", extra={"migrations": applied})
         async with open_resources(settings) as (pool, redis, graph):

@@ -279,6 +279,27 @@ async def plan(
     return conv_id, [PlannedReply(r[1], r[2], r[3], None) for r in rows if r[1] is not None]
 
 
+async def add_replies(
+    pool: AsyncConnectionPool, key: str, guest: str, origin: str, bodies: list[dict[str, Any]], now: datetime
+) -> list[PlannedReply]:
+    """Record extra replies under `key` (once: existing rows win) and return all rows under it."""
+    async with pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at)"
+            " SELECT %(key)s, x.idx, %(guest)s, %(origin)s, x.body, %(now)s, %(now)s"
+            " FROM jsonb_to_recordset(%(replies)s::jsonb) AS x(idx int, body jsonb)"
+            " ON CONFLICT (inbound_wamid, idx) DO NOTHING",
+            {
+                "key": key,
+                "guest": guest,
+                "origin": origin,
+                "now": now,
+                "replies": _jsonb([{"idx": i, "body": b} for i, b in enumerate(bodies)]),
+            },
+        )
+    return await planned_replies(pool, key)
+
+
 async def planned_replies(pool: AsyncConnectionPool, inbound_wamid: str) -> list[PlannedReply]:
     """Replies recorded for an inbound message by an earlier attempt, with the wamids of those already sent."""
     async with pool.connection() as conn:

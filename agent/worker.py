@@ -335,20 +335,10 @@ class Worker:
         """Outside the 24-hour window: send the approved template if configured, else flag for a human."""
         if self.settings.reengagement_template:
             template = Template(self.settings.reengagement_template, self.settings.reengagement_template_language)
-            planned = await inbox.planned_replies(self.pool, claim.wamid + ":fallback")
-            if not planned:
-                fake = inbox.Claim(**{**claim.__dict__, "wamid": claim.wamid + ":fallback"})
-                _, planned = await inbox.plan(
-                    self.pool,
-                    fake,
-                    state=claim.state,
-                    language=claim.language,
-                    bodies=[template.payload()],
-                    origin="fallback",
-                    handoff=False,
-                    reason="",
-                    now=self.clock.now(),
-                )
+            # Keyed like any reply (inbound wamid + ":fallback", index 0): a retry never sends it twice.
+            planned = await inbox.add_replies(
+                self.pool, claim.wamid + ":fallback", claim.guest, "fallback", [template.payload()], self.clock.now()
+            )
             refused = await self._send_all(claim, planned)
             if not refused:
                 return

@@ -388,3 +388,19 @@ def test_receptionist_is_the_default_and_needs_a_pms_url_while_echo_stands_alone
     with pytest.raises(ValueError, match="AGENT_QLOAPPS_URL"):
         build_responder(Settings(_env_file=None))
     assert isinstance(build_responder(Settings(_env_file=None, responder="echo")), EchoResponder)
+
+
+def test_synchronous_131047_with_template_sends_it_and_keeps_the_turns_state(
+    fresh_postgres_url: str, fresh_redis_url: str, graph: FakeGraph
+) -> None:
+    graph.fail = lambda body: (131047, 400) if "ventana" in str(body) else None
+    settings = settings_for(fresh_postgres_url, fresh_redis_url, graph, reengagement_template="we_are_here")
+    with running(settings) as client:
+        post(client, envelope(text("wamid.V2", "ventana cerrada")))
+        wait_until(lambda: len(graph.sends()) == 1, 10, "the template")
+        assert graph.sends()[0]["template"]["name"] == "we_are_here"
+        wait_until(
+            lambda: scalar(fresh_postgres_url, "SELECT outcome FROM inbound_messages") == "window_closed", 10, "done"
+        )
+        assert scalar(fresh_postgres_url, "SELECT state->>'turns' FROM conversations") == "1"
+        assert not scalar(fresh_postgres_url, "SELECT needs_human FROM conversations")
