@@ -342,8 +342,7 @@ class _Driver:
         finally:
             if any(t.qloapps_faults not in (None, "clear") for t in conv.turns):
                 await self._json("DELETE", f"{self.ep.qloapps_url}/_sim/faults")
-                # Let the agent's circuit breaker reach its half-open probe before the next conversation.
-                await asyncio.sleep(self.ep.breaker_cooldown_s)
+                await self._breaker_cooldown()
         result.passed = (
             not result.error and len(result.turns) == len(conv.turns) and all(t.passed for t in result.turns)
         )
@@ -397,7 +396,7 @@ class _Driver:
                     offer.id_room_type,
                     ci,
                     co,
-                    2,
+                    take,  # one adult per room: the party is spread over the rooms
                     0,
                     take,
                     avail.currency,
@@ -424,6 +423,7 @@ class _Driver:
             await asyncio.sleep(turn.pause_s)
         if turn.qloapps_faults == "clear":
             await self._json("DELETE", f"{self.ep.qloapps_url}/_sim/faults")
+            await self._breaker_cooldown()
         elif turn.qloapps_faults is not None:
             status, body = await self._json("POST", f"{self.ep.qloapps_url}/_sim/faults", json=turn.qloapps_faults)
             if status >= 300:
@@ -493,6 +493,14 @@ class _Driver:
             checks.extend(await self._check_pms(exp.pms, today, variables))
         outcome.passed = bool(checks) and all(c.passed for c in checks)
         return outcome
+
+    async def _breaker_cooldown(self) -> None:
+        """If faults opened the agent's QloApps circuit breaker, wait until its half-open probe may pass."""
+        async with self.http.get(f"{self.ep.agent_url}/metrics") as resp:
+            text = await resp.text()
+        state = re.search(r"^hotelero_pms_circuit_state ([0-9.]+)$", text, re.M)
+        if state and float(state.group(1)) != 0:
+            await asyncio.sleep(self.ep.breaker_cooldown_s)
 
     async def _check_intent(self, text: str, intent: str, language: str) -> Check:
         status, body = await self._json(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from validation.conversations_runner import run_conversations, summarize
@@ -35,3 +36,6 @@ def test_every_golden_conversation_passes_turn_by_turn(golden_stack: Stack):
     assert len(results) >= 40
     failed = [r for r in results if not r.passed]
     assert not failed, "\n" + summarize(failed)
+    # The circuit breaker's state is exported, and after the PMS-down conversations QloApps is trusted again.
+    metrics = httpx.get(f"{s.agent_url}/metrics", timeout=10).text
+    assert "hotelero_pms_circuit_state 0.0" in metrics

@@ -372,6 +372,8 @@ def _advance_stay(st: ConversationState, ctx: Context) -> Decision:
         return Decision(st, [Say("ask.guests")])
     dates = s.dates()
     assert dates is not None
+    # Every room needs an adult in it.
+    s.rooms = max(1, min(s.rooms, s.adults))
     if st.offers_for != _search_key(st):
         st.step = "searching"
         return Decision(st, effect=SearchStay(dates[0], dates[1], s.adults, s.children, s.rooms))
