@@ -383,7 +383,8 @@ class WebService:
         for r in rows:
             rid = r.values["id"]
             if display == "minimum":
-                parts.append(f'\t<{rdef.node} id="{rid}" xlink:href="{ctx.api_url}{rdef.name}/{rid}"/>\n')
+                base = rdef.href_base or rdef.name
+                parts.append(f'\t<{rdef.node} id="{rid}" xlink:href="{ctx.api_url}{base}/{rid}"/>\n')
             elif display == "full":
                 parts.append(xml_entity(rdef.node, r, ctx.api_url, langs, fields=None, with_assocs=True))
             else:

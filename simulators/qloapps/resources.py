@@ -112,6 +112,7 @@ class ResourceDef:
     # Exact-match fast paths: field -> (backend, lowered value) -> candidate ids (filters then run on those only).
     indexes: dict[str, Callable[[Backend, str], Iterable[int]]] = field(default_factory=dict)
     description: str = ""
+    href_base: str | None = None  # resource name used in list xlinks (room_bookings: "bookings", a real quirk)
 
     @property
     def field_names(self) -> list[str]:
@@ -632,7 +633,7 @@ _add(ResourceDef("room_bookings", "booking", "bookings", "HotelBookingDetail", [
     F("check_out_time", "isGenericName"), F("room_num", "isGenericName"), F("adults", "isUnsignedInt"),
     F("children", "isUnsignedInt"), F("child_ages"), F("date_add", "isDate", read_only=True),
     F("date_upd", "isDate", read_only=True),
-], lambda b: b.room_bookings, render_room_booking,
+], lambda b: b.room_bookings, render_room_booking, href_base="bookings",
     indexes={"id_order": lambda b, v: list(b.bookings_by_order.get(_int(v, -1), ())) if v.isdigit() else []},
 ))  # fmt: skip
 

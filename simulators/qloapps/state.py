@@ -331,7 +331,8 @@ class Backend:
             raise DomainError("Invalid occupancy in the request", "occupancy")
         if self.lax_occupancy:
             return
-        if adults < 1 or adults > rt.max_adults or children > rt.max_children or adults + children > rt.max_guests:
+        # Only the maxima are checked (front office rule); a room with 0 adults is the caller's business.
+        if adults > rt.max_adults or children > rt.max_children or adults + children > rt.max_guests:
             # Stricter than QloApps (which does not validate occupancy on API bookings): see docs.
             raise DomainError(
                 f"Occupancy {adults} adults + {children} children exceeds room type {rt.id} limits "
