@@ -57,6 +57,8 @@ class GateResult:
     samples: int
     min_samples: int
     reason: str
+    # False when the profile accepts this gate unproven (its INCONCLUSIVE does not block the verdict).
+    blocks_if_inconclusive: bool = True
 
     def measured_text(self) -> str:
         return "-" if self.measured is None else f"{format_number(self.measured)} {self.unit}"
@@ -248,21 +250,22 @@ def _judge_recovery(gate: Gate, m: Measurements) -> GateResult:
     return _judge_distribution(gate, recovered, "faults recovered")  # type: ignore[arg-type]
 
 
-def evaluate(config: GatesFile, m: Measurements, skip: dict[str, str] | None = None) -> list[GateResult]:
-    """Judge every gate; `skip` maps gate names the profile does not judge to the reason why."""
+def evaluate(
+    config: GatesFile,
+    m: Measurements,
+    skip: dict[str, str] | None = None,
+    unproven_ok: dict[str, str] | None = None,
+) -> list[GateResult]:
+    """Judge every gate. `skip`: gates whose stage the profile does not run (SKIPPED, with the reason).
+    `unproven_ok`: gates the profile is too short to prove; an INCONCLUSIVE one is marked non-blocking."""
     results = []
     for gate in config.gates:
         result = evaluate_gate(gate, m)
         if skip and gate.name in skip:
-            # Still measured and shown, never judged.
-            result = GateResult(
-                **{
-                    **result.__dict__,
-                    "status": Status.SKIPPED,
-                    "reason": f"not judged: {skip[gate.name]}"
-                    + (f" (measured over {result.samples})" if result.samples else ""),
-                }
-            )
+            result = GateResult(**{**result.__dict__, "status": Status.SKIPPED, "reason": skip[gate.name]})
+        elif unproven_ok and gate.name in unproven_ok and result.status is Status.INCONCLUSIVE:
+            reason = f"{result.reason}; accepted unproven by this profile: {unproven_ok[gate.name]}"
+            result = GateResult(**{**result.__dict__, "reason": reason, "blocks_if_inconclusive": False})
         results.append(result)
     return results
 
@@ -274,6 +277,6 @@ def decide(gates: Sequence[GateResult], guards_tripped: bool, failed_checks: int
     blocking = [g for g in gates if g.severity == "blocking"]
     if failed_checks or any(g.status is Status.FAIL for g in blocking):
         return Verdict.FAIL
-    if any(g.status is Status.INCONCLUSIVE for g in blocking):
+    if any(g.status is Status.INCONCLUSIVE and g.blocks_if_inconclusive for g in blocking):
         return Verdict.INCONCLUSIVE
     return Verdict.PASS

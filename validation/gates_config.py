@@ -277,8 +277,9 @@ class Profile(_Strict):
     max_wall: float | None = None
     duration_required: bool = False
     readiness_probe_interval: float = 1.0
-    # Gates this profile measures and reports but does not judge, each with the reason why.
-    skip_gates: dict[str, str] = Field(default_factory=dict)
+    # Gates this profile is too short to prove (with the reason): still judged and able to FAIL when the
+    # samples already breach, but their INCONCLUSIVE does not make the run INCONCLUSIVE.
+    unproven_ok: dict[str, str] = Field(default_factory=dict)
     load: LoadSpec | None = None
     resilience: ResilienceSpec | None = None
 
@@ -316,9 +317,9 @@ class GatesFile(_Strict):
     def _skips_name_gates(self) -> GatesFile:
         names = {g.name for g in self.gates}
         for profile_name, profile in self.profiles.items():
-            unknown = sorted(set(profile.skip_gates) - names)
+            unknown = sorted(set(profile.unproven_ok) - names)
             if unknown:
-                raise ValueError(f"profile {profile_name!r} skips unknown gate(s): {', '.join(unknown)}")
+                raise ValueError(f"profile {profile_name!r}: unproven_ok names unknown gate(s): {', '.join(unknown)}")
         return self
 
     def gate(self, name: str) -> Gate:

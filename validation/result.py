@@ -98,6 +98,7 @@ class GateRow(_Model):
     samples: int
     min_samples: int
     reason: str
+    blocks_if_inconclusive: bool = True
 
     @classmethod
     def of(cls, result: GateResult) -> GateRow:

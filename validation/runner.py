@@ -134,7 +134,7 @@ def prepare(opts: RunOptions) -> tuple[GatesFile, Profile, list[Injection], Resu
 
 def _skipped_gates(config: GatesFile, profile: Profile, profile_name: str) -> dict[str, str]:
     """Gates whose stages are not run: SKIPPED when the profile leaves them out (--stages ones stay judged)."""
-    skip = dict(profile.skip_gates)
+    skip: dict[str, str] = {}
     for gate in config.gates:
         stages = gate.scope.values("stage")
         if stages and not any(s in profile.stages for s in stages):
@@ -159,8 +159,15 @@ def _verdict_reason(verdict: Verdict, gates: list[GateResult], m: Measurements, 
             text += ("; " if text else "") + "failed checks: " + "; ".join(failed)
         return text
     if verdict is Verdict.INCONCLUSIVE:
-        return "not proven: " + "; ".join(f"{g.name} ({g.reason})" for g in blocking if g.status is Status.INCONCLUSIVE)
-    return f"all {len(blocking)} blocking gates passed"
+        return "not proven: " + "; ".join(
+            f"{g.name} ({g.reason})" for g in blocking if g.status is Status.INCONCLUSIVE and g.blocks_if_inconclusive
+        )
+    passed = [g for g in blocking if g.status is Status.PASS]
+    unproven = [g.name for g in blocking if g.status is Status.INCONCLUSIVE]
+    text = f"{len(passed)} blocking gates passed, none failed"
+    if unproven:
+        text += f"; not proven by this profile (too short, none breached): {', '.join(unproven)}"
+    return text
 
 
 async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float) -> list[StageResult]:
@@ -269,7 +276,7 @@ def run_validation(opts: RunOptions, console: Console | None = None) -> int:
         if name not in {s.name for s in stage_results}:
             stage_results.append(StageResult(name=name, status="NOT_RUN", detail="run ended before this stage"))
     skip = _skipped_gates(config, profile, opts.profile)
-    gates = evaluate(config, m, skip)
+    gates = evaluate(config, m, skip, profile.unproven_ok)
     tripped = any(g.tripped for g in m.guards)
     failed_checks = sum(1 for s in stage_results for c in s.checks if not c.passed)
     failed_checks += sum(1 for s in stage_results if s.status == "ERROR")

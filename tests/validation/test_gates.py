@@ -221,9 +221,31 @@ profiles:
 """
 
 
-def test_a_gate_the_profile_skips_is_measured_but_never_judged() -> None:
+def test_a_gate_whose_stage_the_profile_does_not_run_is_skipped() -> None:
     config = parse_gates(_ONE_GATE)
-    results = evaluate(config, Measurements(e2e=_samples([3000.0] * 100)), skip={"p95": "not in this profile"})
+    results = evaluate(config, Measurements(), skip={"p95": "profile soak does not run stage load"})
     assert results[0].status is Status.SKIPPED
-    assert results[0].measured == 3.0
     assert decide(results, guards_tripped=False) is Verdict.PASS
+
+
+def test_gate_accepted_unproven_does_not_make_the_run_inconclusive_but_still_fails() -> None:
+    config = parse_gates(_ERRORS_GATE)
+    clean = evaluate(config, Measurements(e2e=_samples([100.0] * 900)), unproven_ok={"errors": "quick is short"})
+    assert clean[0].status is Status.INCONCLUSIVE
+    assert "accepted unproven" in clean[0].reason
+    assert decide(clean, guards_tripped=False) is Verdict.PASS
+    three_errors = _samples([100.0] * 897) + _samples([None] * 3, ok=False)  # type: ignore[list-item]
+    failed = evaluate(config, Measurements(e2e=three_errors), unproven_ok={"errors": "quick is short"})
+    assert failed[0].status is Status.FAIL
+    assert decide(failed, guards_tripped=False) is Verdict.FAIL
+    strict = evaluate(config, Measurements(e2e=_samples([100.0] * 900)))
+    assert decide(strict, guards_tripped=False) is Verdict.INCONCLUSIVE
+
+
+_ERRORS_GATE = """\
+version: 1
+gates:
+  - {name: errors, metric: error_rate, aggregation: rate, comparator: "<", threshold: 0.1, unit: "%"}
+profiles:
+  quick: {description: q, stages: [preflight]}
+"""

@@ -155,8 +155,8 @@ def test_duration_strings_convert_to_seconds(value: float, unit: str) -> None:
     assert parse_duration(f"{value!r}{unit}") == pytest.approx(value * factor)
 
 
-def test_profile_skipping_an_unknown_gate_is_refused() -> None:
+def test_profile_accepting_an_unknown_gate_unproven_is_refused() -> None:
     text = GOOD.replace(
-        "    stages: [preflight, load]\n", "    stages: [preflight, load]\n    skip_gates: {readyness: x}\n"
+        "    stages: [preflight, load]\n", "    stages: [preflight, load]\n    unproven_ok: {readyness: x}\n"
     )
-    assert "skips unknown gate(s): readyness" in _error(text)
+    assert "unproven_ok names unknown gate(s): readyness" in _error(text)

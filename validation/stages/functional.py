@@ -14,7 +14,8 @@ from validation.samples import ConversationResult
 from validation.stages.context import RunContext
 
 NOT_AVAILABLE = "golden conversations runner not available (validation/conversations has not landed)"
-CONCURRENCY = 6
+# 12 at a time: 48 s against 56 s at 6 on this box; the serial PMS-down ones set the floor.
+CONCURRENCY = 12
 
 
 def _detail(result: Any) -> str:
