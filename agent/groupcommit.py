@@ -32,11 +32,15 @@ class EnvelopeWriter:
         now: Callable[[], datetime],
         max_batch: int = 200,
         store: Store = store_envelope,
+        on_commit: Callable[[list[str]], Awaitable[None]] | None = None,
     ) -> None:
         self._pool = pool
         self._now = now
         self._max_batch = max_batch
         self._store = store
+        # Runs after each commit with the batch's message wamids (the Redis dedupe fast path), off the ack path.
+        self._on_commit = on_commit
+        self._background: set[asyncio.Task[None]] = set()
         self._queue: list[tuple[Envelope, asyncio.Future[Stored]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
@@ -74,6 +78,16 @@ class EnvelopeWriter:
             mine = [m.wamid for m in env.messages if m.wamid in new]
             mine += [FAILED_STATUS_PREFIX + s.wamid for s in env.statuses if FAILED_STATUS_PREFIX + s.wamid in new]
             _settle(future, Stored(mine, len(env.statuses)))
+        if self._on_commit is not None and merged.messages:
+            task = asyncio.create_task(self._after_commit([m.wamid for m in merged.messages]))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _after_commit(self, wamids: list[str]) -> None:
+        try:
+            await self._on_commit(wamids)  # type: ignore[misc]
+        except Exception as exc:  # optional: the database constraint still dedupes
+            log.info("after-commit hook failed", extra={"error": str(exc)})
 
 
 def _settle(future: asyncio.Future[Stored], result: Stored | None = None, exc: Exception | None = None) -> None:

@@ -91,7 +91,6 @@ async def receive_notification(request: Request) -> Response:
             return _json(503, b'{"error":"temporarily unavailable, retry"}')
         if stored.new_wamids and state.worker is not None:
             state.worker.wake()
-        await _remember(state, wamids)
         for msg in env.messages:
             if msg.wamid in stored.new_wamids:
                 log.info("stored", extra={"wamid": msg.wamid, "guest": mask_phone(msg.guest), "type": msg.type})
@@ -105,13 +104,6 @@ async def _all_seen(state, wamids: list[str]) -> bool:  # noqa: ANN001 - app.sta
         return await state.seen.all_seen(wamids)
     except Exception:  # the fast path is optional: fall through to the database
         return False
-
-
-async def _remember(state, wamids: list[str]) -> None:  # noqa: ANN001 - app.state
-    try:
-        await state.seen.remember(wamids)
-    except Exception as exc:
-        log.info("dedupe fast path unavailable", extra={"error": str(exc)})
 
 
 # The hot path as a plain Starlette route: no FastAPI parameter solving or validation per webhook (~20% less CPU).

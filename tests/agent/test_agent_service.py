@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
+import redis as redis_lib
 from agent_harness import ADMIN_TOKEN, APP_SECRET, FakeGraph, wait_until
 from fastapi.testclient import TestClient
 
@@ -74,6 +75,13 @@ def post(client: TestClient, raw: bytes, signature: str | None = "good") -> Any:
     return client.post("/webhooks/whatsapp", content=raw, headers=headers)
 
 
+def _duplicates(client: TestClient) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith('hotelero_webhook_requests_total{result="duplicate"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def scalar(db: str, sql: str, *params: object) -> Any:
     with psycopg.connect(db) as conn:
         return conn.execute(sql, params).fetchone()[0]
@@ -136,7 +144,13 @@ def test_messages_are_committed_before_the_ack_and_processed_in_order_per_guest(
         assert post(client, raw).status_code == 200
         # No worker runs: the 200 came after the rows were durable.
         assert scalar(fresh_postgres_url, "SELECT count(*) FROM inbound_messages WHERE state = 'pending'") == 3
+        # The redelivery is answered from the Redis fast path (keys written after the commit), not the database.
+        seen = redis_lib.Redis.from_url(fresh_redis_url)
+        wait_until(lambda: seen.exists("seen:wamid.O1", "seen:wamid.O2", "seen:wamid.P1") == 3, 5, "dedupe keys")
+        seen.close()
+        before = _duplicates(client)
         assert post(client, raw).status_code == 200  # redelivery is a no-op
+        assert _duplicates(client) == before + 1
         assert scalar(fresh_postgres_url, "SELECT count(*) FROM inbound_messages") == 3
     with running(settings_for(fresh_postgres_url, fresh_redis_url, graph, worker_concurrency=4)):
         wait_until(lambda: len(graph.sends()) == 3, 15, "three replies")
