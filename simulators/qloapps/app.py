@@ -21,7 +21,7 @@ from simulators.qloapps.errors import DomainError
 from simulators.qloapps.faults import FaultBook, FaultSpec
 from simulators.qloapps.journal import Journal
 from simulators.qloapps.metrics import SimMetrics
-from simulators.qloapps.seed import add_faker_hotels, demo_seed, load_fixture
+from simulators.qloapps.seed import add_faker_hotels, demo_seed, fixture_keys, load_fixture
 from simulators.qloapps.state import Backend, SeedData
 from simulators.qloapps.wire import error_body
 
@@ -50,6 +50,10 @@ class QloAppsSimulator:
 
     def __init__(self, config: SimConfig | None = None, *, clock: SimClock | None = None) -> None:
         self.config = config or SimConfig()
+        if self.config.fixture is not None:
+            keys = fixture_keys(self.config.fixture)
+            if keys:
+                self.config.keys = keys
         self.clock = clock or SimClock()
         self.backend = Backend(
             build_seed(self.config), clock=self.clock, rng_seed=self.config.seed, lax=self.config.lax_occupancy

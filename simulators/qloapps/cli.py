@@ -42,7 +42,7 @@ def main(
     base = f"http://{host}:{port}"
     typer.echo(f"QloApps {qloapps_version} webservice simulator on {base}")
     typer.echo(f"  webservice:     {base}/api/  (Basic auth: the key as user name, or ?ws_key=)")
-    typer.echo(f"  API key:        {DEFAULT_API_KEY}")
+    typer.echo(f"  API key:        {cfg.keys[0].key if cfg.keys else DEFAULT_API_KEY}")
     typer.echo(f"  hotels:         {len(app.backend.hotels)} ({'fixture' if fixture else 'demo'}"
                f"{f' + {hotels} generated, seed {seed}' if hotels else ''})")  # fmt: skip
     typer.echo(f"  occupancy:      {'lax (not validated, as real QloApps)' if lax_occupancy else 'validated'}")

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from simulators.qloapps.config import ApiKey
 from simulators.qloapps.models import (
     Currency,
     FeaturePrice,
@@ -236,20 +237,47 @@ class FixtureCurrency(_Strict):
     conversion_rate: Decimal = Decimal("1")
 
 
+class FixtureKey(_Strict):
+    """A webservice key; `permissions` maps resource -> methods, or is omitted for full access."""
+
+    key: str = Field(min_length=1)
+    active: bool = True
+    permissions: dict[str, list[str]] | None = None
+    description: str = ""
+
+
 class Fixture(_Strict):
-    """A replacement seed: hotels with room types and rooms, refund rules, currencies (first = default)."""
+    """A replacement seed: hotels with room types and rooms, refund rules, currencies (first = default), keys."""
 
     hotels: list[FixtureHotel] = Field(min_length=1)
+    api_keys: list[FixtureKey] | None = None
     refund_rules: list[FixtureRefundRule] | None = None
     currencies: list[FixtureCurrency] | None = None
     tax_rate: Decimal = Decimal("10")
 
 
-def load_fixture(path: Path) -> SeedData:
-    """Read a JSON or YAML fixture; ValueError with the offending field when it does not validate."""
+def read_fixture(path: Path) -> Fixture:
+    """Parse and validate a JSON or YAML fixture file; ValueError naming the offending field."""
     text = path.read_text(encoding="utf-8")
     raw: Any = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    fx = Fixture.model_validate(raw)
+    return Fixture.model_validate(raw)
+
+
+def fixture_keys(path: Path) -> list[ApiKey] | None:
+    """The webservice keys a fixture declares (None: keep the default key)."""
+    fx = read_fixture(path)
+    if fx.api_keys is None:
+        return None
+    return [
+        ApiKey(k.key, k.active, {r: {m.upper() for m in ms} for r, ms in k.permissions.items()}
+               if k.permissions is not None else None, k.description)
+        for k in fx.api_keys
+    ]  # fmt: skip
+
+
+def load_fixture(path: Path) -> SeedData:
+    """Read a JSON or YAML fixture; ValueError with the offending field when it does not validate."""
+    fx = read_fixture(path)
     seed = base_seed()
     seed.tax_groups = [TaxRulesGroup(1, f"Hotel tax ({fx.tax_rate}%)", fx.tax_rate)]
     if fx.currencies:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -114,3 +115,30 @@ def test_cli_refuses_a_bad_version():
     r = subprocess.run([sys.executable, "-m", "simulators.qloapps", "--qloapps-version", "2.0"], cwd=ROOT,
                        capture_output=True, text=True, timeout=30, env={**os.environ})  # fmt: skip
     assert r.returncode == 2 and "1.7.0, 1.6.1" in r.stderr
+
+
+@pytest.mark.e2e
+def test_fixture_server_prices_with_feature_prices_and_tax_and_uses_its_keys(tmp_path: Path):
+    from simulators.qloapps.server import ThreadedSimulator
+
+    path = tmp_path / "fx.json"
+    path.write_text(json.dumps({
+        "tax_rate": 21,
+        "api_keys": [{"key": "FIXTUREKEY0000000000000000000001", "permissions": {"hotel_ari": ["POST"]}}],
+        "hotels": [{"hotel_name": "Hotel Sol", "room_types": [{"name": "Doble", "price": 100, "rooms": 2,
+                    "feature_prices": [{"name": "Weekend", "impact_way": 2, "impact_type": 1, "impact_value": 50,
+                                        "date_from": "2027-07-01", "date_to": "2027-07-31",
+                                        "special_days": ["sat"]}]}]}],
+    }))  # fmt: skip
+    with ThreadedSimulator(SimConfig(fixture=path)) as sim:
+        auth = ("FIXTUREKEY0000000000000000000001", "")
+        body = ("<qloapps><hotel_ari><id_hotel>1</id_hotel><date_from>2027-07-02</date_from>"
+                "<date_to>2027-07-05</date_to></hotel_ari></qloapps>")  # fmt: skip
+        r = httpx.post(f"{sim.base_url}/api/hotel_ari", params={"output_format": "JSON"}, content=body, auth=auth)
+        rt = r.json()["hotel_ari"]["room_types"]["1"]
+        # Fri 100 + Sat 150 + Sun 100 = 350 tax excluded; 21 % tax.
+        assert (rt["total_price"], rt["total_price_with_tax"], rt["base_price"]) == (350, 423.5, 116.67)
+        denied = httpx.get(f"{sim.base_url}/api/hotels", params={"output_format": "JSON"}, auth=auth)
+        assert denied.status_code == 401 and denied.json()["errors"][0]["code"] == 26
+        default = httpx.get(f"{sim.base_url}/api/hotels", auth=(DEFAULT_API_KEY, ""))
+        assert default.status_code == 401 and "<code><![CDATA[20]]></code>" in default.text
