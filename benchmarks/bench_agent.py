@@ -424,7 +424,9 @@ def main() -> None:
     )
     parser.add_argument("--search", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
-        "--search-rates", type=lambda s: [float(x) for x in s.split(",")], default=[50, 75, 100, 150, 200, 300, 400, 500, 600, 800]
+        "--search-rates",
+        type=lambda s: [float(x) for x in s.split(",")],
+        default=[50, 75, 100, 150, 200, 300, 400, 500, 600, 800],
     )
     parser.add_argument("--search-duration", type=float, default=10.0)
     parser.add_argument("--target-ms", type=float, default=200.0)
