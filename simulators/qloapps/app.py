@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -176,6 +176,13 @@ class QloAppsSimulator:
             return 404, {"error": f"no fault {fid}; GET /_sim/faults lists them"}
         if path.startswith("/_sim/rooms/") and path.endswith("/status") and method == "POST":
             return self._room_status(path.split("/")[3], data)
+        if path.startswith("/_sim/room_bookings/") and path.endswith("/status") and method == "POST":
+            return self._room_booking_status(path.split("/")[3], data)
+        if path.startswith("/_sim/orders/") and path.endswith("/refund_quote") and method == "GET":
+            oid = path.split("/")[3]
+            if not oid.isdigit() or int(oid) not in self.backend.orders:
+                return 404, {"error": f"no order {oid}"}
+            return 200, self.backend.refund_quote(int(oid))
         handlers = routes.get(path)
         if handlers is None:
             return 404, {"error": f"unknown control endpoint {path}; see docs/qloapps-simulator.md"}
@@ -270,6 +277,16 @@ class QloAppsSimulator:
             except ValueError:
                 return 400, {"error": 'send {"today": "YYYY-MM-DD"} or {"reset": true}'}
         return self._clock_get(q, d)
+
+    def _room_booking_status(self, rid: str, d: dict[str, Any]) -> tuple[int, Any]:
+        if not rid.isdigit() or int(rid) not in self.backend.room_bookings:
+            return 404, {"error": f"no room booking {rid}; GET /api/room_bookings lists them"}
+        try:
+            at = datetime.fromisoformat(d["at"]) if d.get("at") else self.clock.now()
+            rb = self.backend.set_room_booking_status(int(rid), int(d.get("id_status", 0)), at)
+        except (KeyError, ValueError, TypeError, DomainError) as exc:
+            return 400, {"error": f'{exc}; send {{"id_status": 2|3, "at": "YYYY-MM-DD HH:MM:SS"}}'}
+        return 200, {"id": rb.id, "id_status": rb.id_status, "check_in": rb.check_in, "check_out": rb.check_out}
 
     def _room_status(self, rid: str, d: dict[str, Any]) -> tuple[int, Any]:
         if not rid.isdigit() or int(rid) not in self.backend.rooms:

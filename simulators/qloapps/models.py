@@ -291,4 +291,7 @@ class RoomBooking:
     @property
     def holds_room(self) -> bool:
         """Whether this row blocks its room (getSearchBookedRooms: is_refunded=0 AND is_back_order=0)."""
-        return not self.is_refunded and not self.is_back_order
+        if self.is_refunded or self.is_back_order:
+            return False
+        # A checked-out row holds nights up to its actual check-out date only.
+        return not (self.id_status == 3 and self.check_out[:10] <= self.date_from.isoformat())

@@ -12,7 +12,7 @@ import string
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from simulators.qloapps.clock import SimClock
@@ -40,7 +40,7 @@ from simulators.qloapps.models import (
     RoomType,
     TaxRulesGroup,
 )
-from simulators.qloapps.pricing import money, nightly_prices, with_tax
+from simulators.qloapps.pricing import money, nightly_prices, refund_amount, refund_rule_for, with_tax
 
 NOT_AVAILABLE = "Requested room(s) not available."
 
@@ -541,6 +541,51 @@ class Backend:
                 raise DomainError("Invalid room status", "invalid")
             room.id_status = id_status
             room.disable_dates = list(disable_dates or []) if id_status == ROOM_TEMP_INACTIVE else []
+
+    def set_room_booking_status(self, id_room_booking: int, id_status: int, at: datetime) -> RoomBooking:
+        """Back-office check-in (2) / check-out (3); an early check-out frees the remaining nights."""
+        with self.lock:
+            rb = self.room_bookings.get(id_room_booking)
+            if rb is None:
+                raise DomainError(f"no room booking {id_room_booking}", "missing")
+            if id_status not in (1, 2, 3):
+                raise DomainError("id_status must be 1 (awaiting check-in), 2 (checked in) or 3 (checked out)")
+            stamp = at.strftime("%Y-%m-%d %H:%M:%S")
+            if id_status == 2:
+                rb.check_in = stamp
+            if id_status == 3:
+                rb.check_out = stamp
+                if rb.holds_room and at.date() < rb.date_to:
+                    cal = self.calendars[rb.id_room]
+                    if at.date() <= rb.date_from:
+                        cal.release(rb.id)  # left on arrival day: no night is held any more
+                    else:
+                        cal.shorten(rb.id, at.date())
+            rb.id_status = id_status
+            rb.date_upd = self.clock.stamp()
+            return rb
+
+    def refund_quote(self, id_order: int) -> dict[str, object]:
+        """What the hotel's refund rules give back if the order were cancelled today (no QloApps resource does this)."""
+        order = self.orders.get(id_order)
+        if order is None:
+            raise DomainError(f"no order {id_order}", "missing")
+        rows = [self.room_bookings[b] for b in self.bookings_by_order.get(id_order, ())]
+        first = min((rb.date_from for rb in rows), default=self.clock.today())
+        days = (first - self.clock.today()).days
+        hotel = self.hotels[order.id_hotel]
+        rules = [self.refund_rules[r] for r in hotel.refund_rule_ids if r in self.refund_rules]
+        rule = refund_rule_for(rules, days) if hotel.active_refund else None
+        paid = order.total_paid_real
+        full = paid >= order.total_paid_tax_incl
+        return {
+            "id_order": id_order,
+            "days_before_check_in": days,
+            "rule": None if rule is None else {"id": rule.id, "name": rule.name, "days": rule.days},
+            "paid": str(paid),
+            "full_payment": full,
+            "refundable": str(refund_amount(rule, paid, full)),
+        }
 
     def order_lines(self, id_order: int) -> list[list[RoomBooking]]:
         """Room bookings of an order grouped by (room type, dates), in creation order."""

@@ -80,3 +80,31 @@ def test_unknown_control_endpoint_and_wrong_method(ws: Ws):
     assert ws.http.get("/_sim/nothing").status_code == 404
     r = ws.http.get("/_sim/reset")
     assert r.status_code == 405 and "use POST" in r.json()["error"]
+
+
+def test_early_check_out_frees_the_remaining_nights(ws: Ws):
+    ws.post("/api/bookings", booking_json(4, "2027-05-10", "2027-05-14", rooms=5))
+    assert available(ws, "2027-05-12", "2027-05-14", 4) == 0
+    r = ws.http.post("/_sim/room_bookings/1/status", json={"id_status": 2, "at": "2027-05-10 14:00:00"})
+    assert r.json()["check_in"] == "2027-05-10 14:00:00"
+    r = ws.http.post("/_sim/room_bookings/1/status", json={"id_status": 3, "at": "2027-05-12 09:30:00"})
+    assert r.status_code == 200 and r.json()["id_status"] == 3
+    assert available(ws, "2027-05-12", "2027-05-14", 4) == 1
+    assert available(ws, "2027-05-11", "2027-05-12", 4) == 0
+    ws.http.post("/_sim/room_bookings/2/status", json={"id_status": 3, "at": "2027-05-10 18:00:00"})
+    assert available(ws, "2027-05-10", "2027-05-14", 4) == 1
+    rb = ws.get_json("/api/room_bookings/1").json()["booking"]
+    assert (rb["id_status"], rb["check_out"]) == ("3", "2027-05-12 09:30:00")
+    assert ws.state()["invariants"] == []
+    assert ws.http.post("/_sim/room_bookings/1/status", json={"id_status": 7}).status_code == 400
+
+
+def test_refund_quote_follows_the_hotels_refund_rules(ws: Ws):
+    ws.post("/api/bookings", booking_json(1, "2027-01-20", "2027-01-21", booking_status=2))  # paid in full
+    q = ws.http.get("/_sim/orders/1/refund_quote").json()
+    # Today is 2027-01-10: 10 days before arrival -> the 7-day rule (50 % deduction).
+    assert q["days_before_check_in"] == 10 and q["rule"]["days"] == 7
+    assert (q["paid"], q["refundable"], q["full_payment"]) == ("1100.00", "550.00", True)
+    ws.http.post("/_sim/clock", json={"today": "2026-12-01"})
+    assert ws.http.get("/_sim/orders/1/refund_quote").json()["refundable"] == "990.00"
+    assert ws.http.get("/_sim/orders/9/refund_quote").status_code == 404
