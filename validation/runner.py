@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 from rich.console import Console
 
 import validation
@@ -46,6 +47,7 @@ STAGE_RUNNERS: dict[str, Callable[[RunContext], Awaitable[StageResult]]] = {
     "load": load.run,
     "resilience": resilience.run,
 }
+INBOX_DRAIN_S = 30.0
 _INJECT = re.compile(r"^(qloapps)-(latency|down|error)(?:=(\d+)\s*(ms|s))?$")
 
 
@@ -170,6 +172,30 @@ def _verdict_reason(verdict: Verdict, gates: list[GateResult], m: Measurements, 
     return text
 
 
+_INBOX = re.compile(r"^hotelero_inbox_depth\s+([0-9.e+]+)", re.M)
+
+
+async def wait_inbox_empty(agent_url: str, timeout_s: float) -> tuple[float | None, float]:
+    """Wait until the agent's inbox is empty so one stage's backlog is not measured in the next.
+
+    Returns (depth left, seconds waited); depth None when the agent does not expose hotelero_inbox_depth.
+    """
+    start = time.monotonic()
+    depth: float | None = None
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        while True:
+            try:
+                async with session.get(f"{agent_url}/metrics") as response:
+                    match = _INBOX.search(await response.text())
+            except (aiohttp.ClientError, TimeoutError):
+                match = None
+            depth = float(match.group(1)) if match else None
+            waited = time.monotonic() - start
+            if depth is None or depth == 0 or waited >= timeout_s:
+                return depth, waited
+            await asyncio.sleep(0.5)
+
+
 async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float) -> list[StageResult]:
     pids = {n: p.pid for n, p in ctx.stack.processes.items() if n in ("whatsapp-sim", "qloapps-sim")}
     ctx.cpu = CpuMonitor(pids, stage=lambda: ctx.stage)
@@ -199,6 +225,11 @@ async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float)
                         ended_ms=ctx.clock.now_ms(),
                         detail=f"{type(exc).__name__}: {exc}"[:500],
                     )
+            if name in ("functional", "load") and not dead:
+                depth, waited = await wait_inbox_empty(ctx.stack.agent_url, INBOX_DRAIN_S)
+                result.figures["inbox_after"] = {"depth": depth, "waited_s": round(waited, 1)}
+                if depth:
+                    result.detail += f" (agent inbox still held {depth:.0f} messages {waited:.0f} s after the stage)"
             results.append(result)
             ctx.ui.stage_finished(name, result.status, result.detail)
         ctx.stage = "teardown"
