@@ -137,7 +137,13 @@ def parse_list_query(params: Mapping[str, str], rdef: ResourceDef, *, single: bo
 # ---- applying a query to rendered values ----------------------------------------------------------------------
 
 
+_NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d+)?\s*$")
+
+
 def _num(v: str) -> Decimal | None:
+    """A plain decimal number (MySQL compares these numerically); "NaN" or "Infinity" stay text."""
+    if not _NUMBER.match(v):
+        return None
     try:
         return Decimal(v)
     except (InvalidOperation, ValueError):
