@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from agent.brain.catalogue import text_of
 from agent.brain.dialogue import Context, ConversationState, GuestMessage, decide
@@ -78,7 +79,24 @@ class Receptionist:
     # ---- the seam ---------------------------------------------------------------------------------------------
 
     async def respond(self, turn: Turn) -> TurnResult:
-        """Understand the message, run the dialogue and its effects, and return the worded replies."""
+        """Understand the message, run the dialogue and its effects, and return the worded replies.
+
+        A bug or an unexpected failure never drops the guest: they get an apology and a person takes over.
+        """
+        try:
+            return await self._respond(turn)
+        except Exception:  # noqa: BLE001 - degrade to a human rather than crash the turn
+            log.exception("receptionist failed on %s; handing over to staff", turn.message.wamid)
+            lang = turn.language if turn.language in ("es", "en") else "es"
+            return TurnResult(
+                [Text(text_of("error.internal", {}, lang))],
+                dict(turn.state),
+                lang,
+                handoff=True,
+                handoff_reason="receptionist_error",
+            )
+
+    async def _respond(self, turn: Turn) -> TurnResult:
         now = turn.clock.now()
         today = _local_today(now, turn.timezone)
         state = self._load_state(turn.state, now)
@@ -157,6 +175,10 @@ class Receptionist:
         except PmsError as exc:
             log.warning("PMS effect %s failed: %s", type(effect).__name__, exc)
             return ft.PmsDown(str(exc))
+        except RedisError as exc:
+            # The PMS cache degrades to misses by itself; this is the booking guard (locks, idempotency keys).
+            log.warning("Redis failed during %s: %s", type(effect).__name__, exc)
+            return ft.PmsDown(f"redis: {exc}")
         raise TypeError(f"unknown effect {effect!r}")
 
     async def _search(self, e: fx.SearchStay, *, use_cache: bool = True) -> ft.StayOffers:

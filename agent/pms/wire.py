@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.sax.saxutils import escape
 
+from agent.pms.errors import PmsUnavailable
 from agent.pms.models import (
     Availability,
     Booking,
@@ -24,8 +25,8 @@ from agent.pms.models import (
 )
 
 
-class WireError(ValueError):
-    """A QloApps response did not have the shape the reference documents."""
+class WireError(PmsUnavailable, ValueError):
+    """A QloApps response did not have the shape the reference documents (treated like an unusable answer)."""
 
 
 # ---- request bodies -------------------------------------------------------------------------------------------

@@ -145,3 +145,12 @@ def test_five_adults_are_asked_for_rooms_and_then_offered_rooms_that_hold_them()
     first, second = asyncio.run(main())
     assert "hacen falta varias habitaciones (máximo 4 por habitación)" in texts(first)
     assert "Disponible del 3 dic" in texts(second)
+
+
+def test_an_unexpected_failure_apologises_and_hands_over_instead_of_dropping_the_guest():
+    class BrokenPms(FakePms):
+        async def get_hotel(self, hotel_id):
+            raise RuntimeError("a bug")
+
+    r = asyncio.run(guest(BrokenPms()).say("a qué hora es el check-in?"))
+    assert r.handoff and r.handoff_reason == "receptionist_error" and "algo ha fallado" in texts(r)

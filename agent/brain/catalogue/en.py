@@ -85,6 +85,7 @@ TEXTS: dict[str, Any] = {
     "touch with a person.",
     "unknown.in_flow": "Sorry, I didn't get that.",
     "confirm.reminder": "Please tap a button to answer: shall I go ahead?",
+    "error.internal": "Sorry, something went wrong on my side. A member of staff will take over this chat shortly.",
     "media.text_only": "Sorry, I can only read text for now. Please write your question, or talk to a person.",
     "nothing_pending": "There is nothing waiting for confirmation. How can I help?",
     "ok": "All right. Anything else?",

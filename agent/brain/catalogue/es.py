@@ -89,6 +89,8 @@ TEXTS: dict[str, Any] = {
     "una persona.",
     "unknown.in_flow": "Perdone, no le he entendido.",
     "confirm.reminder": "Pulse un botón para contestar: ¿sigo adelante?",
+    "error.internal": "Perdone, algo ha fallado por mi parte. Una persona del equipo seguirá esta conversación en "
+    "breve.",
     "media.text_only": "Perdone, de momento solo puedo leer texto. Escríbame su consulta o hable con una persona.",
     "nothing_pending": "No hay nada pendiente de confirmar. ¿En qué le ayudo?",
     "ok": "De acuerdo. ¿Algo más?",
