@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 
 import typer
@@ -100,6 +101,7 @@ def migrate_command() -> None:
     try:
         applied = asyncio.run(apply(settings.database_url))
     except Exception as exc:
-        typer.echo(f"migration failed: {exc}\nCheck AGENT_DATABASE_URL ({settings.database_url}).", err=True)
+        shown = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.database_url)  # never print the password
+        typer.echo(f"migration failed: {exc}\nCheck AGENT_DATABASE_URL ({shown}).", err=True)
         raise typer.Exit(1) from exc
     typer.echo("applied: " + ", ".join(applied) if applied else "schema is up to date")
