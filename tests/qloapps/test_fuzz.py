@@ -23,7 +23,8 @@ PARAMS = st.dictionaries(
     st.sampled_from(["display", "filter[id]", "filter[email]", "filter[name]", "sort", "limit", "schema",
                      "output_format", "date", "filter[date_add]", "id"]),
     st.one_of(st.sampled_from(["full", "[1]", "[1|2]", ">[1]", "[a]%", "id_ASC", "[nope_DESC]", "1,2", "blank",
-                               "JSON", "synopsis", "[id,email]", "", "[", "]]"]), st.text(max_size=8)),
+                               "JSON", "synopsis", "[id,email]", "", "[", "]]", "[NaN]", ">[Infinity]"]),
+              st.text(max_size=8)),
     max_size=3,
 )  # fmt: skip
 JSONISH = st.recursive(
