@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from validation.services.binaries import find_postgres, find_redis_server
+from validation.services.local import sweep_stale
 
 from .processes import server_gone
 
@@ -63,4 +64,18 @@ def test_ctrl_c_to_a_provisioning_process_stops_its_servers_and_removes_temp_dir
     assert proc.returncode != 0
     for pid, data_dir in started.values():
         assert server_gone(pid, data_dir), f"server {pid} still running after Ctrl-C"
+        assert not data_dir.exists()
+
+
+def test_sigkill_to_a_provisioning_process_takes_its_servers_down_and_the_next_run_sweeps_the_dirs() -> None:
+    proc, started = _provisioning_child()
+    proc.kill()
+    proc.wait(timeout=30)
+    # Nothing in the child ran: the kernel's parent-death signal stops both servers.
+    for pid, data_dir in started.values():
+        assert server_gone(pid, data_dir), f"server {pid} outlived its SIGKILLed owner"
+    for name, (_pid, data_dir) in started.items():
+        assert data_dir.exists()
+        prefix = "hotelero-pg-" if name == "pg" else "hotelero-redis-"
+        assert data_dir in sweep_stale(data_dir.parent, prefix, min_age=0)
         assert not data_dir.exists()

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,12 +75,68 @@ def _default_base() -> str | None:
     return None
 
 
+_OWNER, _SERVER = "hotelero-owner.pid", "hotelero-server.pid"
+# A dir younger than this is never swept: its owner may still be writing the marker files.
+_SWEEP_MIN_AGE = 60.0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def sweep_stale(base: Path, prefix: str, min_age: float = _SWEEP_MIN_AGE) -> list[Path]:
+    """Remove temp dirs whose provisioning process died without teardown (SIGKILL), stopping their server.
+
+    Returns the dirs removed. A server is only killed if its command line names its own dir (no pid reuse).
+    """
+    removed: list[Path] = []
+    now = time.time()
+    for path in base.glob(f"{prefix}*"):
+        owner = _read_pid(path / _OWNER)
+        try:
+            old = now - path.stat().st_mtime >= min_age
+        except OSError:
+            continue
+        if owner is None or _pid_alive(owner) or not old:
+            continue
+        server = _read_pid(path / _SERVER)
+        if server is not None:
+            with contextlib.suppress(OSError):
+                cmdline = Path(f"/proc/{server}/cmdline").read_bytes().decode(errors="replace")
+                if str(path) in cmdline:
+                    os.kill(server, signal.SIGKILL)
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _record_server(tmp: Path, pid: int) -> None:
+    (tmp / _SERVER).write_text(str(pid))
+
+
 def _make_temp_dir(prefix: str, settings: ServicesSettings, run_as: RunAs | None) -> Path:
     base = settings.local_tmp_dir or _default_base()
     if run_as is not None and base is None:
         # The server user must traverse every parent: a root-only TMPDIR would lock it out.
         base = "/tmp"
+    with contextlib.suppress(OSError):
+        sweep_stale(Path(base or tempfile.gettempdir()), prefix)
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    # Who owns this dir: a later run removes it (and stops its server) if that process is gone.
+    (path / _OWNER).write_text(str(os.getpid()))
     if run_as is not None:
         try:
             os.chown(path, run_as.uid, run_as.gid)
@@ -148,7 +205,9 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
                 cmd += ["-c", option]
             cmd += ["-c", f"max_connections={settings.local_postgres_max_connections}"]
             with signals_deferred():
-                proc = start_server(cmd, log_path, run_as, cwd=tmp)
+                # SIGQUIT: Postgres' immediate shutdown, also of its backends, if we die without teardown.
+                proc = start_server(cmd, log_path, run_as, cwd=tmp, death_signal=signal.SIGQUIT)
+                _record_server(tmp, proc.pid)
             try:
                 wait_ready(
                     proc,
@@ -217,7 +276,8 @@ def local_redis(settings: ServicesSettings, server: Path | None = None) -> Itera
             cmd = [str(server), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp)]
             cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"]
             with signals_deferred():
-                proc = start_server(cmd, log_path, None, cwd=tmp)
+                proc = start_server(cmd, log_path, None, cwd=tmp, death_signal=signal.SIGKILL)
+                _record_server(tmp, proc.pid)
             try:
                 wait_ready(
                     proc, lambda url=url: _redis_ready(log_path, url), log_path, settings.local_startup_timeout, "redis"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -34,12 +36,39 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def start_server(cmd: list[str], log_path: Path, run_as: RunAs | None, cwd: Path) -> subprocess.Popen[bytes]:
+@functools.lru_cache(maxsize=1)
+def _setpriv() -> str | None:
+    """util-linux `setpriv` if it can set a parent-death signal (>= 2.33), else None."""
+    path = shutil.which("setpriv")
+    if path is None:
+        return None
+    try:
+        usage = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return path if "--pdeathsig" in usage else None
+
+
+def start_server(
+    cmd: list[str],
+    log_path: Path,
+    run_as: RunAs | None,
+    cwd: Path,
+    death_signal: signal.Signals | None = None,
+) -> subprocess.Popen[bytes]:
     """Start a server in its own session (a terminal's Ctrl-C reaches us, and we stop it in order).
+
+    With `death_signal` (and util-linux setpriv present) the kernel sends it to the server if this
+    process dies without tearing down, even by SIGKILL. The kernel ties it to the forking thread:
+    keep the `with` block that provisions in the thread that uses it.
 
     Call it inside `signals_deferred()` and store the result before leaving that block: a signal
     between fork and that assignment would otherwise leave a server nobody knows about.
     """
+    setpriv = _setpriv() if death_signal is not None else None
+    if setpriv is not None and death_signal is not None:
+        # setpriv sets PR_SET_PDEATHSIG then execs the server in place (same pid).
+        cmd = [setpriv, "--pdeathsig", death_signal.name.removeprefix("SIG"), "--", *cmd]
     with log_path.open("ab") as log:
         return subprocess.Popen(
             cmd,
