@@ -3,7 +3,8 @@
 Starts `python -m simulators.qloapps` (one uvicorn worker) in a subprocess on a free 127.0.0.1 port, books
 `--bookings` rooms through POST /api/bookings, then measures with aiohttp:
 
-1. closed loop: `--requests` hotel_ari searches at `--concurrency` in flight: p50/p95/p99 and requests/s;
+1. closed loop: 1,000 hotel_ari searches one at a time, then `--requests` at `--concurrency` in flight:
+   p50/p95/p99 and requests/s;
 2. closed loop: GET /api/hotels?output_format=JSON requests/s;
 3. open model: hotel_ari searches paced at `--rate`/s for `--duration` s; latency from the intended send time
    (no coordinated omission): p50/p95/p99/max.
@@ -160,6 +161,8 @@ async def main(args: argparse.Namespace) -> None:
                   f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
             ari = f"{base}/api/hotel_ari?output_format=JSON"
             await closed_loop(session, "POST", ari, [ari_body(rng, span) for _ in range(200)], args.concurrency)
+            ms, wall = await closed_loop(session, "POST", ari, [ari_body(rng, span) for _ in range(1000)], 1)
+            print(summary("hotel_ari closed loop (concurrency 1)", ms, wall))
             cpu0 = server.cpu_times()
             ms, wall = await closed_loop(session, "POST", ari, [ari_body(rng, span) for _ in range(args.requests)],
                                          args.concurrency)  # fmt: skip
