@@ -55,7 +55,7 @@ def _python_finding() -> Finding:
     return Finding("python", "version", ok, f"{platform.python_version()} ({sys.executable}); needs >= {need}")
 
 
-def _docker_findings(settings: ServicesSettings, probes: Probes) -> tuple[list[Finding], bool]:
+def _docker_findings(settings: ServicesSettings, probes: Probes) -> list[Finding]:
     engine = probes.docker()
     rows = [Finding("docker", "engine", engine.ok, engine.detail)]
     if engine.ok:
@@ -64,7 +64,7 @@ def _docker_findings(settings: ServicesSettings, probes: Probes) -> tuple[list[F
             ok = True if status == "present" else (None if "pullable:" in status else False)
             rows.append(Finding("docker", f"image {image}", ok, status))
     rows.append(Finding("docker", "network mode", None, settings.docker_network_mode))
-    return rows, engine.ok
+    return rows
 
 
 def _local_findings(settings: ServicesSettings, probes: Probes) -> list[Finding]:
@@ -118,8 +118,7 @@ def diagnose(settings: ServicesSettings, requested: Tier, probes: Probes | None 
         if url:
             validate_url(service, url)
     findings = [_python_finding()]
-    docker_rows, _ = _docker_findings(settings, probes)
-    findings += docker_rows
+    findings += _docker_findings(settings, probes)
     findings += _local_findings(settings, probes)
     external_rows, unreachable = _external_findings(settings)
     findings += external_rows
