@@ -91,13 +91,16 @@ class RunResult:
             f"{self.rate:>6.0f} {self.sent:>6} {self.replied:>6} {self.missing:>5} {self.duplicates:>4} | "
             f"{pct(self.ack_ms, 50):>6.1f} {pct(self.ack_ms, 95):>6.1f} {pct(self.ack_ms, 99):>6.1f} | "
             f"{pct(self.e2e_ms, 50):>6.1f} {pct(self.e2e_ms, 95):>7.1f} {pct(self.e2e_ms, 99):>7.1f} | "
-            f"{pct(self.lag_ms, 99):>6.1f} | {self.agent_cores:>5.2f} {self.sim_cores:>5.2f} {self.box_cores:>5.2f}"
+            f"{pct(self.lag_ms, 99):>6.1f} | {self.agent_cores:>5.2f} {self.sim_cores:>5.2f} {self.box_cores:>5.2f} | "
+            f"{1000 * self.agent_cores / self.rate:>6.2f}"
         )
 
 
 HEADER = (
-    "  rate   sent  reply  miss  dup |  ack50  ack95  ack99 |  e2e50   e2e95   e2e99 | lag99 | agent   sim   box\n"
-    "  msg/s                         |   ms     ms     ms   |   ms      ms      ms   |  ms   | cores cores cores"
+    "  rate   sent  reply  miss  dup |  ack50  ack95  ack99 |  e2e50   e2e95   e2e99 | lag99 "
+    "| agent   sim   box | agent\n"
+    "  msg/s                         |   ms     ms     ms   |   ms      ms      ms   |  ms   "
+    "| cores cores cores | ms CPU/msg"
 )
 
 
