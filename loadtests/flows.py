@@ -139,6 +139,8 @@ _TIME = r"(\d{1,2}[:.h]\d{2}|\d{1,2}\s?(?:am|pm|h\b))"
 _REVIEW = (r"revise su reserva|please check your booking",)
 _NO_ROOM = (NO_ROOMS, r"no (?:est[aá]|is not) disponible|not available")
 _BOOKED = (r"reserva confirmada|booking confirmed", CONFIRMATION)
+# Another guest took the last room between the summary and the confirmation: right, and the end of it.
+_GONE = (r"just been taken|acaba de reservar", *_NO_ROOM)
 _CANCEL_ASK = (r"quiere cancelarla|want to cancel it", r"localizador|reference|email")
 _CANCELLED = (r"cancelad|cancelled|canceled",)
 
@@ -172,7 +174,7 @@ BUILTIN: tuple[Script, ...] = (
                 *_REVIEW,
                 ending=_NO_ROOM,
             ),
-            _t("sí", "a confirmation", *_BOOKED),
+            _t("sí", "a confirmation", *_BOOKED, ending=_GONE),
         ),
     ),
     Script(
@@ -186,7 +188,7 @@ BUILTIN: tuple[Script, ...] = (
                 *_REVIEW,
                 ending=_NO_ROOM,
             ),
-            _t("Confirm", "a confirmation", *_BOOKED, action="button"),
+            _t("Confirm", "a confirmation", *_BOOKED, action="button", ending=_GONE),
         ),
     ),
     Script(
@@ -200,7 +202,7 @@ BUILTIN: tuple[Script, ...] = (
                 *_REVIEW,
                 ending=_NO_ROOM,
             ),
-            _t("Confirmar", "a confirmation", *_BOOKED, action="button"),
+            _t("Confirmar", "a confirmation", *_BOOKED, action="button", ending=_GONE),
             _t("perdona, quiero cancelar mi reserva", "the booking to cancel", *_CANCEL_ASK),
             _t("Sí, cancelar", "a cancellation", *_CANCELLED, action="button"),
         ),
@@ -211,12 +213,12 @@ BUILTIN: tuple[Script, ...] = (
         "cancellation-en",
         (
             _t(
-                "Please book the general room {dates} for 2 adults, my name is {name}, email {email}",
+                "Please book the deluxe room {dates} for 2 adults, my name is {name}, email {email}",
                 "the booking summary",
                 *_REVIEW,
                 ending=_NO_ROOM,
             ),
-            _t("Confirm", "a confirmation", *_BOOKED, action="button"),
+            _t("Confirm", "a confirmation", *_BOOKED, action="button", ending=_GONE),
             _t("I want to cancel my booking", "the booking to cancel", *_CANCEL_ASK),
             _t("Yes, cancel it", "a cancellation", *_CANCELLED, action="button"),
         ),
