@@ -568,8 +568,13 @@ async def run_conversations_async(
     *,
     concurrency: int = 6,
     run_tag: str | None = None,
+    reset_qloapps: bool = False,
 ) -> list[ConversationResult]:
-    """Run the conversations (parallel ones `concurrency` at a time, then serial ones alone), in file order."""
+    """Run the conversations (parallel ones `concurrency` at a time, then serial ones alone), in file order.
+
+    The files fill and book fixed dates, so run them against a fresh QloApps simulator, or pass
+    `reset_qloapps=True` to POST its /_sim/reset first (this drops every booking in it).
+    """
     files = discover(paths)
     convs = [(p, load_conversation(p)) for p in files]
     ep = Endpoints(whatsapp_url.rstrip("/"), qloapps_url.rstrip("/"), qloapps_key, agent_url.rstrip("/"), admin_token)
@@ -579,6 +584,10 @@ async def run_conversations_async(
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
             driver = _Driver(ep, session, pms, tag)
+            if reset_qloapps:
+                status, body = await driver._json("POST", f"{ep.qloapps_url}/_sim/reset")
+                if status >= 300:
+                    raise RuntimeError(f"QloApps simulator reset failed: HTTP {status} {body}")
             gate = asyncio.Semaphore(concurrency)
 
             async def one(path: Path, conv: Conversation) -> None:
@@ -634,6 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--admin-token", default="dev-admin-token")
     ap.add_argument("--concurrency", type=int, default=6)
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
+    ap.add_argument("--reset-qloapps", action="store_true", help="POST /_sim/reset to the QloApps simulator first")
     args = ap.parse_args(argv)
     results = run_conversations(
         args.paths or None,
@@ -643,6 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         args.agent_url,
         args.admin_token,
         concurrency=args.concurrency,
+        reset_qloapps=args.reset_qloapps,
     )
     print(summarize(results))
     if args.json:

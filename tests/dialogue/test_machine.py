@@ -386,3 +386,21 @@ def test_a_party_too_big_for_one_room_is_asked_how_many_rooms_then_searched_agai
     assert keys(d) == ["ask.rooms_for_party"] and d.replies[0].params == {"guests": 5, "max": 4}
     d = step(d.state, msg("unknown", "3"))
     assert d.effect == SearchStay(D3, D5, 5, 0, 3)
+
+
+def test_one_person_answering_how_many_guests_is_a_count_not_a_request_for_a_person():
+    d = step(ConversationState(), msg("availability", check_in=D3, check_out=D5))
+    d = step(d.state, msg("human_handoff", "1 persona"))
+    assert d.handoff is None and d.effect == SearchStay(D3, D5, 1, 0, 1)
+
+
+def test_a_room_mind_change_at_the_name_step_is_not_taken_as_the_name():
+    d = _offered()
+    d = step(d.state, tap("room:2", "Delux Rooms"))
+    d = step(d.state, msg("unknown", "mejor la general", room_type="General Rooms"))
+    assert keys(d) == ["ask.name"] and d.state.slots.guest_name is None and d.state.slots.id_room_type == 1
+
+
+def test_email_without_reference_asks_for_the_reference_and_offers_a_person():
+    d = step(ConversationState(), msg("cancel", "quiero cancelar", email="ana@example.com"))
+    assert keys(d) == ["ask.lookup_reference"] and button_ids(d) == ["handoff"]

@@ -20,7 +20,8 @@ def _offers(p: dict[str, Any]) -> str:
     ]
     head = (
         f"Available from {nice_date(p['check_in'], 'en')} to {nice_date(p['check_out'], 'en')} "
-        f"({p['nights']} night{'s' if p['nights'] != 1 else ''}, {p['adults']} adult{'s' if p['adults'] != 1 else ''}):"
+        f"({p['nights']} night{'s' if p['nights'] != 1 else ''}, {p['adults']} adult{'s' if p['adults'] != 1 else ''}"
+        f"{_kids(p.get('children', 0))}):"
     )
     return head + "\n" + "\n".join(lines) + "\n\nWhich room would you like?"
 
@@ -34,13 +35,17 @@ def _alternatives(p: dict[str, Any]) -> str:
     return "These nearby dates have rooms free:\n" + "\n".join(lines) + "\n\nTap the dates that suit you."
 
 
+def _kids(n: int) -> str:
+    return f", {n} {'child' if n == 1 else 'children'}" if n else ""
+
+
 def _summary(p: dict[str, Any]) -> str:
     return (
         "Please check your booking:\n"
         f"• Room: {p['room']}\n"
         f"• Check-in: {nice_date(p['check_in'], 'en')}\n"
         f"• Check-out: {nice_date(p['check_out'], 'en')} ({p['nights']} nights)\n"
-        f"• Guests: {p['adults']} adults" + (f", {p['children']} children" if p["children"] else "") + "\n"
+        f"• Guests: {p['adults']} adult{'s' if p['adults'] != 1 else ''}{_kids(p['children'])}\n"
         f"• Rooms: {p['rooms']}\n"
         f"• Name: {p['name']}\n"
         f"• Email: {p['email']}\n"
@@ -98,6 +103,8 @@ TEXTS: dict[str, Any] = {
     "ask.name": lambda p: f"Great choice: {p['room']}. What is the full name for the booking?",
     "ask.email": "And an email address for the confirmation?",
     "ask.lookup": "Please send me your booking reference (9 letters) and the email used for the booking.",
+    "ask.lookup_reference": "Thanks. And the booking reference (9 letters)? If you don't have it, a member of staff "
+    "can look it up.",
     "ask.lookup_email": "Thanks. Which email address was the booking {reference} made with?",
     "dates.past": "Those dates are in the past. Which dates would you like?",
     "dates.invalid": "The check-out must be after the check-in. Which dates would you like?",

@@ -22,7 +22,7 @@ def _offers(p: dict[str, Any]) -> str:
     head = (
         f"Disponible del {nice_date(p['check_in'], 'es')} al {nice_date(p['check_out'], 'es')} "
         f"({p['nights']} noche{'s' if p['nights'] != 1 else ''}, "
-        f"{p['adults']} adulto{'s' if p['adults'] != 1 else ''}):"
+        f"{p['adults']} adulto{'s' if p['adults'] != 1 else ''}{_kids(p.get('children', 0))}):"
     )
     return head + "\n" + "\n".join(lines) + "\n\n¿Qué habitación prefiere?"
 
@@ -38,13 +38,17 @@ def _alternatives(p: dict[str, Any]) -> str:
     )
 
 
+def _kids(n: int) -> str:
+    return f", {n} niño{'s' if n != 1 else ''}" if n else ""
+
+
 def _summary(p: dict[str, Any]) -> str:
     return (
         "Revise su reserva, por favor:\n"
         f"• Habitación: {p['room']}\n"
         f"• Entrada: {nice_date(p['check_in'], 'es')}\n"
         f"• Salida: {nice_date(p['check_out'], 'es')} ({p['nights']} noches)\n"
-        f"• Huéspedes: {p['adults']} adultos" + (f", {p['children']} niños" if p["children"] else "") + "\n"
+        f"• Huéspedes: {p['adults']} adulto{'s' if p['adults'] != 1 else ''}{_kids(p['children'])}\n"
         f"• Habitaciones: {p['rooms']}\n"
         f"• Nombre: {p['name']}\n"
         f"• Email: {p['email']}\n"
@@ -103,6 +107,8 @@ TEXTS: dict[str, Any] = {
     "ask.name": lambda p: f"Perfecto: {p['room']}. ¿A nombre de quién hago la reserva (nombre y apellido)?",
     "ask.email": "¿Y un email para enviarle la confirmación?",
     "ask.lookup": "Envíeme el localizador de la reserva (9 letras) y el email con el que se hizo.",
+    "ask.lookup_reference": "Gracias. ¿Y el localizador de la reserva (9 letras)? Si no lo tiene, una persona del "
+    "equipo puede buscarla.",
     "ask.lookup_email": "Gracias. ¿Con qué email se hizo la reserva {reference}?",
     "dates.past": "Esas fechas ya han pasado. ¿Qué fechas le interesan?",
     "dates.invalid": "La salida tiene que ser posterior a la entrada. ¿Qué fechas le interesan?",

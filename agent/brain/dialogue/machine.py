@@ -96,6 +96,9 @@ def _on_message(st: ConversationState, msg: GuestMessage, ctx: Context) -> Decis
         if sl.is_no(msg.text) and intent not in TASK_INTENTS - {"cancel"}:
             return _abort(st)
 
+    if st.step in ("guests", "rooms") and intent == "human_handoff" and sl.bare_count(msg.text) is not None:
+        # "una persona" answers "how many guests?"; it is not a request for a person.
+        return _continue_flow(st, msg, ctx)
     if intent == "human_handoff":
         return _handoff(st, "guest_request", "handoff.requested")
     if intent == "complaint":
@@ -155,9 +158,7 @@ def _prompt_for_step(st: ConversationState) -> list[Reply]:
         "guests": Say("ask.guests"),
         "name": Say("ask.name", {"room": s.room_type or ""}),
         "email": Say("ask.email"),
-        "lookup": Say("ask.lookup_email", {"reference": s.booking_reference})
-        if s.booking_reference
-        else Say("ask.lookup"),
+        "lookup": _lookup_prompt(st),
         "new_dates": Say("modify.ask_dates", {"reference": (st.target or {}).get("reference", "")}),
     }
     if st.step in prompts:
@@ -240,10 +241,12 @@ def _answers_step(st: ConversationState, msg: GuestMessage) -> bool:
     ents = msg.nlu.entities
     if any(k in ents for k in ("check_in", "check_out", "nights", "adults", "children", "rooms", "email")):
         return True
+    if st.flow == "stay" and "room_type" in ents:
+        return True
     if st.step in ("guests", "rooms"):
         return sl.bare_count(msg.text) is not None
     if st.step == "name":
-        return "guest_name" in ents or sl.bare_name(msg.text) is not None
+        return "guest_name" in ents or (not ents and sl.bare_name(msg.text) is not None)
     if st.step == "email":
         return sl.find_email(msg.text) is not None
     if st.step == "room":
@@ -322,7 +325,8 @@ def _absorb(st: ConversationState, msg: GuestMessage, ctx: Context) -> Say | Non
             s.wants_booking = True
     if ents.get("guest_name"):
         s.guest_name = str(ents["guest_name"])
-    elif st.step == "name":
+    elif st.step == "name" and not ents and msg.nlu.intent in ("unknown", "greeting"):
+        # Only a plain answer is a name: "mejor la general" is a mind change, not a guest called General.
         s.guest_name = sl.bare_name(msg.text) or s.guest_name
     email = ents.get("email") or (sl.find_email(msg.text) if st.step in ("email", "lookup") else None)
     if email:
@@ -408,7 +412,7 @@ def _present_offers(st: ConversationState, lead: list[Reply]) -> Decision:
         for o in offers
     ]
     params = {"check_in": dates[0], "check_out": dates[1], "nights": (dates[1] - dates[0]).days, "offers": lines}
-    params.update(adults=s.adults, rooms=s.rooms)
+    params.update(adults=s.adults, children=s.children, rooms=s.rooms)
     if len(offers) <= 3:
         buttons = tuple(Button(f"room:{o.id_room_type}", title=o.name) for o in offers)
         return Decision(st, [*lead, Say("offers.buttons", params, buttons=buttons)])
@@ -509,9 +513,17 @@ def _advance_lookup(st: ConversationState) -> Decision:
         st.step = "finding"
         return Decision(st, effect=FindBooking(None, None, tuple(st.own_references)))
     st.step = "lookup"
+    return Decision(st, [_lookup_prompt(st)])
+
+
+def _lookup_prompt(st: ConversationState) -> Say:
+    """Ask for what is missing to find a booking; a guest without their reference may ask a person."""
+    s = st.slots
     if s.booking_reference:
-        return Decision(st, [Say("ask.lookup_email", {"reference": s.booking_reference})])
-    return Decision(st, [Say("ask.lookup")])
+        return Say("ask.lookup_email", {"reference": s.booking_reference})
+    if s.email:
+        return Say("ask.lookup_reference", buttons=(BTN_HANDOFF,))
+    return Say("ask.lookup", buttons=(BTN_HANDOFF,))
 
 
 def _advance_modify(st: ConversationState) -> Decision:

@@ -47,7 +47,11 @@ def is_no(text: str) -> bool:
 def bare_count(text: str) -> int | None:
     """A guest count typed alone ("2", "dos", "2 personas", "we are 3")."""
     t = fold(text)
-    m = re.fullmatch(r"(?:somos|we are|we re|para)?\s*(\d{1,2}|\w+)\s*(?:personas|people|adultos|adults|guests)?", t)
+    m = re.fullmatch(
+        r"(?:somos|we are|we re|para|for)?\s*(\d{1,2}|\w+)\s*"
+        r"(?:personas?|people|persons?|adultos?|adults?|guests?|huespedes|huesped|habitacion(?:es)?|rooms?)?",
+        t,
+    )
     if not m:
         return None
     word = m.group(1)
