@@ -235,17 +235,19 @@ def format_number(value: float) -> str:
 
 
 class LoadSpec(_Strict):
-    """Open-model load: `rate_per_s` messages scheduled for `duration`, the first `warmup` not judged."""
+    """Open-model load: `rate_per_s` messages scheduled for `duration`, the first `warmup` not judged.
+
+    A message not answered within `reply_timeout` of its intended send time is an error.
+    """
 
     rate_per_s: float = Field(gt=0, le=2000)
     duration: float
     warmup: float = 0.0
     reply_timeout: float = 10.0
-    drain: float = 10.0
     # Weights of new guest conversations by flow (faq, availability, booking, cancellation); hotelero load reads it.
     mix: dict[str, float] | None = None
 
-    @field_validator("duration", "warmup", "reply_timeout", "drain", mode="before")
+    @field_validator("duration", "warmup", "reply_timeout", mode="before")
     @classmethod
     def _durations(cls, value: Any) -> float:
         return 0.0 if value == 0 else parse_duration(value)

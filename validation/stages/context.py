@@ -50,7 +50,6 @@ class RunContext:
     sender_stats: dict[str, SenderStats] = field(default_factory=dict)
     injections: list[Injection] = field(default_factory=list)
     run_tag: str = field(default_factory=lambda: f"{int(time.time()) % 100000:05d}")
-    sample_replies: dict[str, list[str]] = field(default_factory=dict)
     gates_path: Path = Path("quality_gates.yaml")
     load_driver: str = "locust"
 
