@@ -17,9 +17,18 @@ from simulators.qloapps.errors import DomainError, NotFoundEmpty, WsError
 from simulators.qloapps.models import Order
 from simulators.qloapps.pricing import money
 from simulators.qloapps.resources import VALIDATORS, parse_date
-from simulators.qloapps.state import NOT_AVAILABLE, Backend, GuestDetails, OrderSpec, RoomRequest, StayLine
+from simulators.qloapps.state import (
+    NOT_AVAILABLE,
+    Backend,
+    CartRuleSpec,
+    GuestDetails,
+    OrderSpec,
+    RoomRequest,
+    StayLine,
+)
 from simulators.qloapps.wire import XML_HEAD, XML_TAIL, cdata, dumps, element_to_obj, parse_xml, scalar
 
+RULE_KEYS = ("code", "value", "currency", "id_order_invoice")
 PAYMENT_TYPES = ("online", "remote", "pay at hotel")
 MAX_NIGHTS = 3660
 
@@ -130,7 +139,26 @@ class BookingsApi:
             raise bad("Address, city and country code are required to save the customer address.")
         if raw.get("country_code") and raw["country_code"] not in self.b.country_isos.values():
             raise bad("Invalid country code.")
-        return GuestDetails(raw["firstname"].strip(), raw["lastname"].strip(), email.strip(), str(phone), id_customer)
+        address = None
+        if all(address_fields):
+            address = {k: str(raw.get(k) or "") for k in ("address", "city", "country_code", "zip", "state_code")}
+        return GuestDetails(
+            raw["firstname"].strip(), raw["lastname"].strip(), email.strip(), str(phone), id_customer, address
+        )
+
+    def _cart_rules(self, raw: Any) -> list[CartRuleSpec]:
+        out = []
+        for item in _list(raw, "cart_rule"):
+            if not isinstance(item, dict):
+                raise bad("Invalid cart rule in the request.")
+            kind = _int(item.get("type"), "Invalid cart rule type in the request.")
+            if kind not in (1, 2):
+                raise bad("Invalid cart rule type in the request.")
+            value = _dec(item.get("value"), "Invalid cart rule value in the request.")
+            if kind == 2 and value > 100:
+                raise bad("Invalid cart rule value in the request.")
+            out.append(CartRuleSpec(str(item.get("name") or "API discount"), str(item.get("code") or ""), kind, value))
+        return out
 
     def _lines(self, raw: Any, id_hotel: int, *, new: bool) -> list[StayLine]:
         items = _list(raw, "room_type")
@@ -214,6 +242,9 @@ class BookingsApi:
             raise bad("Invalid payment type.")
         prices = data.get("price_details") if isinstance(data.get("price_details"), dict) else {}
         paid = _dec(prices["total_paid"], "Invalid total paid.") if prices.get("total_paid") not in (None, "") else None
+        override = prices.get("total_price_with_tax")
+        override = _dec(override, "Invalid total price.") if override not in (None, "") else None
+        cart_rules = self._cart_rules(data.get("cart_rules"))
         remark = data.get("remark") if isinstance(data.get("remark"), str) else ""
         booking_date = str(data.get("booking_date") or "") or None
         if booking_date and not VALIDATORS["isDate"](booking_date):
@@ -222,24 +253,27 @@ class BookingsApi:
             id_hotel=id_hotel, id_currency=currency.id, guest=guest, lines=lines, target_state=1, total_paid=paid,
             payment_method=str(payment.get("payment_method") or "Order from API"), payment_type=ptype,
             transaction_id=str(payment.get("transaction_id") or ""), source=str(data.get("source") or ""),
+            cart_rules=cart_rules, total_price_with_tax=override,
             remark=remark, booking_date=booking_date if booking_date and len(booking_date) > 10 else
             (f"{booking_date} 00:00:00" if booking_date else None),
         )  # fmt: skip
         with self.b.lock:
             try:
-                total = self._quote(lines)
+                total = self._quote(lines, cart_rules, override)
                 spec.target_state = self._target_state(status, pay_status, paid, total)
                 return self.b.place_order(spec)
             except DomainError as exc:
                 raise bad(str(exc) if exc.kind != "unavailable" else (str(exc) or NOT_AVAILABLE)) from None
 
-    def _quote(self, lines: list[StayLine]) -> Decimal:
+    def _quote(self, lines: list[StayLine], rules: list[CartRuleSpec], override: Decimal | None) -> Decimal:
+        """The order total the payment status is judged against (rooms, less cart rules, or the override)."""
         total = Decimal(0)
         for line in lines:
             rt = self.b.room_types[line.id_room_type]
             _, incl = self.b.stay_price(rt, line.date_from, line.date_to)
             total += incl * line.number_of_rooms
-        return money(total)
+        discount = sum((total * r.value / 100 if r.type == 2 else r.value for r in rules), Decimal(0))
+        return money(override if override is not None else max(total - discount, Decimal(0)))
 
     def _target_state(self, status: int, pay_status: int | None, paid: Decimal | None, total: Decimal) -> int:
         """The order state table of handlePostRequest (§2b)."""
@@ -341,7 +375,7 @@ class BookingsApi:
                     "total_paid": o.total_paid_real, "total_price_without_tax": o.total_paid_tax_excl,
                     "total_tax": money(o.total_paid_tax_incl - o.total_paid_tax_excl),
                 },
-                "cart_rules": list(o.cart_rules),
+                "cart_rules": [{k: r[k] for k in RULE_KEYS} for r in o.cart_rules],
                 "remarks": list(o.remarks),
                 "room_types": room_types,
             },

@@ -243,6 +243,8 @@ class Order:
     source: str = ""
     remarks: list[str] = field(default_factory=list)
     cart_rules: list[dict[str, str]] = field(default_factory=list)
+    total_discounts_tax_incl: Decimal = Decimal(0)
+    total_discounts_tax_excl: Decimal = Decimal(0)
     payment_type: str = ""
     transaction_id: str = ""
     valid: bool = False

@@ -101,6 +101,17 @@ class GuestDetails:
     email: str
     phone: str = ""
     id_customer: int | None = None
+    address: dict[str, str] | None = None  # address, city, country_code[, zip, state_code]
+
+
+@dataclass
+class CartRuleSpec:
+    """A discount created on the fly by a booking: type 1 amount, 2 percentage of the rooms total."""
+
+    name: str
+    code: str
+    type: int
+    value: Decimal
 
 
 @dataclass
@@ -120,7 +131,8 @@ class OrderSpec:
     remark: str = ""
     booking_date: str | None = None
     id_lang: int = 1
-    cart_rules: list[dict[str, str]] = field(default_factory=list)
+    cart_rules: list[CartRuleSpec] = field(default_factory=list)
+    total_price_with_tax: Decimal | None = None  # override: lower adds a discount, higher raises room prices
 
 
 class Backend:
@@ -406,7 +418,6 @@ class Backend:
                 date_upd=stamp,
                 source=spec.source,
                 remarks=[spec.remark] if spec.remark else [],
-                cart_rules=list(spec.cart_rules),
                 payment_type=spec.payment_type,
                 transaction_id=spec.transaction_id,
                 secure_key=customer.secure_key,
@@ -419,6 +430,9 @@ class Backend:
                 for room, req in chosen:
                     self._add_room_booking(order, customer, hotel, rt, room, req, line, detail)
             self._recompute_totals(order)
+            self._apply_discounts(order, spec)
+            if spec.guest.address:
+                self._save_address(customer, spec.guest)
             paid = spec.total_paid
             state = spec.target_state
             if state in (2, 8) and paid is None:
@@ -481,8 +495,48 @@ class Backend:
         excl = sum((b.total_price_tax_excl for b in rows), Decimal(0))
         incl = sum((b.total_price_tax_incl for b in rows), Decimal(0))
         order.total_products, order.total_products_wt = money(excl), money(incl)
-        order.total_paid_tax_excl, order.total_paid_tax_incl = money(excl), money(incl)
-        order.total_paid = money(incl)
+        order.total_paid_tax_excl = money(max(excl - order.total_discounts_tax_excl, Decimal(0)))
+        order.total_paid_tax_incl = money(max(incl - order.total_discounts_tax_incl, Decimal(0)))
+        order.total_paid = order.total_paid_tax_incl
+
+    def _apply_discounts(self, order: Order, spec: OrderSpec) -> None:
+        """Cart rules, then the `total_price_with_tax` override (lower: a discount rule; higher: dearer rooms)."""
+        rooms_total = order.total_products_wt
+        discount = Decimal(0)
+        iso = self.currencies[spec.id_currency].iso_code
+        for rule in spec.cart_rules:
+            value = rooms_total * rule.value / Decimal(100) if rule.type == 2 else rule.value
+            discount += value
+            order.cart_rules.append({"name": rule.name, "code": rule.code, "value": str(money(value)),
+                                     "currency": iso, "id_order_invoice": "0"})  # fmt: skip
+        wanted = spec.total_price_with_tax
+        if wanted is not None and wanted > rooms_total - discount and rooms_total > 0:
+            factor = (wanted + discount) / rooms_total
+            for bid in self.bookings_by_order[order.id]:
+                rb = self.room_bookings[bid]
+                rb.total_price_tax_excl = money(rb.total_price_tax_excl * factor)
+                rb.total_price_tax_incl = money(rb.total_price_tax_incl * factor)
+            self._recompute_totals(order)
+            rooms_total = order.total_products_wt
+        elif wanted is not None and wanted < rooms_total - discount:
+            extra = rooms_total - discount - wanted
+            discount += extra
+            order.cart_rules.append({"name": "Price adjustment", "code": "", "value": str(money(extra)),
+                                     "currency": iso, "id_order_invoice": "0"})  # fmt: skip
+        discount = min(discount, rooms_total)
+        ratio = order.total_products / rooms_total if rooms_total else Decimal(1)
+        order.total_discounts_tax_incl = money(discount)
+        order.total_discounts_tax_excl = money(discount * ratio)
+        self._recompute_totals(order)
+
+    def _save_address(self, customer: Customer, guest: GuestDetails) -> None:
+        a = guest.address or {}
+        country = next((cid for cid, iso in self.country_isos.items() if iso == a.get("country_code")), 0)
+        self.add_address(
+            Address(id=0, id_customer=customer.id, id_country=country, alias="My address", lastname=guest.lastname,
+                    firstname=guest.firstname, address1=a.get("address", ""), city=a.get("city", ""),
+                    postcode=a.get("zip", ""), phone=guest.phone)
+        )  # fmt: skip
 
     def change_state(self, id_order: int, id_state: int, id_employee: int = 0) -> OrderHistory:
         """OrderHistory::changeIdOrderState + the hotel hook: states 4, 5, 6 free every room of the order."""

@@ -407,3 +407,31 @@ def test_bookings_put_status_3_or_4_cancels_or_refunds_and_frees(ws: Ws, status:
     assert ws.put("/api/bookings", json.dumps(put)).status_code == 200
     assert ws.get_json("/api/orders/1").json()["order"]["current_state"] == str(state)
     assert available(ws, "2027-05-10", "2027-05-12", 4) == 5
+
+
+def test_bookings_cart_rules_total_override_and_customer_address(ws: Ws):
+    body = json.loads(booking_json(1, "2027-05-10", "2027-05-12"))  # 2 nights x 1100 = 2200 tax incl
+    body["booking"]["cart_rules"] = [{"name": "Promo", "code": "SPRING", "type": 2, "value": 10, "currency": "EUR"}]
+    body["booking"]["customer_detail"].update({"address": "Calle Mayor 1", "city": "Madrid", "country_code": "ES"})
+    r = ws.post("/api/bookings", json.dumps(body), json_out=True)
+    assert r.status_code == 200
+    assoc = r.json()["booking"]["associations"]
+    assert assoc["cart_rules"] == [{"code": "SPRING", "value": "220.00", "currency": "EUR", "id_order_invoice": "0"}]
+    order = ws.get_json("/api/orders/1").json()["order"]
+    assert (order["total_paid_tax_incl"], order["total_discounts"]) == ("1980.000000", "220.000000")
+    address = ws.get_json("/api/addresses", display="full").json()["addresses"][0]
+    assert (address["id_customer"], address["city"], address["id_country"]) == ("1", "Madrid", "6")
+
+    higher = json.loads(booking_json(2, "2027-05-10", "2027-05-11"))  # 1650 tax incl
+    higher["booking"]["price_details"] = {"total_price_with_tax": 1800}
+    r = ws.post("/api/bookings", json.dumps(higher), json_out=True)
+    assert ws.get_json("/api/orders/2").json()["order"]["total_paid_tax_incl"] == "1800.000000"
+    lower = json.loads(booking_json(2, "2027-05-10", "2027-05-11"))
+    lower["booking"]["price_details"] = {"total_price_with_tax": 1500}
+    r = ws.post("/api/bookings", json.dumps(lower), json_out=True)
+    assert r.json()["booking"]["associations"]["cart_rules"][0]["value"] == "150.00"
+    assert ws.get_json("/api/orders/3").json()["order"]["total_paid_tax_incl"] == "1500.000000"
+    bad = json.loads(booking_json(2, "2027-05-10", "2027-05-11"))
+    bad["booking"]["cart_rules"] = [{"type": 3, "value": 1}]
+    r = ws.post("/api/bookings", json.dumps(bad), json_out=True)
+    assert r.status_code == 400 and r.json()["errors"][0]["message"] == "Invalid cart rule type in the request."
