@@ -404,3 +404,27 @@ def test_a_room_mind_change_at_the_name_step_is_not_taken_as_the_name():
 def test_email_without_reference_asks_for_the_reference_and_offers_a_person():
     d = step(ConversationState(), msg("cancel", "quiero cancelar", email="ana@example.com"))
     assert keys(d) == ["ask.lookup_reference"] and button_ids(d) == ["handoff"]
+
+
+def test_just_me_answers_how_many_guests():
+    d = step(ConversationState(), msg("availability", lang="en", check_in=D3, check_out=D5))
+    d = step(d.state, msg("unknown", "just me", lang="en"))
+    assert d.effect == SearchStay(D3, D5, 1, 0, 1)
+
+
+def test_after_a_booking_a_second_one_does_not_ask_the_name_and_email_again():
+    d = _to_summary()
+    d = step(d.state, tap(button_ids(d)[0], "Confirmar"))
+    d = step(d.state, BookingMade(booking_view("QWERTYUIO"), "12:00"))
+    d = step(d.state, msg("book", "otra para el 10 al 12", check_in=D10, check_out=D12, adults=2))
+    d = step(d.state, StayOffers(OFFERS))
+    d = step(d.state, tap("room:1", "General Rooms"))
+    assert keys(d) == ["book.summary"] and d.replies[0].params["email"] == "ana@example.com"
+
+
+def test_status_of_my_booking_after_a_change_shows_the_one_still_standing():
+    old = booking_view("OLDREFAAA")
+    old = type(old)(**{**old.__dict__, "cancelled": True})
+    d = step(ConversationState(own_references=["OLDREFAAA", "NEWREFAAA"]), msg("booking_status", "mi reserva?"))
+    d = step(d.state, BookingsFound((booking_view("NEWREFAAA"), old)))
+    assert keys(d) == ["status.active"] and d.replies[0].params["reference"] == "NEWREFAAA"

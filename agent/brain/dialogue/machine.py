@@ -569,6 +569,9 @@ def _on_bookings_found(st: ConversationState, fact: BookingsFound, ctx: Context)
             return Decision(st, [Say("lookup.not_active", buttons=MENU)])
         buttons = (BTN_HANDOFF,) if st.failed_lookups >= 2 else ()
         return Decision(st, [Say("lookup.not_found", buttons=buttons)])
+    live = [b for b in bookings if not b.cancelled and b.check_out > ctx.today]
+    if len(bookings) > 1 and len(live) == 1:
+        bookings = live  # a status question about "my booking" means the one still standing
     if len(bookings) > 1:
         st.step = "lookup"
         rows = tuple(
@@ -739,7 +742,10 @@ def _on_booked(st: ConversationState, fact: BookingMade) -> Decision:
         return Decision(st, effect=CancelBooking(int(old["id_order"]), int(old["hotel_id"]), str(old["reference"])))
     params = _booking_params(_booking_dict(b))
     params["check_in_time"] = fact.check_in_time
+    name, email = st.slots.guest_name, st.slots.email
     st.reset_flow()
+    # The same guest booking again in this chat should not have to repeat who they are.
+    st.slots.guest_name, st.slots.email = name, email
     return Decision(st, [Say("book.already" if fact.replayed else "book.done", params)])
 
 

@@ -44,9 +44,21 @@ def is_no(text: str) -> bool:
     return t in _NO or t.startswith("no ")
 
 
+_PHRASE_COUNTS = {
+    "solo yo": 1, "yo solo": 1, "yo sola": 1, "sola": 1, "solo": 1, "just me": 1, "only me": 1, "me alone": 1,
+    "just myself": 1, "myself": 1, "mi pareja y yo": 2, "mi mujer y yo": 2, "mi marido y yo": 2, "mi novia y yo": 2,
+    "mi novio y yo": 2, "nosotros dos": 2, "los dos": 2, "las dos": 2, "my wife and i": 2, "my husband and i": 2,
+    "my partner and i": 2, "me and my wife": 2, "me and my husband": 2, "me and my partner": 2, "the two of us": 2,
+    "two of us": 2, "a couple": 2, "una pareja": 2,
+}  # fmt: skip
+
+
 def bare_count(text: str) -> int | None:
-    """A guest count typed alone ("2", "dos", "2 personas", "we are 3")."""
+    """A guest count typed alone ("2", "dos", "2 personas", "we are 3", "just me", "mi pareja y yo")."""
     t = fold(text)
+    phrase = re.sub(r"\s+", " ", t).strip(" .!")
+    if phrase in _PHRASE_COUNTS:
+        return _PHRASE_COUNTS[phrase]
     m = re.fullmatch(
         r"(?:somos|we are|we re|para|for)?\s*(\d{1,2}|\w+)\s*"
         r"(?:personas?|people|persons?|adultos?|adults?|guests?|huespedes|huesped|habitacion(?:es)?|rooms?)?",
