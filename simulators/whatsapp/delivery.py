@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Literal
 
 import aiohttp
 
@@ -19,9 +20,32 @@ from simulators.whatsapp.payloads import WebhookEvent, envelope
 from simulators.whatsapp.state import Attempt
 from simulators.whatsapp.wire import meta_bytes, sign
 
+Pool = Literal["messages", "statuses"]
+
+
+@dataclass(eq=False)
+class Delivery:
+    """One webhook notification (one or several events) and its attempts so far."""
+
+    events: list[WebhookEvent]
+    pool: Pool
+    generation: int
+    body: bytes = b""
+    signature: str = ""
+    refs: tuple[str, ...] = ()
+    attempts: int = 0
+    duplicate: bool = False
+    queued_at_ms: float = 0.0
+    delays: list[float] | None = field(default=None)
+
 
 class DeliveryEngine:
-    """Sends webhook events to the business, at least once, as Meta does."""
+    """Sends webhook events to the business, at least once, as Meta does.
+
+    Two fixed pools of `delivery.concurrency` workers (guest messages, statuses) take notifications from
+    their queues, so a backlog of statuses never delays a guest's message. Retries and delay faults are
+    timers that put a notification back on its queue; nothing sleeps inside a worker.
+    """
 
     def __init__(
         self, settings: SimSettings, clock: SimClock, journal: Journal, metrics: SimMetrics, faults: FaultInjector
@@ -33,14 +57,14 @@ class DeliveryEngine:
         self.faults = faults
         self.verified = asyncio.Event()
         self.session: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._workers: list[asyncio.Task[None]] = []
+        self._queues: dict[Pool, asyncio.Queue[Delivery]] = {}
+        self._timers: set[asyncio.TimerHandle] = set()
         self._handshake_task: asyncio.Task[None] | None = None
         self._batch: list[WebhookEvent] = []
         self._batch_handle: asyncio.TimerHandle | None = None
-        # Separate slot pools: a backlog of status webhooks never delays a guest message's webhook.
-        self._sem_messages = asyncio.Semaphore(settings.delivery.concurrency)
-        self._sem_statuses = asyncio.Semaphore(settings.delivery.concurrency)
         self._rng = random.Random(settings.seed)
+        self._generation = 0
         self.pending = 0
         self.on_change: Callable[[], None] | None = None
 
@@ -49,14 +73,19 @@ class DeliveryEngine:
         d = self.settings.delivery
         connector = aiohttp.TCPConnector(limit=2 * d.concurrency, ttl_dns_cache=300, enable_cleanup_closed=True)
         self.session = aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",))
+        loop = asyncio.get_running_loop()
+        for pool in ("messages", "statuses"):
+            self._queues[pool] = asyncio.Queue()
+            self._workers += [loop.create_task(self._worker(pool)) for _ in range(d.concurrency)]
         self.restart_handshake()
 
     async def stop(self) -> None:
         if self._handshake_task:
             self._handshake_task.cancel()
-        for task in list(self._tasks):
+        self.cancel_pending()
+        for task in self._workers:
             task.cancel()
-        for task in list(self._tasks):
+        for task in self._workers:
             with contextlib.suppress(BaseException):
                 await task
         if self.session is not None:
@@ -75,13 +104,19 @@ class DeliveryEngine:
         self._handshake_task = asyncio.get_running_loop().create_task(self._handshake_loop())
 
     def cancel_pending(self) -> None:
-        """Drop queued and retrying deliveries (used by /_sim/reset)."""
-        for task in list(self._tasks):
-            task.cancel()
+        """Drop queued, delayed and retrying deliveries (used by /_sim/reset); in-flight POSTs finish alone."""
+        self._generation += 1
+        for handle in self._timers:
+            handle.cancel()
+        self._timers.clear()
+        for queue in self._queues.values():
+            while not queue.empty():
+                queue.get_nowait()
         self._batch.clear()
         if self._batch_handle:
             self._batch_handle.cancel()
             self._batch_handle = None
+        self.pending = 0
 
     async def _handshake_loop(self) -> None:
         d = self.settings.delivery
@@ -139,7 +174,7 @@ class DeliveryEngine:
                 loop = asyncio.get_running_loop()
                 self._batch_handle = loop.call_later(f.batch_window_ms / 1000.0, self._flush_batch)
             return
-        self._spawn([event], self.faults.webhook_delay_s())
+        self._new([event])
 
     def _flush_batch(self) -> None:
         if self._batch_handle:
@@ -147,97 +182,130 @@ class DeliveryEngine:
             self._batch_handle = None
         events, self._batch = self._batch, []
         if events:
-            self._spawn(events, self.faults.webhook_delay_s())
+            self._new(events)
 
-    def _spawn(self, events: list[WebhookEvent], delay_s: float) -> None:
-        task = asyncio.get_running_loop().create_task(self._deliver(events, delay_s))
-        self._tasks.add(task)
+    def _new(self, events: list[WebhookEvent]) -> None:
+        pool: Pool = "messages" if any(ev.kind == "message" for ev in events) else "statuses"
+        delivery = Delivery(events, pool, self._generation)
         self.pending += 1
-        task.add_done_callback(self._done)
+        self._enqueue_after(delivery, self.faults.webhook_delay_s())
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        self.pending -= 1
+    def _enqueue_after(self, delivery: Delivery, delay_s: float) -> None:
+        if delay_s <= 0:
+            self._enqueue(delivery)
+            return
+        handle: asyncio.TimerHandle
+
+        def fire() -> None:
+            self._timers.discard(handle)
+            self._enqueue(delivery)
+
+        handle = asyncio.get_running_loop().call_later(delay_s, fire)
+        self._timers.add(handle)
+
+    def _enqueue(self, delivery: Delivery) -> None:
+        if delivery.generation != self._generation:
+            return  # dropped by /_sim/reset
+        delivery.queued_at_ms = self.clock.now_ms()
+        self._queues[delivery.pool].put_nowait(delivery)
+
+    def _finish(self, delivery: Delivery) -> None:
+        if delivery.generation == self._generation and not delivery.duplicate:
+            self.pending -= 1
 
     # -- delivery ----------------------------------------------------------------------------
-    async def _deliver(self, events: list[WebhookEvent], delay_s: float) -> None:
-        if delay_s > 0:
-            await asyncio.sleep(delay_s)
-        if not self.verified.is_set():
-            await self.verified.wait()
-        body = meta_bytes(envelope(events, self.settings))
-        signature = sign(self.settings.app_secret, body)
-        refs = tuple(e.ref for e in events)  # a tuple of strings: the GC stops tracking journal entries
-        delays: list[float] | None = None
-        attempt = 0
+    async def _worker(self, pool: Pool) -> None:
+        queue = self._queues[pool]
         while True:
-            status = await self._post(body, signature, events, refs, attempt + 1)
-            if status == 200:
-                for ev in events:
-                    if ev.inbound is not None and ev.inbound.acknowledged_at_ms is None:
-                        ev.inbound.acknowledged_at_ms = self.clock.now_ms()
-                if self.faults.chance(self.faults.faults.duplicate_rate):
-                    # Meta's at-least-once delivery: the same bytes again after a success.
-                    await asyncio.sleep(self.faults.faults.duplicate_delay_ms / 1000.0)
-                    await self._post(body, signature, events, refs, attempt + 2, duplicate=True)
-                return
-            if delays is None:
-                delays = self.settings.delivery.retry.delays()  # only computed when a retry is needed
-            if attempt >= len(delays):
-                now = self.clock.now_ms()
-                for ev in events:
-                    if ev.inbound is not None:
-                        ev.inbound.gave_up_at_ms = now
-                self.metrics.webhook_give_ups.inc()
-                self.journal.add("webhook_give_up", refs=refs, attempts=attempt + 1, last_status=status)
-                return
-            await asyncio.sleep(delays[attempt])
-            attempt += 1
+            delivery = await queue.get()
+            if not self.verified.is_set():
+                await self.verified.wait()
+            try:
+                await self._attempt(delivery)
+            except Exception as exc:  # noqa: BLE001 - a bug here must not kill the worker pool
+                self.journal.add("webhook_error", refs=delivery.refs, error=f"{type(exc).__name__}: {exc}"[:300])
+                self._finish(delivery)
 
-    async def _post(
-        self,
-        body: bytes,
-        signature: str,
-        events: list[WebhookEvent],
-        refs: tuple[str, ...],
-        number: int,
-        duplicate: bool = False,
-    ) -> int | None:
+    async def _attempt(self, delivery: Delivery) -> None:
+        if not delivery.body:
+            delivery.body = meta_bytes(envelope(delivery.events, self.settings))
+            delivery.signature = sign(self.settings.app_secret, delivery.body)
+            # A tuple of strings: the GC stops tracking the journal entries that hold it.
+            delivery.refs = tuple(e.ref for e in delivery.events)
+        delivery.attempts += 1
+        status = await self._post(delivery)
+        if delivery.duplicate:
+            return
+        if status == 200:
+            now = self.clock.now_ms()
+            for ev in delivery.events:
+                if ev.inbound is not None and ev.inbound.acknowledged_at_ms is None:
+                    ev.inbound.acknowledged_at_ms = now
+            if self.faults.chance(self.faults.faults.duplicate_rate):
+                # Meta's at-least-once delivery: the same bytes again after a success.
+                dup = Delivery(
+                    delivery.events,
+                    delivery.pool,
+                    delivery.generation,
+                    delivery.body,
+                    delivery.signature,
+                    delivery.refs,
+                    delivery.attempts,
+                    duplicate=True,
+                )
+                self._enqueue_after(dup, self.faults.faults.duplicate_delay_ms / 1000.0)
+            self._finish(delivery)
+            return
+        if delivery.delays is None:
+            delivery.delays = self.settings.delivery.retry.delays()  # only computed when a retry is needed
+        if delivery.attempts > len(delivery.delays):
+            now = self.clock.now_ms()
+            for ev in delivery.events:
+                if ev.inbound is not None:
+                    ev.inbound.gave_up_at_ms = now
+            self.metrics.webhook_give_ups.inc()
+            self.journal.add("webhook_give_up", refs=delivery.refs, attempts=delivery.attempts, last_status=status)
+            self._finish(delivery)
+            return
+        self._enqueue_after(delivery, delivery.delays[delivery.attempts - 1])
+
+    async def _post(self, delivery: Delivery) -> int | None:
         d = self.settings.delivery
         headers = {
             "Content-Type": "application/json",
-            "X-Hub-Signature-256": signature,
+            "X-Hub-Signature-256": delivery.signature,
             "User-Agent": d.user_agent,
         }
-        queued_at = self.clock.now_ms()
-        has_message = any(ev.kind == "message" for ev in events)
-        async with self._sem_messages if has_message else self._sem_statuses:
-            self.metrics.in_flight.inc()
-            t0 = self.clock.now_ms()
-            status: int | None = None
-            error: str | None = None
-            try:
-                assert self.session is not None
-                async with self.session.post(
-                    self.settings.webhook_url or "",
-                    data=body,
-                    headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=d.timeout_s),
-                ) as resp:
-                    await resp.read()
-                    status = resp.status
-            except TimeoutError:
-                error = f"timeout after {d.timeout_s}s"
-            except (aiohttp.ClientError, ValueError, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:300]
-            finally:
-                self.metrics.in_flight.dec()
+        self.metrics.in_flight.inc()
+        t0 = self.clock.now_ms()
+        status: int | None = None
+        error: str | None = None
+        try:
+            assert self.session is not None
+            async with self.session.post(
+                self.settings.webhook_url or "",
+                data=delivery.body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=d.timeout_s),
+            ) as resp:
+                await resp.read()
+                status = resp.status
+        except TimeoutError:
+            error = f"timeout after {d.timeout_s}s"
+        except (aiohttp.ClientError, ValueError, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        finally:
+            self.metrics.in_flight.dec()
         latency = round(self.clock.now_ms() - t0, 3)
-        # slot_wait_ms: time spent waiting for a free delivery slot (all slots busy = the receiver is slow).
+        # slot_wait_ms: time queued for a free worker of the pool (all busy = the receiver is slow).
         attempt = Attempt(
-            at_ms=t0, status=status, latency_ms=latency, error=error, slot_wait_ms=round(t0 - queued_at, 3)
+            at_ms=t0,
+            status=status,
+            latency_ms=latency,
+            error=error,
+            slot_wait_ms=round(max(0.0, t0 - delivery.queued_at_ms), 3),
         )
-        for ev in events:
+        for ev in delivery.events:
             if ev.inbound is not None:
                 if not ev.inbound.attempts:
                     self.metrics.dispatch_lag.observe(max(0.0, (t0 - ev.inbound.at_ms) / 1000.0))
@@ -247,15 +315,15 @@ class DeliveryEngine:
         self.metrics.webhook_latency.observe(latency / 1000.0)
         self.journal.add(
             "webhook",
-            refs=refs,
-            attempt=number,
-            duplicate=duplicate,
+            refs=delivery.refs,
+            attempt=delivery.attempts + (1 if delivery.duplicate else 0),
+            duplicate=delivery.duplicate,
             status=status,
             error=error,
             latency_ms=latency,
             sent_at_ms=t0,
             slot_wait_ms=attempt.slot_wait_ms,
-            bytes=len(body),
+            bytes=len(delivery.body),
         )
         if self.on_change is not None:
             self.on_change()
