@@ -128,3 +128,24 @@ def test_sort_and_limit_parsers_accept_or_raise_their_codes(raw):
 def test_is_date_accepts_real_days_and_refuses_impossible_ones(d):
     assert is_date(d.isoformat()) and is_date(d.isoformat() + " 12:30:00")
     assert not is_date(f"{d.year:04d}-02-30") and not is_date(f"{d.year:04d}-13-01")
+
+
+XML_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=XML_TEXT, note=XML_TEXT)
+def test_xml_and_json_rendering_round_trip_any_text(name, note):
+    import json
+    import xml.etree.ElementTree as ET
+
+    from simulators.qloapps.wire import XML_HEAD, XML_TAIL, Rendered, json_entity, xml_entity
+
+    r = Rendered({"id": 7, "name": name, "note": note, "id_lang": 1}, {"name"}, {"id_lang": "languages"})
+    xml = XML_HEAD + xml_entity("thing", r, "http://h/api/", [1], fields=None, with_assocs=True) + XML_TAIL
+    el = ET.fromstring(xml.encode()).find("thing")
+    assert (el.find("name/language").text or "") == name
+    assert (el.findtext("note") or "") == note
+    assert el.find("id_lang").get("{http://www.w3.org/1999/xlink}href") == "http://h/api/languages/1"
+    assert json.loads(json.dumps(json_entity(r, fields=None, with_assocs=True))) == {
+        "id": 7, "name": name, "note": note, "id_lang": "1"}  # fmt: skip
