@@ -36,6 +36,8 @@ class Delivery:
     attempts: int = 0
     duplicate: bool = False
     queued_at_ms: float = 0.0
+    # True when every worker of the pool was busy at enqueue time (so the wait is the receiver's slowness).
+    all_busy: bool = False
     delays: list[float] | None = field(default=None)
 
 
@@ -65,6 +67,7 @@ class DeliveryEngine:
         self._batch_handle: asyncio.TimerHandle | None = None
         self._rng = random.Random(settings.seed)
         self._generation = 0
+        self._busy: dict[Pool, int] = {"messages": 0, "statuses": 0}
         self.pending = 0
         self.on_change: Callable[[], None] | None = None
 
@@ -207,6 +210,7 @@ class DeliveryEngine:
         if delivery.generation != self._generation:
             return  # dropped by /_sim/reset
         delivery.queued_at_ms = self.clock.now_ms()
+        delivery.all_busy = self._busy[delivery.pool] >= self.settings.delivery.concurrency
         self._queues[delivery.pool].put_nowait(delivery)
 
     def _finish(self, delivery: Delivery) -> None:
@@ -218,13 +222,16 @@ class DeliveryEngine:
         queue = self._queues[pool]
         while True:
             delivery = await queue.get()
-            if not self.verified.is_set():
-                await self.verified.wait()
+            self._busy[pool] += 1
             try:
+                if not self.verified.is_set():
+                    await self.verified.wait()
                 await self._attempt(delivery)
             except Exception as exc:  # noqa: BLE001 - a bug here must not kill the worker pool
                 self.journal.add("webhook_error", refs=delivery.refs, error=f"{type(exc).__name__}: {exc}"[:300])
                 self._finish(delivery)
+            finally:
+                self._busy[pool] -= 1
 
     async def _attempt(self, delivery: Delivery) -> None:
         if not delivery.body:
@@ -297,13 +304,13 @@ class DeliveryEngine:
         finally:
             self.metrics.in_flight.dec()
         latency = round(self.clock.now_ms() - t0, 3)
-        # slot_wait_ms: time queued for a free worker of the pool (all busy = the receiver is slow).
+        # slot_wait_ms: time queued because every worker of the pool was busy (the receiver is slow).
         attempt = Attempt(
             at_ms=t0,
             status=status,
             latency_ms=latency,
             error=error,
-            slot_wait_ms=round(max(0.0, t0 - delivery.queued_at_ms), 3),
+            slot_wait_ms=round(max(0.0, t0 - delivery.queued_at_ms), 3) if delivery.all_busy else 0.0,
         )
         for ev in delivery.events:
             if ev.inbound is not None:
