@@ -177,6 +177,9 @@ class Worker:
                 "processed", extra={"guest": mask_phone(claim.guest), "outcome": outcome, "attempt": claim.attempts}
             )
         except asyncio.CancelledError:
+            # Shutting down past the grace period: keep what was sent so the reclaim does not send it again.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(inbox.record_sent(self.pool, claim.sent, self.clock.now()))
             raise
         except Exception as exc:
             await self._failed(claim, exc)
