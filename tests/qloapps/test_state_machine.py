@@ -46,11 +46,21 @@ class InventoryMachine(RuleBasedStateMachine):
     @rule(rt=st.sampled_from(list(TYPES)), start=st.integers(0, 20), nights=st.integers(1, 5))
     def search(self, rt: int, start: int, nights: int) -> None:
         f, t = BASE + timedelta(days=start), BASE + timedelta(days=start + nights)
-        status, data = self.call("POST", "hotel_ari", ari_xml(f.isoformat(), t.isoformat()))
+        flags = {"get_available_rooms": 1, "get_booked_rooms": 1, "get_unavailable_rooms": 1}
+        status, data = self.call("POST", "hotel_ari", ari_xml(f.isoformat(), t.isoformat(), flags=flags))
         assert status == 200
-        rooms = data["hotel_ari"]["room_types"][str(rt)]["rooms"]["available"]
-        got = sorted(int(k) for k in rooms) if rooms else []
+        ari = data["hotel_ari"]
+        rooms = ari["room_types"][str(rt)]["rooms"]
+        got = sorted(int(k) for k in rooms["available"]) if rooms["available"] else []
         assert got == sorted(self.model_free(rt, f, t))
+        # Hotel-wide totals: disabled rooms are unavailable, held ones booked, the rest available.
+        all_rooms = [r for rs in TYPES.values() for r in rs] + list(range(11, 21))
+        busy = {room for holds in self.holds.values() for room, hf, ht in holds if hf < t and ht > f}
+        unavailable = [r for r in all_rooms if r in self.disabled]
+        booked = [r for r in all_rooms if r in busy and r not in self.disabled]
+        assert ari["total_unavailable_rooms"] == len(unavailable)
+        assert ari["total_booked_rooms"] == len(booked)
+        assert ari["total_available_rooms"] == len(all_rooms) - len(unavailable) - len(booked)
 
     @rule(rt=st.sampled_from(list(TYPES)), start=st.integers(0, 20), nights=st.integers(1, 5), n=st.integers(1, 3))
     def book(self, rt: int, start: int, nights: int, n: int) -> None:
