@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import orjson
 from pydantic import ValidationError
 
-from simulators.qloapps.api import Reply, Request, WebService
+from simulators.qloapps.api import Reply, Request, WebService, wants_json
 from simulators.qloapps.clock import SimClock
 from simulators.qloapps.config import SimConfig
 from simulators.qloapps.errors import DomainError
@@ -97,6 +97,9 @@ class QloAppsSimulator:
         resource = rel.split("/", 1)[0]
         qs = scope.get("query_string", b"").decode("latin-1")
         body = await _read_body(receive, self.config.max_body_bytes)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        req = Request(method, rel, dict(parse_qsl(qs, keep_blank_values=True)), headers, body or b"",
+                      headers.get("host", "127.0.0.1"))  # fmt: skip
         applied: list[str] = []
         reply: Reply | None = None
         if self.faults:
@@ -120,7 +123,7 @@ class QloAppsSimulator:
                 return _drop(send)
             elif decision.action == "error":
                 assert f is not None
-                as_json = "output_format=JSON" in qs or "io_format=JSON" in qs
+                as_json = wants_json(req)
                 code = f.spec.code if f.spec.code is not None else (46 if f.spec.status >= 500 else f.spec.status)
                 msg = f.spec.message or "Simulated fault: the request failed (injected by /_sim/faults)"
                 reply = Reply(f.spec.status, error_body([(code, msg)], as_json))
@@ -130,13 +133,10 @@ class QloAppsSimulator:
             if body is None:
                 reply = Reply(413, TOO_LARGE_PAGE, "text/html; charset=iso-8859-1")
             else:
-                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-                req = Request(method, rel, dict(parse_qsl(qs, keep_blank_values=True)), headers, body,
-                              headers.get("host", "127.0.0.1"))  # fmt: skip
                 try:
                     reply = self.ws.handle(req)
                 except Exception as exc:  # never a traceback on the wire: QloApps' 500 envelope instead
-                    as_json = "output_format=JSON" in qs
+                    as_json = wants_json(req)
                     reply = Reply(500, error_body([(46, f"Internal error: {type(exc).__name__}")], as_json))
         await _respond(send, reply.status, reply.body, reply.content_type, reply.headers)
         self._record(at_ms, started, method, scope, qs, resource, reply.status, body or b"", reply.body, applied)
