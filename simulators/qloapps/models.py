@@ -297,3 +297,18 @@ class RoomBooking:
             return False
         # A checked-out row holds nights up to its actual check-out date only.
         return not (self.id_status == 3 and self.check_out[:10] <= self.date_from.isoformat())
+
+
+@dataclass
+class Cart:
+    """A cart of the legacy booking path: each `cart_bookings/booking` is one room for one stay."""
+
+    id: int
+    id_currency: int
+    id_lang: int
+    id_customer: int = 0
+    id_guest: int = 0
+    lines: list[tuple[int, int, date, date]] = field(default_factory=list)  # (id_hotel, id_product, from, to)
+    id_order: int = 0
+    date_add: str = ""
+    date_upd: str = ""

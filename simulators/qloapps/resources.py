@@ -391,6 +391,20 @@ def render_language(b: Backend, lang: Any) -> Rendered:
                "date_format_full": "Y-m-d H:i:s"})  # fmt: skip
 
 
+def render_cart(b: Backend, c: Any) -> Rendered:
+    return _r(
+        {"id": c.id, "id_address_delivery": 0, "id_address_invoice": 0, "id_currency": c.id_currency,
+         "id_customer": c.id_customer, "id_guest": c.id_guest, "id_lang": c.id_lang, "id_shop_group": 1,
+         "id_shop": 1, "id_carrier": 0, "recyclable": False, "gift": False, "gift_message": "",
+         "mobile_theme": False, "delivery_option": "", "secure_key": "", "allow_seperated_package": False,
+         "date_add": c.date_add, "date_upd": c.date_upd},
+        hrefs={"id_currency": "currencies", "id_customer": "customers", "id_guest": "guests", "id_lang": "languages"},
+        assocs=[Assoc("cart_bookings", "booking", None, [
+            {"id_hotel": h, "id_product": p, "date_from": f"{f} 00:00:00", "date_to": f"{t} 00:00:00"}
+            for h, p, f, t in c.lines])],
+    )  # fmt: skip
+
+
 # ---- writers --------------------------------------------------------------------------------------------------
 
 
@@ -452,6 +466,38 @@ def create_order_history(b: Backend, v: dict[str, str], el: Element) -> Any:
         return b.change_state(id_order, id_state, _int(v.get("id_employee", "")))
     except DomainError as exc:
         raise WsError(500, 46, f"Cannot add order history: {exc}") from None
+
+
+def create_cart(b: Backend, v: dict[str, str], el: Element) -> Any:
+    """Legacy path step 1: `associations/cart_bookings/booking{id_hotel, id_product, date_from, date_to}`."""
+    from simulators.qloapps.models import Cart
+
+    if _int(v.get("id_currency", "")) not in b.currencies:
+        raise WsError(400, 85, 'Validation error: "Property Cart->id_currency is not valid"')
+    if v.get("id_customer") and _int(v["id_customer"]) not in b.customers:
+        raise WsError(400, 85, 'Validation error: "Property Cart->id_customer is not valid"')
+    lines = []
+    node = el.find("associations/cart_bookings")
+    for item in list(node) if node is not None else []:
+        hotel = _int((item.findtext("id_hotel") or "").strip(), -1)
+        product = _int((item.findtext("id_product") or "").strip(), -1)
+        f = parse_date((item.findtext("date_from") or "").strip())
+        t = parse_date((item.findtext("date_to") or "").strip())
+        rt = b.room_types.get(product)
+        if rt is None or rt.id_hotel != hotel or f is None or t is None or t <= f:
+            raise WsError(400, 85, 'Validation error: "Property Cart->cart_bookings is not valid"')
+        lines.append((hotel, product, f, t))
+    return b.add_cart(Cart(0, _int(v["id_currency"]), _int(v.get("id_lang", ""), 1), _int(v.get("id_customer", "")),
+                           _int(v.get("id_guest", "")), lines))  # fmt: skip
+
+
+def create_order(b: Backend, v: dict[str, str], el: Element) -> Any:
+    """Legacy path step 2 (Order::addWs): orders the cart; no free room is refused (stricter than QloApps)."""
+    try:
+        return b.order_cart(_int(v["id_cart"]), _int(v["id_customer"]), _dec(v.get("total_paid_real", "")),
+                            v.get("payment", ""), v.get("module", ""))  # fmt: skip
+    except DomainError as exc:
+        raise WsError(500, 46, str(exc)) from None
 
 
 def update_room(b: Backend, room: Any, v: dict[str, str], el: Element) -> Any:
@@ -594,10 +640,22 @@ _add(ResourceDef("orders", "order", "orders", "Order", [
     F("total_paid_real", "isPrice", required=True), F("total_products", "isPrice", required=True),
     F("total_products_wt", "isPrice", required=True), F("total_shipping", "isPrice"),
     F("conversion_rate", "isFloat", required=True), F("source", "isGenericName"), F("reference", read_only=True),
-], lambda b: b.orders, render_order,
+], lambda b: b.orders, render_order, methods=frozenset({"GET", "HEAD", "POST"}), create=create_order,
     indexes={"reference": lambda b, v: list(b.orders_by_reference.get(v.upper(), ())),
              "id_customer": lambda b, v: list(b.orders_by_customer.get(_int(v, -1), ())) if v.isdigit() else []},
 ))  # fmt: skip
+
+_add(ResourceDef("carts", "cart", "carts", "Cart", [
+    F("id_address_delivery", "isUnsignedId", href="addresses"),
+    F("id_address_invoice", "isUnsignedId", href="addresses"),
+    F("id_currency", "isUnsignedId", required=True, href="currencies"),
+    F("id_customer", "isUnsignedId", href="customers"), F("id_guest", "isUnsignedId", href="guests"),
+    F("id_lang", "isUnsignedId", required=True, href="languages"), F("id_shop_group", "isUnsignedId", read_only=True),
+    F("id_shop", "isUnsignedId", read_only=True), F("id_carrier", "isUnsignedId"), F("recyclable", "isBool"),
+    F("gift", "isBool"), F("gift_message", "isMessage"), F("mobile_theme", "isBool"), F("delivery_option"),
+    F("secure_key", read_only=True), F("allow_seperated_package", "isBool"), F("date_add", "isDate", read_only=True),
+    F("date_upd", "isDate", read_only=True),
+], lambda b: b.carts, render_cart, methods=frozenset({"GET", "HEAD", "POST"}), create=create_cart))  # fmt: skip
 
 _add(ResourceDef("order_states", "order_state", "order_states", "OrderState", [
     F("unremovable", "isBool"), F("delivery", "isBool"), F("hidden", "isBool"), F("send_email", "isBool"),

@@ -26,6 +26,7 @@ from simulators.qloapps.models import (
     ROOM_TEMP_INACTIVE,
     STATE_CANCELED,
     Address,
+    Cart,
     Currency,
     Customer,
     FeaturePrice,
@@ -132,6 +133,7 @@ class OrderSpec:
     booking_date: str | None = None
     id_lang: int = 1
     cart_rules: list[CartRuleSpec] = field(default_factory=list)
+    id_cart: int | None = None  # the legacy path orders an existing cart; bookings make a cart of their own
     total_price_with_tax: Decimal | None = None  # override: lower adds a discount, higher raises room prices
 
 
@@ -178,7 +180,7 @@ class Backend:
             self.rooms_by_type: dict[int, list[int]] = defaultdict(list)
             for room in sorted(self.rooms.values(), key=lambda r: r.id):
                 self.rooms_by_type[room.id_product].append(room.id)
-            self._next_cart = 1
+            self.carts: dict[int, Cart] = {}
             # Auto-increment counters: like MySQL, a deleted row's id is never reused.
             self._seq: dict[str, int] = defaultdict(int)
             for name in ("hotels", "room_types", "rooms", "features", "refund_rules", "feature_prices"):
@@ -401,7 +403,7 @@ class Backend:
                 id=self._new_id("orders"),
                 reference=self._reference(),
                 id_customer=customer.id,
-                id_cart=self._next_cart,
+                id_cart=spec.id_cart or self._new_id("carts"),
                 id_currency=spec.id_currency,
                 id_lang=spec.id_lang,
                 id_hotel=hotel.id,
@@ -422,7 +424,6 @@ class Backend:
                 transaction_id=spec.transaction_id,
                 secure_key=customer.secure_key,
             )
-            self._next_cart += 1
             self.orders[order.id] = order
             self.orders_by_reference[order.reference].append(order.id)
             self.orders_by_customer[customer.id].append(order.id)
@@ -595,6 +596,40 @@ class Backend:
                 raise DomainError("Invalid room status", "invalid")
             room.id_status = id_status
             room.disable_dates = list(disable_dates or []) if id_status == ROOM_TEMP_INACTIVE else []
+
+    def add_cart(self, cart: Cart) -> Cart:
+        with self.lock:
+            cart.id = self._new_id("carts")
+            cart.date_add = cart.date_upd = self.clock.stamp()
+            self.carts[cart.id] = cart
+            return cart
+
+    def order_cart(self, id_cart: int, id_customer: int, total_paid_real: Decimal, payment: str, module: str) -> Order:
+        """Order::addWs on the legacy path: state 10 (remote payment accepted) if paid, else 9 (awaiting)."""
+        with self.lock:
+            cart = self.carts.get(id_cart)
+            if cart is None or cart.id_order or not cart.lines:
+                raise DomainError("Cart cannot be loaded or an order has already been placed using this cart", "cart")
+            customer = self.customers.get(id_customer)
+            if customer is None:
+                raise DomainError("Invalid customer", "cart")
+            groups: dict[tuple[int, date, date], int] = {}
+            for _hotel, product, f, t in cart.lines:
+                groups[(product, f, t)] = groups.get((product, f, t), 0) + 1
+            hotels = {h for h, _, _, _ in cart.lines}
+            if len(hotels) != 1:
+                raise DomainError("A cart can hold rooms of one hotel only", "cart")
+            spec = OrderSpec(
+                id_hotel=hotels.pop(), id_currency=cart.id_currency, id_lang=cart.id_lang,
+                guest=GuestDetails(customer.firstname, customer.lastname, customer.email, customer.phone, customer.id),
+                lines=[StayLine(p, f, t, n) for (p, f, t), n in groups.items()],
+                target_state=10 if total_paid_real > 0 else 9, total_paid=total_paid_real, payment_method=payment,
+                id_cart=cart.id,
+            )  # fmt: skip
+            order = self.place_order(spec)
+            order.module = module or order.module
+            cart.id_order = order.id
+            return order
 
     def set_room_booking_status(self, id_room_booking: int, id_status: int, at: datetime) -> RoomBooking:
         """Back-office check-in (2) / check-out (3); an early check-out frees the remaining nights."""

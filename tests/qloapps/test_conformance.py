@@ -435,3 +435,28 @@ def test_bookings_cart_rules_total_override_and_customer_address(ws: Ws):
     bad["booking"]["cart_rules"] = [{"type": 3, "value": 1}]
     r = ws.post("/api/bookings", json.dumps(bad), json_out=True)
     assert r.status_code == 400 and r.json()["errors"][0]["message"] == "Invalid cart rule type in the request."
+
+
+def test_legacy_path_cart_then_order_books_rooms_with_remote_payment_states(ws: Ws):
+    ws.post("/api/customers", CUSTOMER_XML)
+    cart = (
+        "<qloapps><cart><id_currency>1</id_currency><id_lang>1</id_lang><id_customer>1</id_customer><associations>"
+        "<cart_bookings>" + "<booking><id_hotel>1</id_hotel><id_product>3</id_product><date_from>2027-05-10</date_from>"
+        "<date_to>2027-05-12</date_to></booking>" * 2 + "</cart_bookings></associations></cart></qloapps>"
+    )
+    r = ws.post("/api/carts", cart, json_out=True)
+    assert r.status_code == 201 and len(r.json()["cart"]["associations"]["cart_bookings"]) == 2
+    order = (
+        "<qloapps><order><id_cart>1</id_cart><id_customer>1</id_customer><id_currency>1</id_currency>"
+        "<id_lang>1</id_lang><module>wsorder</module><payment>Bank wire</payment><total_paid>8800</total_paid>"
+        "<total_paid_real>{paid}</total_paid_real><total_products>8000</total_products>"
+        "<total_products_wt>8800</total_products_wt><conversion_rate>1</conversion_rate></order></qloapps>"
+    )
+    made = ws.post("/api/orders", order.format(paid="100"), json_out=True)
+    assert made.status_code == 201
+    o = made.json()["order"]
+    assert (o["current_state"], o["id_cart"], o["total_paid_tax_incl"]) == ("10", "1", "8800.000000")
+    assert available(ws, "2027-05-10", "2027-05-12", 3) == 3
+    again = ws.post("/api/orders", order.format(paid="0"), json_out=True)
+    assert again.status_code == 500 and again.json()["errors"][0]["code"] == 46
+    assert ws.post("/api/carts", cart.replace("<id_product>3", "<id_product>9"), json_out=True).status_code == 400

@@ -121,8 +121,8 @@ def test_webservice_disabled_is_503_code_22(ws: Ws, sim_server):
 
 def test_unmodelled_resources_exist_but_are_empty(ws: Ws):
     assert ws.get_json("/api/carriers").content == b"[]"
-    assert ws.get_json("/api/carts/1").status_code == 404
-    r = ws.post("/api/carts", "<qloapps><cart/></qloapps>", json_out=True)
+    assert ws.get_json("/api/carriers/1").status_code == 404
+    r = ws.post("/api/carriers", "<qloapps><carrier/></qloapps>", json_out=True)
     assert r.status_code == 405 and r.json()["errors"][0]["code"] == 101
 
 
