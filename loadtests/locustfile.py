@@ -376,6 +376,8 @@ class GuestTraffic(User):
         self.index = getattr(env.runner, "worker_index", 0) % self.generators
         seed = self.cfg.seed * 1_000_003 + self.index
         self.rng = random.Random(seed)
+        # Guests are made by a background greenlet: their own RNG keeps languages independent of timing.
+        self.guest_rng = random.Random(seed ^ 0x5EED)
         self.fakers = {lang: Faker(loc) for lang, loc in FAKER_LOCALES.items()}
         for n, f in enumerate(self.fakers.values()):
             f.seed_instance(seed + n)
@@ -393,7 +395,7 @@ class GuestTraffic(User):
     # -- guests ------------------------------------------------------------------------------
     def _new_guest(self) -> Guest:
         langs = list(self.cfg.languages)
-        language = self.rng.choices(langs, weights=[self.cfg.languages[x] for x in langs])[0]
+        language = self.guest_rng.choices(langs, weights=[self.cfg.languages[x] for x in langs])[0]
         self.guests_made += 1
         wa_id = f"{COUNTRY_CODES[language]}{self.cfg.run_tag or 0:03d}{self.index:02d}{self.guests_made:06d}"
         # First and last name only: honorifics ("Dr.", "Mrs.") are not what the golden conversations cover.
@@ -414,6 +416,8 @@ class GuestTraffic(User):
                 guest = self._new_guest()
                 self._register(guest)
                 self.spare.append(guest)
+                if not guest.registered:
+                    gevent.sleep(0.5)  # the simulator refuses: do not hammer it; turns register inline
             else:
                 gevent.sleep(0.05)
 
