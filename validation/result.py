@@ -106,6 +106,13 @@ class GateRow(_Model):
         data["status"] = result.status.value
         return cls(**data)
 
+    @property
+    def status_label(self) -> str:
+        """The status as shown: an INCONCLUSIVE the profile accepts reads `INCONCLUSIVE (accepted)`."""
+        if self.status == "INCONCLUSIVE" and not self.blocks_if_inconclusive:
+            return "INCONCLUSIVE (accepted)"
+        return self.status
+
     def describe(self) -> str:
         from validation.gates_config import format_number
 

@@ -45,7 +45,7 @@ def gate_table(result: Result, deltas: list[Delta] | None = None) -> Table:
         row = [
             g.name + ("" if g.severity == "blocking" else " (warning)"),
             g.describe(),
-            f"[{STYLE.get(g.status, '')}]{g.status}[/]",
+            f"[{STYLE.get(g.status, '')}]{g.status_label}[/]",
             _num(g.measured, g.unit),
             _num(g.margin, g.unit),
             f"{g.samples}/{g.min_samples}",

@@ -55,7 +55,7 @@ def render_html(result: Result, data: charts.ChartData, deltas: list[Delta] | No
     for g in result.gates:
         out.append(
             f"<tr><td>{escape(g.name)}</td><td><code>{escape(g.describe())}</code></td>"
-            f"<td class='{g.status}'>{g.status}</td><td>{_num(g.measured, g.unit)}</td>"
+            f"<td class='{g.status}'>{g.status_label}</td><td>{_num(g.measured, g.unit)}</td>"
             f"<td>{_num(g.margin, g.unit)}</td>"
             f"<td>{g.samples} / {g.min_samples}</td><td>{g.severity}</td><td>{escape(g.reason)}</td>"
         )

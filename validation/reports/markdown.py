@@ -38,8 +38,8 @@ def render_markdown(result: Result, deltas: list[Delta] | None = None, limit: in
     ]
     for g in result.gates:
         head.append(
-            f"| {g.name} | `{_cell(g.describe())}` | {ICON.get(g.status, '')} {g.status} | {_num(g.measured, g.unit)} "
-            f"| {_num(g.margin, g.unit)} | {g.samples}/{g.min_samples} | {g.severity} |"
+            f"| {g.name} | `{_cell(g.describe())}` | {ICON.get(g.status, '')} {g.status_label} "
+            f"| {_num(g.measured, g.unit)} | {_num(g.margin, g.unit)} | {g.samples}/{g.min_samples} | {g.severity} |"
         )
     reasons = [g for g in result.gates if g.status != "PASS"]
     if reasons:
