@@ -29,7 +29,9 @@ def main(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8080, help="Port to listen on."),
-    workers: int = typer.Option(1, min=1, max=16, help="Server processes, each with its own in-process worker."),
+    workers: int = typer.Option(
+        None, min=1, max=16, help="Server processes, each with its own worker [AGENT_WEB_WORKERS, default 1]."
+    ),
 ) -> None:
     """Run the agent: webhook, admin API and (unless AGENT_RUN_WORKER=false) the in-process worker."""
     if ctx.invoked_subcommand is not None:
@@ -41,6 +43,7 @@ def main(
 
     settings = _settings()
     configure(settings.log_level)
+    workers = workers or settings.web_workers
     typer.echo(f"hotelero agent on http://{host}:{port} (webhook /webhooks/whatsapp, admin /admin)", err=True)
     # Several processes need an import string; each builds its app from the same environment.
     target = "agent.app:create_app" if workers > 1 else create_app(settings)

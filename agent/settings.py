@@ -36,6 +36,9 @@ class Settings(BaseSettings):
 
     admin_token: SecretStr | None = None
 
+    # Server processes for `hotelero agent` (each runs its own in-process worker); 2 suits a 2-core box.
+    web_workers: int = Field(default=1, ge=1, le=16)
+
     # Worker.
     worker_concurrency: int = Field(default=32, ge=1, le=512)
     run_worker: bool = True  # the in-process worker; `hotelero agent worker` runs it alone
