@@ -36,15 +36,15 @@ def booking_files(out: Path, n: int) -> list[Path]:
     """n full booking conversations (ask dates → guests → pick from list → name → email → confirm), distinct dates."""
     today = datetime.now(ZoneInfo("Europe/Madrid")).date()
     paths = []
+    # Past every date the golden files fill or book (they stay within a year), so no run sees their inventory.
+    ci: date = today + timedelta(days=400)
     for i in range(n):
-        ci: date = today + timedelta(days=120 + 3 * i)
+        if (ci + timedelta(days=2)).month != ci.month:
+            ci = date(ci.year + (ci.month == 12), ci.month % 12 + 1, 1)  # keep each stay inside one month
         co = ci + timedelta(days=2)
-        month_ci, month_co = MONTHS_ES[ci.month - 1], MONTHS_ES[co.month - 1]
-        when = (
-            f"del {ci.day} al {co.day} de {month_co}"
-            if ci.month == co.month
-            else f"del {ci.day} de {month_ci} al {co.day} de {month_co}"
-        )
+        # With the year: a date without one is its next occurrence, which may be a date the golden files fill.
+        when = f"del {ci.day} al {co.day} de {MONTHS_ES[ci.month - 1]} de {ci.year}"
+        ci = ci + timedelta(days=3)
         conv = {
             "language": "es",
             "flow": "book",
@@ -102,6 +102,8 @@ def main() -> None:
             )
     ok = [r for r in runs if r.passed]
     print(f"booking conversations: {len(ok)}/{len(runs)} completed")
+    if len(ok) < len(runs):
+        print(summarize([r for r in runs if not r.passed]))
     per_turn: dict[int, list[float]] = {}
     for r in ok:
         for t in r.turns:
