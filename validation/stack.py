@@ -10,7 +10,6 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from validation.services.ports import free_port
 
 # Default QloApps webservice key of the simulator's seeded shop (docs/qloapps-simulator.md).
 DEFAULT_QLOAPPS_KEY = "HOTELEROSIMULATORKEY000000000000"
@@ -172,13 +173,6 @@ class Stack:
         if self.redis_url:
             env["AGENT_REDIS_URL"] = self.redis_url
         return env
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def tail(path: Path, lines: int = 30) -> str:
