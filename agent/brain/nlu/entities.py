@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from agent.brain.nlu.dates import number_value
@@ -32,6 +33,7 @@ _REFERENCE_AFTER_KEYWORD = re.compile(
 )
 
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ'][A-Za-zÀ-ÖØ-öø-ÿ'\-]*"
+_NAME_OR_STOP = re.compile(rf"{_NAME_WORD}|[,.;:!?¿¡()]")
 _NAME_STOP = {
     "y",
     "and",
@@ -148,36 +150,90 @@ def find_amenity(normalized_text: str) -> str | None:
     return best[1] if best else None
 
 
-def _clean_name(words: list[str]) -> str | None:
-    taken: list[str] = []
-    for word in words:
-        if fold(word) in _NAME_STOP or word.lower() in _NAME_STOP or "@" in word or any(ch.isdigit() for ch in word):
+# Lowercase or capitalised particles inside a compound name ("María Del Carmen", "José de la Fuente").
+_PARTICLES = {"de", "del", "la", "las", "los"}
+
+
+def _is_stop(word: str) -> bool:
+    return fold(word) in _NAME_STOP or word.lower() in _NAME_STOP or "@" in word or any(ch.isdigit() for ch in word)
+
+
+def _name_length(words: list[str]) -> int:
+    """How many of `words` make the name: up to three name words, with particles only between name words."""
+    taken = names = 0
+    for index, word in enumerate(words):
+        # The first word after a run of particles ("de la Fuente") decides whether they belong to the name.
+        after = next((w for w in words[index + 1 :] if fold(w) not in _PARTICLES), "")
+        if names and fold(word) in _PARTICLES and after[:1].isupper() and not _is_stop(after):
+            taken += 1
+            continue
+        if _is_stop(word):
             break
-        taken.append(word)
-        if len(taken) == 3:
+        taken += 1
+        names += 1
+        if names == 3:
             break
-    if not taken or fold(taken[0]) in _NOT_NAMES or taken[0].lower() in _NOT_NAMES:
-        return None
-    return " ".join(w[:1].upper() + w[1:] for w in taken)
+    while taken and fold(words[taken - 1]) in _PARTICLES:
+        taken -= 1
+    if not taken or fold(words[0]) in _NOT_NAMES or words[0].lower() in _NOT_NAMES:
+        return 0
+    return taken
+
+
+def _written_name(words: list[str]) -> str:
+    return " ".join(w if fold(w) in _PARTICLES else w[:1].upper() + w[1:] for w in words)
+
+
+@dataclass(frozen=True)
+class StatedName:
+    """A name the guest stated, where it sits in the raw text, and whether a cue said plainly it is a name."""
+
+    name: str
+    start: int
+    end: int
+    explicit: bool
+
+
+def find_stated_name(raw_text: str) -> StatedName | None:
+    """The guest's name when they state it ("me llamo…", "a nombre de…", "my name is…", "soy Marta…")."""
+    for cue_pattern, need_capital in ((_NAME_CUES_ANY_CASE, False), (_NAME_CUES_CAPITALISED, True)):
+        for cue in cue_pattern.finditer(raw_text):
+            found: list[re.Match[str]] = []
+            for word in _NAME_OR_STOP.finditer(raw_text, cue.end()):
+                if not re.fullmatch(_NAME_WORD, word.group()):
+                    break
+                if need_capital and not word.group()[:1].isupper():
+                    break
+                found.append(word)
+            taken = _name_length([w.group() for w in found])
+            if taken:
+                words = found[:taken]
+                return StatedName(
+                    _written_name([w.group() for w in words]), words[0].start(), words[-1].end(), not need_capital
+                )
+    return None
 
 
 def find_guest_name(raw_text: str) -> str | None:
     """The guest's name when they state it ("me llamo…", "a nombre de…", "my name is…", "soy Marta…")."""
-    for cue_pattern, need_capital in ((_NAME_CUES_ANY_CASE, False), (_NAME_CUES_CAPITALISED, True)):
-        for cue in cue_pattern.finditer(raw_text):
-            rest = raw_text[cue.end() :]
-            words = re.findall(rf"{_NAME_WORD}|[,.;:!?¿¡()]", rest)
-            name_words: list[str] = []
-            for word in words:
-                if not re.fullmatch(_NAME_WORD, word):
-                    break
-                if need_capital and not word[:1].isupper():
-                    break
-                name_words.append(word)
-            name = _clean_name(name_words)
-            if name:
-                return name
-    return None
+    stated = find_stated_name(raw_text)
+    return stated.name if stated else None
+
+
+def without_personal_details(raw_text: str) -> str:
+    """`raw_text` with the guest's email and plainly stated name blanked out, for the intent/date/language rules.
+
+    A surname like "Price" or "Cuesta", or an address like price.cost@…, is data, not the guest asking about
+    prices. Names after weak cues ("soy…", "this is…") stay: "This is Terrible" is a complaint, not a name.
+    """
+    spans = [(m.start(), m.end()) for m in _EMAIL.finditer(raw_text)]
+    stated = find_stated_name(raw_text)
+    if stated and stated.explicit:
+        spans.append((stated.start, stated.end))
+    masked = raw_text
+    for start, end in spans:
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    return masked
 
 
 def find_booking_reference(raw_text: str, normalized_text: str, known_words: frozenset[str]) -> str | None:
@@ -193,8 +249,15 @@ def find_booking_reference(raw_text: str, normalized_text: str, known_words: fro
     return None
 
 
-def extract_entities(raw_text: str, normalized_text: str, known_words: frozenset[str]) -> dict[str, Any]:
-    """Every non-date entity found, keyed by its contract name."""
+def extract_entities(
+    raw_text: str, normalized_text: str, known_words: frozenset[str], masked_text: str | None = None
+) -> dict[str, Any]:
+    """Every non-date entity found, keyed by its contract name.
+
+    `normalized_text` is the normalised `masked_text` (`raw_text` without the guest's name and email, see
+    `without_personal_details`); the name and email themselves are read from `raw_text`.
+    """
+    masked = raw_text if masked_text is None else masked_text
     found: dict[str, Any] = {}
     adults = _count(_ADULTS.search(normalized_text)) or _count(_ADULTS_PHRASE.search(normalized_text))
     if adults is None and _COUPLE.search(normalized_text):
@@ -210,7 +273,7 @@ def extract_entities(raw_text: str, normalized_text: str, known_words: frozenset
     room_type = find_room_type(normalized_text)
     if room_type:
         found["room_type"] = room_type
-    reference = find_booking_reference(raw_text, normalized_text, known_words)
+    reference = find_booking_reference(masked, normalized_text, known_words)
     if reference:
         found["booking_reference"] = reference
     email = _EMAIL.search(raw_text)

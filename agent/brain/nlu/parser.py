@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from agent.brain.nlu.dates import extract_stay
-from agent.brain.nlu.entities import extract_entities
+from agent.brain.nlu.entities import extract_entities, without_personal_details
 from agent.brain.nlu.intents import classify
 from agent.brain.nlu.language import detect_language
 from agent.brain.nlu.lexicon import ENGLISH_MARKERS, KNOWN_WORDS, SPANISH_MARKERS, VOCABULARY
@@ -26,9 +26,11 @@ def parse(text: str, reference_date: date, previous_language: Language | None = 
     `previous_language` is the conversation's language so far, used only when this message does not tell.
     """
     text = text[:MAX_TEXT]
-    normalized = normalize(text)
-    language = detect_language(text, normalized.tokens, previous_language)
-    entities: dict[str, Any] = extract_entities(text, normalized.text, _KNOWN_WORDS)
+    # The rules read the message without the guest's own name and email: "my name is Kate Price" is no question.
+    masked = without_personal_details(text)
+    normalized = normalize(masked)
+    language = detect_language(masked, normalized.tokens, previous_language)
+    entities: dict[str, Any] = extract_entities(text, normalized.text, _KNOWN_WORDS, masked)
     stay = extract_stay(normalized.text, reference_date, language)
     has_stay = stay.check_in is not None or stay.check_out is not None or "adults" in entities
     decision = classify(normalized.text, entities.get("amenity"), has_stay, "?" in text)
