@@ -81,7 +81,14 @@ def test_a_particle_before_a_date_ends_the_name() -> None:
     assert (found["check_in"], found["check_out"]) == ("2027-05-03", "2027-05-05")
 
 
-_WORD = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=9).map(str.capitalize)
+# Words the intent and date rules weigh, as a name might carry them, mixed with made-up names.
+_RULE_WORDS = (
+    "Price", "Rate", "Cost", "Cheap", "Free", "Street", "Cancel", "Change", "Status", "Agent", "Call", "Dirty",
+    "Terrible", "Bye", "Hello", "Vacancy", "Available", "May", "June", "April", "Friday", "Tomorrow", "Cuesta",
+)  # fmt: skip
+_WORD = st.one_of(
+    st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=9).map(str.capitalize), st.sampled_from(_RULE_WORDS)
+)
 
 
 @settings(max_examples=300, deadline=None)
