@@ -6,14 +6,13 @@ conversation into a ConversationResult (one junit testcase each, and the functio
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from validation import conversations_runner as runner
 from validation.result import Check, StageResult
 from validation.samples import ConversationResult
 from validation.stages.context import RunContext
 
-NOT_AVAILABLE = "golden conversations runner not available (validation/conversations has not landed)"
 # 12 at a time: 48 s against 56 s at 6 on this box; the serial PMS-down ones set the floor.
 CONCURRENCY = 12
 
@@ -29,15 +28,8 @@ def _detail(result: Any) -> str:
 
 
 async def run(ctx: RunContext) -> StageResult:
-    """Run every golden conversation; NOT_AVAILABLE (and an INCONCLUSIVE gate) when the runner is missing."""
+    """Run every golden conversation against the stack, judged turn by turn."""
     started = ctx.clock.now_ms()
-    try:
-        runner = importlib.import_module("validation.conversations.runner")
-    except ImportError:
-        ctx.m.unavailable["functional"] = NOT_AVAILABLE
-        return ctx.stage_result("functional", started, [], detail=NOT_AVAILABLE).model_copy(
-            update={"status": "NOT_AVAILABLE"}
-        )
     stack = ctx.stack
     files = runner.discover(None)
     ctx.ui.stage_progress("functional", figures=f"{len(files)} conversations, {CONCURRENCY} at a time")
