@@ -138,14 +138,14 @@ def _shade(data: ChartData, x_max: float) -> list[str]:
             f'height="{H - PAD_T - PAD_B}" fill="#f8d7da" opacity="0.6"><title>fault: {escape(fault["name"])}</title>'
             "</rect>"
         )
-    for stage in data.stages:
+    for i, stage in enumerate(data.stages):
         x = sx(stage["start_s"])
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" stroke="#bbb" stroke-dasharray="2 3"/>'
         )
-        parts.append(
-            f'<text x="{x + 2:.1f}" y="{H - PAD_B - 4}" font-size="9" fill="#888">{escape(stage["name"])}</text>'
-        )
+        # Stages can start seconds apart: alternate label rows so neighbours do not overprint.
+        y = H - PAD_B - 4 - (i % 2) * 11
+        parts.append(f'<text x="{x + 2:.1f}" y="{y}" font-size="9" fill="#888">{escape(stage["name"])}</text>')
     return parts
 
 
