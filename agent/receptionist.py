@@ -162,7 +162,7 @@ class Receptionist:
             if isinstance(effect, fx.CreateBooking):
                 return await self._book(effect, turn)
             if isinstance(effect, fx.FindBooking):
-                return await self._find(effect)
+                return await self._find(effect, turn)
             if isinstance(effect, fx.CancelBooking):
                 return await self._cancel(effect)
             if isinstance(effect, fx.LoadHotel):
@@ -281,12 +281,12 @@ class Receptionist:
         hotel = await self._hotel_or_none()
         return ft.BookingMade(view, hotel.check_in if hotel else "12:00")
 
-    async def _find(self, e: fx.FindBooking) -> ft.BookingsFound:
+    async def _find(self, e: fx.FindBooking, turn: Turn) -> ft.BookingsFound:
         found: list[Booking] = []
         if e.reference:
             booking = await self.pms.booking_by_reference(e.reference)
             owned = e.reference in e.own_references
-            # Without the email on it, only a booking made in this conversation may be shown.
+            # Without the email on it, only a booking made in, or found by the phone of, this conversation is shown.
             if booking is not None and (owned or (e.email and booking.email.lower() == e.email.lower())):
                 found.append(booking)
         else:
@@ -294,6 +294,13 @@ class Receptionist:
                 booking = await self.pms.booking_by_reference(ref)
                 if booking is not None:
                     found.append(booking)
+            if e.by_phone and turn.guest.wa_id:
+                # The agent books with the guest's WhatsApp number as the customer's phone; find them by it.
+                seen = {b.id_order for b in found}
+                for booking in await self.pms.bookings_for_phone(f"+{turn.guest.wa_id}"):
+                    if booking.id_order not in seen:
+                        seen.add(booking.id_order)
+                        found.append(booking)
         rules = await self.pms.refund_rules(self._hotel_id) if found else []
         return ft.BookingsFound(
             tuple(_view(b) for b in found),

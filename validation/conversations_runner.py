@@ -56,6 +56,8 @@ class BookingCheck(StayRef):
     check_in: str = ""
     check_out: str = ""
     rooms: int | None = None
+    adults: int | None = None  # the whole party, summed over the booking's rooms
+    children: int | None = None
 
 
 class EmailBookingsCheck(_Strict):
@@ -121,6 +123,11 @@ class SeedBooking(StayRef):
     firstname: str = "Test"
     lastname: str = "Guest"
     capture: str = "ref"
+    adults: int = Field(2, ge=1)
+    children: int = Field(0, ge=0)
+    rooms: int = Field(1, ge=1)
+    # Book under the conversation guest's WhatsApp number (customer phone `+<wa_id>`), as the agent itself does.
+    guest_phone: bool = False
 
 
 class Setup(_Strict):
@@ -324,7 +331,7 @@ class _Driver:
         variables: dict[str, str] = {"run": self.run_tag}
         wa_id = self.wa_id_for(conv.name)
         try:
-            await self._setup(conv.setup, today, variables)
+            await self._setup(conv.setup, today, variables, wa_id)
             status, body = await self._json(
                 "POST",
                 f"{self.ep.whatsapp_url}/_sim/guests",
@@ -349,7 +356,7 @@ class _Driver:
         result.duration_ms = (time.monotonic() - started) * 1000
         return result
 
-    async def _setup(self, setup: Setup, today: date, variables: dict[str, str]) -> None:
+    async def _setup(self, setup: Setup, today: date, variables: dict[str, str], wa_id: str) -> None:
         for spec in setup.fill:
             await self._fill(spec, today)
         for seed in setup.book:
@@ -365,11 +372,11 @@ class _Driver:
                     rt,
                     ci,
                     co,
-                    2,
-                    0,
-                    1,
+                    seed.adults,
+                    seed.children,
+                    seed.rooms,
                     currency,
-                    GuestDetails(seed.firstname, seed.lastname, seed.email),
+                    GuestDetails(seed.firstname, seed.lastname, seed.email, f"+{wa_id}" if seed.guest_phone else None),
                     "golden conversation setup",
                 )
             )
@@ -475,9 +482,9 @@ class _Driver:
             ok = re.search(pattern, joined, re.I | re.S) is not None
             checks.append(Check(f"matches {pattern!r}", ok, "" if ok else joined[:300]))
         buttons, rows = offered(replies)
-        for title in exp.buttons:
+        for title in (substitute(t, variables) for t in exp.buttons):
             checks.append(Check(f"button {title!r}", title in buttons, f"offered {buttons}"))
-        for title in exp.rows:
+        for title in (substitute(t, variables) for t in exp.rows):
             checks.append(Check(f"row {title!r}", title in rows, f"offered {rows}"))
         if exp.location is not None:
             has = any(m.get("type") == "location" for m in replies)
@@ -538,6 +545,11 @@ class _Driver:
                     if exp.booking.room_type:
                         names = [line.name for line in b.lines]
                         out.append(Check(f"booking {ref} room type", exp.booking.room_type in names, f"{names}"))
+                    for what in ("adults", "children"):
+                        want = getattr(exp.booking, what)
+                        if want is not None:
+                            n = sum(getattr(line, what) for line in b.lines)
+                            out.append(Check(f"booking {ref} {want} {what}", n == want, f"{n}"))
                     if exp.booking.rooms is not None:
                         n = sum(line.rooms for line in b.lines)
                         out.append(Check(f"booking {ref} {exp.booking.rooms} rooms", n == exp.booking.rooms, f"{n}"))

@@ -275,6 +275,17 @@ class QloAppsClient:
         )
         return wire.parse_customers(body)
 
+    async def find_customers_by_phone(self, phone: str) -> list[Customer]:
+        """Customers whose `phone` (a customers field since QloApps 1.6.1) is exactly `phone`."""
+        body = await self._request(
+            "GET",
+            "customers",
+            "customers",
+            params={"filter[phone]": wire.filter_value(phone), "display": "full"},
+            retry=True,
+        )
+        return wire.parse_customers(body)
+
     async def _order(self, id_order: int) -> dict[str, Any]:
         body = await self._request("GET", "orders", f"orders/{int(id_order)}", retry=True)
         order = body.get("order") if isinstance(body, dict) else None
@@ -307,8 +318,15 @@ class QloAppsClient:
 
     async def bookings_for_email(self, email: str) -> list[Booking]:
         """Every booking of the customers with this email, newest first."""
+        return await self._bookings_of(await self.find_customers(email))
+
+    async def bookings_for_phone(self, phone: str) -> list[Booking]:
+        """Every booking of the customers with this phone (as the agent sends it: `+<wa_id>`), newest first."""
+        return await self._bookings_of(await self.find_customers_by_phone(phone))
+
+    async def _bookings_of(self, customers: list[Customer]) -> list[Booking]:
         out: list[Booking] = []
-        for customer in await self.find_customers(email):
+        for customer in customers:
             body = await self._request(
                 "GET",
                 "orders",

@@ -118,6 +118,8 @@ class StayLine:
     date_from: date
     date_to: date
     rooms: int
+    adults: int = 0  # summed over the line's rooms (`rooms[].adults`)
+    children: int = 0  # summed over the line's rooms (`rooms[].child`)
 
 
 @dataclass(frozen=True)

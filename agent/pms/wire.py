@@ -285,6 +285,7 @@ def parse_booking(body: Any, order: dict[str, Any]) -> Booking:
     for rt in _items(assoc.get("room_types") or b.get("room_types"), "room_type"):
         if not isinstance(rt, dict):
             continue
+        rooms = [r for r in _items(rt.get("rooms"), "room") if isinstance(r, dict)]
         lines.append(
             StayLine(
                 id_room_type=_int(rt.get("id_room_type")),
@@ -292,6 +293,9 @@ def parse_booking(body: Any, order: dict[str, Any]) -> Booking:
                 date_from=date.fromisoformat(str(rt.get("checkin_date"))[:10]),
                 date_to=date.fromisoformat(str(rt.get("checkout_date"))[:10]),
                 rooms=_int(rt.get("number_of_rooms"), 1),
+                # 1.6.1 answers `adult`, 1.7.0 `adults`; children are `child` in both.
+                adults=sum(_int(r.get("adults", r.get("adult"))) for r in rooms),
+                children=sum(_int(r.get("child")) for r in rooms),
             )
         )
     return Booking(

@@ -29,6 +29,7 @@ class FakePms:
     down: bool = False
     taken: list[tuple[int, date, date, int]] = field(default_factory=list)  # (type, from, to, order)
     orders: dict[int, Booking] = field(default_factory=dict)
+    phones: dict[int, str] = field(default_factory=dict)  # order → the customer phone it was booked with
     calls: list[str] = field(default_factory=list)
 
     def _check(self, name: str) -> None:
@@ -77,9 +78,11 @@ class FakePms:
         ref = "".join(string.ascii_uppercase[(oid * 7 + i * 3) % 26] for i in range(9))
         nights = (req.date_to - req.date_from).days
         total = TYPES[req.id_room_type][1] * Decimal("1.1") * nights * req.rooms
-        line = StayLine(req.id_room_type, TYPES[req.id_room_type][0], req.date_from, req.date_to, req.rooms)
+        name = TYPES[req.id_room_type][0]
+        line = StayLine(req.id_room_type, name, req.date_from, req.date_to, req.rooms, req.adults, req.children)
         b = Booking(oid, ref, 1, 1, req.guest.email, req.guest.firstname, req.guest.lastname, "EUR", total, (line,))
         self.orders[oid] = b
+        self.phones[oid] = req.guest.phone or ""
         for _ in range(req.rooms):
             self.taken.append((req.id_room_type, req.date_from, req.date_to, oid))
         return b
@@ -94,6 +97,10 @@ class FakePms:
 
     async def bookings_for_email(self, email):
         return [b for b in self.orders.values() if b.email == email]
+
+    async def bookings_for_phone(self, phone):
+        self._check("by_phone")
+        return [b for oid, b in sorted(self.orders.items(), reverse=True) if self.phones.get(oid) == phone]
 
     async def cancel_booking(self, booking):
         self._check("cancel")

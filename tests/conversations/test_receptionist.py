@@ -154,3 +154,20 @@ def test_an_unexpected_failure_apologises_and_hands_over_instead_of_dropping_the
 
     r = asyncio.run(guest(BrokenPms()).say("a qué hora es el check-in?"))
     assert r.handoff and r.handoff_reason == "receptionist_error" and "algo ha fallado" in texts(r)
+
+
+def test_a_later_conversation_finds_the_booking_by_the_guests_whatsapp_number_but_not_anothers():
+    pms = FakePms()
+
+    async def main():
+        first = guest(pms)
+        await first.say("book the general room from Dec 3 to Dec 5 for 2 adults, I'm Tom Baker, tom@example.com")
+        await first.tap("Confirm")
+        later = guest(pms)  # same number, a fresh conversation: nothing booked in it
+        mine = await later.say("please cancel my booking")
+        stranger = await guest(pms, wa="34600000002").say("please cancel my booking")
+        return mine, stranger
+
+    mine, stranger = asyncio.run(main())
+    assert "Do you want to cancel it?" in texts(mine) and pms.orders[1].reference in texts(mine)
+    assert "booking reference" in texts(stranger) and pms.orders[1].reference not in texts(stranger)

@@ -241,9 +241,11 @@ def test_cancel_shows_refund_terms_of_the_matching_rule_then_cancels_on_confirma
     assert keys(d) == ["cancel.done"] and d.state.flow is None
 
 
-def test_cancel_asks_for_reference_and_email_when_missing():
+def test_cancel_asks_for_reference_and_email_when_nothing_is_booked_under_the_phone():
     d = step(ConversationState(), msg("cancel", "quiero cancelar mi reserva"))
-    assert keys(d) == ["ask.lookup"] and d.effect is None
+    assert keys(d) == [] and d.effect == FindBooking(None, None, (), by_phone=True)
+    d = step(d.state, BookingsFound(()))
+    assert keys(d) == ["ask.lookup"] and d.effect is None and d.state.failed_lookups == 0
     d = step(d.state, msg("unknown", "ABCDEFGHI", booking_reference="ABCDEFGHI"))
     assert keys(d) == ["ask.lookup_email"]
     d = step(d.state, msg("unknown", "ana@example.com", email="ana@example.com"))
@@ -253,7 +255,7 @@ def test_cancel_asks_for_reference_and_email_when_missing():
 def test_cancel_of_own_booking_needs_no_reference():
     state = ConversationState(own_references=["QWERTYUIO"])
     d = step(state, msg("cancel", "cancela mi reserva"))
-    assert d.effect == FindBooking(None, None, ("QWERTYUIO",))
+    assert d.effect == FindBooking(None, None, ("QWERTYUIO",), by_phone=True)
 
 
 def test_unknown_booking_asks_again_and_offers_a_person_after_the_second_miss():
@@ -403,6 +405,8 @@ def test_a_room_mind_change_at_the_name_step_is_not_taken_as_the_name():
 
 def test_email_without_reference_asks_for_the_reference_and_offers_a_person():
     d = step(ConversationState(), msg("cancel", "quiero cancelar", email="ana@example.com"))
+    assert d.effect == FindBooking(None, None, (), by_phone=True)
+    d = step(d.state, BookingsFound(()))
     assert keys(d) == ["ask.lookup_reference"] and button_ids(d) == ["handoff"]
 
 
@@ -428,3 +432,41 @@ def test_status_of_my_booking_after_a_change_shows_the_one_still_standing():
     d = step(ConversationState(own_references=["OLDREFAAA", "NEWREFAAA"]), msg("booking_status", "mi reserva?"))
     d = step(d.state, BookingsFound((booking_view("NEWREFAAA"), old)))
     assert keys(d) == ["status.active"] and d.replies[0].params["reference"] == "NEWREFAAA"
+
+
+# ---- the guest's own bookings, found by their WhatsApp number ---------------------------------------------------
+
+
+def test_cancel_without_reference_offers_the_bookings_found_by_phone_as_a_list():
+    d = step(ConversationState(), msg("cancel", "quiero cancelar mi reserva"))
+    assert d.effect == FindBooking(None, None, (), by_phone=True)
+    two = (booking_view("AAAAAAAAA"), booking_view("BBBBBBBBB", date(2026, 12, 10), date(2026, 12, 12)))
+    d = step(d.state, BookingsFound(two))
+    assert keys(d) == ["lookup.choose"]
+    assert [r.id for r in d.replies[0].rows] == ["bk:AAAAAAAAA", "bk:BBBBBBBBB"]
+    # Tapping one finds it without asking for the email: it was found under the guest's own number.
+    d = step(d.state, tap("bk:BBBBBBBBB", "BBBBBBBBB"))
+    assert d.effect == FindBooking("BBBBBBBBB", None, ("AAAAAAAAA", "BBBBBBBBB"))
+    d = step(d.state, BookingsFound((two[1],)))
+    assert keys(d) == ["cancel.terms"] and d.state.target["reference"] == "BBBBBBBBB"
+
+
+def test_single_booking_found_by_phone_goes_straight_to_the_refund_terms():
+    d = step(ConversationState(), msg("cancel", "cancel my booking", lang="en"))
+    d = step(d.state, BookingsFound((booking_view(),)))
+    assert keys(d) == ["cancel.terms"] and button_ids(d)[0].startswith("confirm:")
+
+
+def test_phone_lookup_runs_once_per_flow_then_reference_and_email_are_needed():
+    d = step(ConversationState(), msg("booking_status", "como va mi reserva"))
+    d = step(d.state, BookingsFound(()))
+    assert keys(d) == ["ask.lookup"]
+    d = step(d.state, msg("unknown", "ana@example.com", email="ana@example.com"))
+    assert d.effect is None and keys(d) == ["ask.lookup_reference"]
+
+
+def test_only_past_or_cancelled_bookings_under_the_phone_ask_for_the_reference():
+    old = booking_view(check_in=date(2026, 11, 1), check_out=date(2026, 11, 3))
+    d = step(ConversationState(), msg("cancel", "quiero cancelar mi reserva"))
+    d = step(d.state, BookingsFound((old,)))
+    assert keys(d) == ["ask.lookup"] and d.state.step == "lookup"

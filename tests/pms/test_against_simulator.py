@@ -120,3 +120,24 @@ def test_wrong_key_is_an_auth_error(sim):
             await client.close()
 
     asyncio.run(main())
+
+
+def test_bookings_are_found_by_the_customer_phone_the_agent_sends_with_their_occupancy(sim):
+    async def body(c: QloAppsClient):
+        mine = BookingRequest(
+            1, 2, date(2027, 6, 7), date(2027, 6, 9), 1, 1, 1, "EUR",
+            GuestDetails("Marta", "Gil", "marta.phone@example.com", "+34699000111"),
+        )  # fmt: skip
+        other = BookingRequest(
+            1, 2, date(2027, 6, 7), date(2027, 6, 9), 2, 0, 1, "EUR",
+            GuestDetails("Otro", "Huesped", "otro.phone@example.com", "+34699000222"),
+        )  # fmt: skip
+        made = await c.create_booking(mine)
+        await c.create_booking(other)
+        return made, await c.bookings_for_phone("+34699000111"), await c.bookings_for_phone("+34699000999")
+
+    made, found, nobody = run(sim, body)
+    assert [b.reference for b in found] == [made.reference]
+    assert found[0].email == "marta.phone@example.com"
+    assert (found[0].lines[0].adults, found[0].lines[0].children) == (1, 1)
+    assert nobody == []

@@ -47,11 +47,16 @@ class CreateBooking:
 
 @dataclass(frozen=True)
 class FindBooking:
-    """Find bookings by reference (+ the email on it) or among the conversation's own → BookingsFound | PmsDown."""
+    """Find bookings by reference (+ the email on it), or the guest's own → BookingsFound | PmsDown.
+
+    `own_references` are bookings this guest may see without an email (made in, or found by, this conversation);
+    `by_phone` also looks up the bookings QloApps holds under the guest's WhatsApp number.
+    """
 
     reference: str | None
     email: str | None
     own_references: tuple[str, ...] = ()
+    by_phone: bool = False
 
 
 @dataclass(frozen=True)

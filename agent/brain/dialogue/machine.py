@@ -202,7 +202,7 @@ def _on_reply_id(st: ConversationState, msg: GuestMessage, ctx: Context) -> Deci
     if rid.startswith("bk:") and st.flow in ("cancel", "modify", "status", "late"):
         st.slots.booking_reference = rid.split(":", 1)[1]
         st.target = None
-        return Decision(st, effect=FindBooking(st.slots.booking_reference, None, tuple(st.own_references)))
+        return Decision(st, effect=FindBooking(st.slots.booking_reference, None, _known_references(st)))
     return None
 
 
@@ -501,17 +501,25 @@ def _abort(st: ConversationState) -> Decision:
 # ---- lookup-based flows (cancel, modify, status, late checkout) ---------------------------------------------------
 
 
+def _known_references(st: ConversationState) -> tuple[str, ...]:
+    """Bookings this guest may see without the email on them: made in this conversation or found by their phone."""
+    return tuple(dict.fromkeys([*st.own_references, *st.phone_references]))
+
+
 def _advance_lookup(st: ConversationState) -> Decision:
     s = st.slots
+    known = _known_references(st)
     if s.booking_reference and s.email:
         st.step = "finding"
-        return Decision(st, effect=FindBooking(s.booking_reference, s.email, tuple(st.own_references)))
-    if s.booking_reference and s.booking_reference in st.own_references:
+        return Decision(st, effect=FindBooking(s.booking_reference, s.email, known))
+    if s.booking_reference and s.booking_reference in known:
         st.step = "finding"
-        return Decision(st, effect=FindBooking(s.booking_reference, None, tuple(st.own_references)))
-    if not s.booking_reference and st.own_references:
-        st.step = "finding"
-        return Decision(st, effect=FindBooking(None, None, tuple(st.own_references)))
+        return Decision(st, effect=FindBooking(s.booking_reference, None, known))
+    if not s.booking_reference and not st.phone_lookup_done:
+        # No reference: first look for the guest's own bookings (this conversation's and QloApps' by phone).
+        st.step = "finding_own"
+        st.phone_lookup_done = True
+        return Decision(st, effect=FindBooking(None, None, known, by_phone=True))
     st.step = "lookup"
     return Decision(st, [_lookup_prompt(st)])
 
@@ -559,8 +567,17 @@ def _booking_params(t: dict[str, Any]) -> dict[str, Any]:
 
 def _on_bookings_found(st: ConversationState, fact: BookingsFound, ctx: Context) -> Decision:
     bookings = list(fact.bookings)
+    own_lookup = st.step == "finding_own"
+    if own_lookup:
+        for b in bookings:
+            if b.reference not in st.own_references and b.reference not in st.phone_references:
+                st.phone_references.append(b.reference)
     if st.flow != "status":
         bookings = [b for b in bookings if not b.cancelled and b.check_out > ctx.today]
+    if not bookings and own_lookup:
+        # Nothing under the guest's number: ask for the reference and the email on the booking.
+        st.step = "lookup"
+        return Decision(st, [_lookup_prompt(st)])
     if not bookings:
         st.failed_lookups += 1
         st.slots.booking_reference = None

@@ -56,6 +56,8 @@ class ConversationState:
     handoff: bool = False
     handoff_reason: str | None = None
     own_references: list[str] = field(default_factory=list)  # bookings made in this conversation
+    phone_references: list[str] = field(default_factory=list)  # bookings found under the guest's phone number
+    phone_lookup_done: bool = False  # this flow already looked the guest's bookings up by phone
     done_nonces: dict[str, str] = field(default_factory=dict)  # confirmation nonce → booking reference
     turn: int = 0
 
@@ -80,6 +82,7 @@ class ConversationState:
         self.offers_for = None
         self.question = None
         self.failed_lookups = 0
+        self.phone_lookup_done = False
         self.alternatives = []
         self.pending = None
         self.target = None
