@@ -391,6 +391,8 @@ def _view(b: Booking, fallback_total: Decimal | None = None, fallback_name: str 
         total=total,
         currency=b.currency,
         cancelled=b.cancelled,
+        adults=sum(x.adults for x in b.lines),
+        children=sum(x.children for x in b.lines),
     )
 
 
@@ -398,6 +400,8 @@ def _view_to_json(v: ft.BookingView) -> dict[str, Any]:
     return {
         **{k: getattr(v, k) for k in ("id_order", "reference", "hotel_id", "id_room_type", "room_type_name")},
         **{k: getattr(v, k) for k in ("rooms", "email", "firstname", "lastname", "currency", "cancelled")},
+        "adults": v.adults,
+        "children": v.children,
         "check_in": v.check_in.isoformat(),
         "check_out": v.check_out.isoformat(),
         "total": str(v.total),
@@ -408,6 +412,8 @@ def _view_from_json(d: dict[str, Any]) -> ft.BookingView:
     return ft.BookingView(
         **{k: d[k] for k in ("id_order", "reference", "hotel_id", "id_room_type", "room_type_name", "rooms")},
         **{k: d[k] for k in ("email", "firstname", "lastname", "currency", "cancelled")},
+        adults=int(d.get("adults", 0)),
+        children=int(d.get("children", 0)),
         check_in=date.fromisoformat(d["check_in"]),
         check_out=date.fromisoformat(d["check_out"]),
         total=Decimal(d["total"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from agent.brain.dialogue.facts import (
     BookingFailed,
     BookingMade,
     BookingsFound,
+    BookingView,
     CancelFailed,
     Cancelled,
     HotelFacts,
@@ -470,3 +472,40 @@ def test_only_past_or_cancelled_bookings_under_the_phone_ask_for_the_reference()
     d = step(ConversationState(), msg("cancel", "quiero cancelar mi reserva"))
     d = step(d.state, BookingsFound((old,)))
     assert keys(d) == ["ask.lookup"] and d.state.step == "lookup"
+
+
+# ---- modify keeps the original booking's party ------------------------------------------------------------------
+
+
+def _party_booking(adults: int, children: int, rooms: int = 1) -> BookingView:
+    return dataclasses.replace(booking_view(), adults=adults, children=children, rooms=rooms)
+
+
+def test_modify_searches_and_books_the_new_dates_with_the_original_party_not_two_adults():
+    d = step(
+        ConversationState(),
+        msg("modify", booking_reference="ABCDEFGHI", email="ana@example.com", check_in=D10, check_out=D12),
+    )
+    d = step(d.state, BookingsFound((_party_booking(3, 1, rooms=2),), ()))
+    assert d.effect == SearchStay(D10, D12, 3, 1, 2)
+    d = step(d.state, StayOffers(OFFERS))
+    d = step(d.state, tap(button_ids(d)[0]))
+    assert isinstance(d.effect, CreateBooking)
+    assert (d.effect.adults, d.effect.children, d.effect.rooms, d.effect.id_room_type) == (3, 1, 2, 2)
+
+
+def test_modify_uses_the_party_the_guest_gives_instead_of_the_original():
+    d = step(ConversationState(), msg("modify", booking_reference="ABCDEFGHI", email="ana@example.com"))
+    d = step(d.state, BookingsFound((_party_booking(1, 0),), ()))
+    assert keys(d) == ["modify.ask_dates"]
+    d = step(d.state, msg("unknown", "del 10 al 12, ahora somos 2 adultos", check_in=D10, check_out=D12, adults=2))
+    assert d.effect == SearchStay(D10, D12, 2, 0, 1)
+
+
+def test_modify_of_a_booking_without_occupancy_falls_back_to_two_adults_a_room():
+    d = step(
+        ConversationState(),
+        msg("modify", booking_reference="ABCDEFGHI", email="ana@example.com", check_in=D10, check_out=D12),
+    )
+    d = step(d.state, BookingsFound((_party_booking(0, 0, rooms=2),), ()))
+    assert d.effect == SearchStay(D10, D12, 4, 0, 2)

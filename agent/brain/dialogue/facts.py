@@ -47,6 +47,8 @@ class BookingView:
     total: Decimal
     currency: str
     cancelled: bool
+    adults: int = 0  # the party over all rooms (0: QloApps did not say)
+    children: int = 0
 
 
 @dataclass(frozen=True)

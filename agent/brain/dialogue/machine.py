@@ -475,13 +475,14 @@ def _confirm(st: ConversationState, nonce: str, ctx: Context) -> Decision:
         dates = st.slots.dates()
         assert dates is not None
         st.step = "modify_booking"
+        adults, children, rooms = _modify_party(st)
         effect = CreateBooking(
             int(t["id_room_type"]),
             dates[0],
             dates[1],
-            st.slots.adults or 2,
-            st.slots.children,
-            int(t["rooms"]),
+            adults,
+            children,
+            rooms,
             str(t["firstname"]),
             str(t["lastname"]),
             str(t["email"]),
@@ -542,8 +543,18 @@ def _advance_modify(st: ConversationState) -> Decision:
         st.step = "new_dates"
         return Decision(st, [Say("modify.ask_dates", {"reference": t["reference"]})])
     st.step = "searching"
-    adults = st.slots.adults or 2
-    return Decision(st, effect=SearchStay(dates[0], dates[1], adults, st.slots.children, int(t["rooms"])))
+    adults, children, rooms = _modify_party(st)
+    return Decision(st, effect=SearchStay(dates[0], dates[1], adults, children, rooms))
+
+
+def _modify_party(st: ConversationState) -> tuple[int, int, int]:
+    """The party for the new dates: the original booking's, unless the guest gave a new one in this flow."""
+    t = st.target or {}
+    rooms = int(t.get("rooms") or 1)
+    if st.slots.adults is not None:
+        return st.slots.adults, st.slots.children, rooms
+    # A booking QloApps returned without occupancy falls back to two adults per room.
+    return int(t.get("adults") or 2 * rooms), int(t.get("children") or 0), rooms
 
 
 def _booking_dict(b: BookingView) -> dict[str, Any]:
