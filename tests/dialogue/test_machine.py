@@ -509,3 +509,34 @@ def test_modify_of_a_booking_without_occupancy_falls_back_to_two_adults_a_room()
     )
     d = step(d.state, BookingsFound((_party_booking(0, 0, rooms=2),), ()))
     assert d.effect == SearchStay(D10, D12, 4, 0, 2)
+
+
+# ---- a name and an email with a price or availability question mean "book it" -----------------------------------
+
+_STAY = {"check_in": D3, "check_out": D5, "nights": 2, "adults": 2}
+
+
+def test_pricing_with_name_and_email_goes_to_the_booking_summary_for_the_named_room():
+    who = {"guest_name": "Ana López", "email": "ana@example.com"}
+    d = step(ConversationState(), msg("pricing", room_type="Delux Rooms", **_STAY, **who))
+    assert d.state.slots.wants_booking and d.effect == SearchStay(D3, D5, 2, 0, 1)
+    d = step(d.state, StayOffers(OFFERS))
+    assert keys(d) == ["book.summary"] and button_ids(d)[0].startswith("confirm:")
+    d = step(d.state, tap(button_ids(d)[0], "Confirmar"))
+    assert isinstance(d.effect, CreateBooking) and (d.effect.id_room_type, d.effect.email) == (2, "ana@example.com")
+
+
+def test_availability_with_name_and_email_books_the_room_the_guest_then_picks():
+    who = {"guest_name": "Grace Hopper", "email": "grace@example.com"}
+    d = step(ConversationState(), msg("availability", lang="en", **_STAY, **who))
+    d = step(d.state, StayOffers(OFFERS))
+    assert d.state.slots.wants_booking and d.state.step == "room"
+    d = step(d.state, tap("room:2", "Delux Rooms"))
+    assert keys(d) == ["book.summary"]  # no need to ask for the name or email again
+
+
+def test_pricing_with_only_a_name_or_only_an_email_stays_a_price_question():
+    for who in ({"guest_name": "Ana López"}, {"email": "ana@example.com"}):
+        d = step(ConversationState(), msg("pricing", room_type="Delux Rooms", **_STAY, **who))
+        d = step(d.state, StayOffers(OFFERS))
+        assert not d.state.slots.wants_booking and "book.summary" not in keys(d)

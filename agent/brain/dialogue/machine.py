@@ -221,7 +221,9 @@ def _start_or_merge_task(st: ConversationState, intent: str, msg: GuestMessage, 
         st.reset_flow()
         st.slots.guest_name, st.slots.email = keep_name, keep_email
         st.flow = flow
-    if intent == "book":
+    ents = msg.nlu.entities
+    if intent == "book" or (intent in ("pricing", "availability") and ents.get("guest_name") and ents.get("email")):
+        # Giving a name and an email along with the stay means the guest wants to book it, not just a price.
         st.slots.wants_booking = True
     return _continue_flow(st, msg, ctx)
 
