@@ -345,16 +345,9 @@ async def record_send_failure(
         )
 
 
-_FINISH_SQL = """
-WITH rs AS (
-    UPDATE outbound_messages o
-    SET wamid = x.wamid, sent_at = %(now)s, updated_at = %(now)s,
-        state = COALESCE((SELECT s.status FROM message_statuses s WHERE s.wamid = x.wamid
-                          ORDER BY agent_status_rank(s.status) DESC LIMIT 1), 'sent'),
-        error_code = (SELECT s.error_code FROM message_statuses s WHERE s.wamid = x.wamid AND s.status = 'failed')
-    FROM jsonb_to_recordset(%(sent)s::jsonb) AS x(id bigint, wamid text)
-    WHERE o.id = x.id AND o.wamid IS NULL
-), done AS (
+# Finishing records the sent replies (the same update as record_sent), marks the item done and frees the guest.
+_FINISH_SQL = f"""
+WITH rs AS ({_RECORD_SENT_SQL}), done AS (
     UPDATE inbound_messages SET state = 'done', outcome = %(outcome)s, processed_at = %(now)s, last_error = NULL
     WHERE id = %(id)s AND state = 'pending'
     RETURNING id
