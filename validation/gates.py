@@ -186,8 +186,10 @@ def evaluate_gate(gate: Gate, m: Measurements) -> GateResult:
     stages = gate.scope.values("stage")
     missing = [m.unavailable[s] for s in (stages or ()) if s in m.unavailable]
     if gate.metric == "e2e_latency":
+        # Time to a right answer: a wrong one (a fast apology) leaves the guest waiting past the reply timeout.
         samples = [s for s in _e2e_in_scope(gate, m.e2e) if s.latency_ms is not None]
-        result = _judge_distribution(gate, [s.latency_ms for s in samples], "replies")  # type: ignore[misc]
+        latencies = [max(s.latency_ms, m.reply_timeout_ms) if s.wrong_answer else s.latency_ms for s in samples]
+        result = _judge_distribution(gate, latencies, "replies")  # type: ignore[arg-type]
     elif gate.metric == "ack_latency":
         samples = [s for s in _e2e_in_scope(gate, m.e2e) if s.ack_latency_ms is not None]
         result = _judge_distribution(gate, [s.ack_latency_ms for s in samples], "webhook acks")  # type: ignore[misc]

@@ -30,6 +30,11 @@ class E2ESample:
     warmup: bool = False
     degraded: bool = False
 
+    @property
+    def wrong_answer(self) -> bool:
+        """A reply came, but not one that answers the turn (the load scripts' "wrong answer: ..." failures)."""
+        return (self.error or "").startswith("wrong answer")
+
 
 @dataclass(frozen=True)
 class ProbeSample:
@@ -106,6 +111,8 @@ class Measurements:
     windows: dict[str, StageWindow] = field(default_factory=dict)
     # Stages whose data source did not exist (e.g. the golden conversations runner has not landed).
     unavailable: dict[str, str] = field(default_factory=dict)
+    # How long a guest was watched for the right answer; a wrong answer counts as not answered within it.
+    reply_timeout_ms: float = 10_000.0
 
 
 SAMPLE_FILES = {"e2e": "e2e.jsonl", "probes": "probes.jsonl", "conversations": "conversations.jsonl"}

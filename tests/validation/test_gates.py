@@ -50,6 +50,19 @@ def test_p95_one_millisecond_under_the_threshold_passes_with_its_margin() -> Non
     assert (result.status, result.measured, result.margin, result.samples) == (Status.PASS, 1999.0, 1.0, 100)
 
 
+def test_a_fast_apology_counts_as_no_answer_within_the_reply_timeout() -> None:
+    # 3 s PMS latency: the breaker opens and most guests get a quick apology instead of a price.
+    apologies = _samples([300.0] * 90, ok=False, error="wrong answer: apology where a price was expected")
+    answers = _samples([100.0] * 10)
+    result = evaluate_gate(P95, Measurements(e2e=apologies + answers, reply_timeout_ms=10_000.0))
+    assert (result.status, result.measured, result.samples) == (Status.FAIL, 10_000.0, 100)
+    # Right answers alone pass: it is the apologies that breach.
+    assert evaluate_gate(P95, Measurements(e2e=_samples([100.0] * 100))).status is Status.PASS
+    # The apologies are still failures for the error-rate gate.
+    errors = evaluate_gate(ERRORS, Measurements(e2e=apologies + answers))
+    assert errors.status is Status.FAIL
+
+
 def test_percentile_is_exact_nearest_rank_not_bucketed() -> None:
     # Locust would store 1951 and 2049 both as 2000.
     values = [1951.0] * 95 + [2049.0] * 5

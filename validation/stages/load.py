@@ -232,6 +232,7 @@ async def run(ctx: RunContext) -> StageResult:
     """Drive the profile's load through the WhatsApp simulator and record every message."""
     spec = ctx.profile.load
     assert spec is not None  # gates_config guarantees it for profiles running this stage
+    ctx.m.reply_timeout_ms = spec.reply_timeout * 1000.0
     started = ctx.clock.now_ms()
     total = int(spec.rate_per_s * spec.duration)
     ctx.ui.stage_started("load", total=total)
