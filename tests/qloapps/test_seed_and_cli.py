@@ -100,7 +100,8 @@ def test_cli_prints_base_url_and_key_and_serves(command: list[str]):
                 health = httpx.get(f"http://127.0.0.1:{port}/_sim/health", timeout=1).json()
                 break
             except httpx.TransportError:
-                assert time.monotonic() < deadline and proc.poll() is None
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("QloApps simulator did not start") from None
                 time.sleep(0.1)
         assert health["qloapps_version"] == "1.6.1" and health["hotels"] == 3
         hotels = httpx.get(f"http://127.0.0.1:{port}/api/hotels", params={"output_format": "JSON"},

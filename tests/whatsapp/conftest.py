@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from simulators.whatsapp.config import SimSettings, Template, TemplateButton
 from simulators.whatsapp.server import ThreadedSimulator
+from tests.waiting import wait_until
 from tests.whatsapp.receiver import Receiver
 
 SECRET = "test-app-secret"
@@ -99,13 +99,11 @@ class Harness:
         return out
 
     def wait_statuses(self, wamid: str, predicate: Callable[[list[str]], bool], timeout: float = 5) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while True:
+        def matching() -> list[dict]:
             items = [s for s in self.webhook_items("statuses") if s["id"] == wamid]
-            if predicate([s["status"] for s in items]):
-                return items
-            assert time.monotonic() < deadline, f"statuses for {wamid}: {[s['status'] for s in items]}"
-            time.sleep(0.02)
+            return items if predicate([s["status"] for s in items]) else []
+
+        return wait_until(matching, timeout, what=f"the expected statuses of {wamid}", step=0.02)
 
 
 @pytest.fixture
@@ -135,10 +133,7 @@ def make_harness(receiver: Receiver) -> Iterator[Callable[..., Harness]]:
 def h(make_harness: Callable[..., Harness]) -> Harness:
     """A simulator delivering to the receiver, with the default policies."""
     harness = make_harness()
-    deadline = time.monotonic() + 5
-    while not harness.sim.sim.delivery.verified.is_set():
-        assert time.monotonic() < deadline, "handshake never succeeded"
-        time.sleep(0.01)
+    wait_until(harness.sim.sim.delivery.verified.is_set, what="the webhook handshake")
     return harness
 
 
@@ -201,8 +196,5 @@ def fresh(shared_harness: Harness) -> Harness:
         h.rx.posts.clear()
         h.rx.statuses.clear()
         h.rx.default_status = 200
-    deadline = time.monotonic() + 5
-    while not h.sim.sim.delivery.verified.is_set():
-        assert time.monotonic() < deadline, "handshake never succeeded"
-        time.sleep(0.01)
+    wait_until(h.sim.sim.delivery.verified.is_set, what="the webhook handshake")
     return h

@@ -69,7 +69,8 @@ class Receiver:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
-            assert time.monotonic() < deadline, "receiver did not start"
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"webhook receiver did not start on port {self.port}")
             time.sleep(0.01)
         return self
 

@@ -56,7 +56,8 @@ def test_module_entry_point_prints_credentials_and_serves(tmp_path: Path) -> Non
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline and proc.poll() is None, "simulator did not start"
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("simulator did not start")
             time.sleep(0.1)
         health = httpx.get(f"{base}/_sim/health").json()
         assert health["phone_number_ids"] == ["111", "222"]

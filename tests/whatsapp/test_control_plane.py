@@ -10,6 +10,7 @@ import httpx
 import orjson
 import pytest
 
+from tests.waiting import wait_until
 from tests.whatsapp.conftest import GUEST, PNID, Harness, assert_envelope
 
 WA = {"messaging_product": "whatsapp", "to": GUEST}
@@ -331,10 +332,7 @@ def test_webhook_endpoint_changes_url_and_reverifies(fresh: Harness) -> None:
     time.sleep(0.1)
     assert fresh.http.get("/_sim/health").json()["webhook_verified"] is False
     fresh.http.post("/_sim/webhook", json={"verify_token": "vt"})
-    deadline = time.monotonic() + 5
-    while not fresh.http.get("/_sim/health").json()["webhook_verified"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until(lambda: fresh.http.get("/_sim/health").json()["webhook_verified"], what="re-verification", step=0.02)
 
 
 def test_templates_can_be_added_at_runtime(fresh: Harness) -> None:

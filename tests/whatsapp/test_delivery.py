@@ -8,17 +8,8 @@ import orjson
 import pytest
 
 from simulators.whatsapp.config import RetryPolicy
+from tests.waiting import wait_until
 from tests.whatsapp.conftest import GUEST, VERIFY, Harness
-
-
-def wait_until(predicate, timeout: float = 5.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 def message_ids(body: bytes) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 
 import orjson
 import pytest
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from simulators.whatsapp.config import SimSettings
 from simulators.whatsapp.server import ThreadedSimulator
 from simulators.whatsapp.wire import meta_bytes, sign, verify
+from tests.waiting import wait_until
 from tests.whatsapp.conftest import GUEST, SECRET, make_settings
 from tests.whatsapp.receiver import Receiver
 
@@ -101,13 +101,7 @@ def test_any_unicode_text_round_trips_and_verifies(live, text: str) -> None:
     r = httpx.post(f"{sim.base_url}/_sim/guests/{GUEST}/messages", json={"text": text})
     assert r.status_code == 201, r.text
     wamid = r.json()["wamid"]
-    deadline = time.monotonic() + 5
-    while True:
-        found = [p for p in list(rx.posts) if wamid.encode() in p.body]
-        if found:
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
+    found = wait_until(lambda: [p for p in list(rx.posts) if wamid.encode() in p.body], what="the webhook POST")
     post = found[0]
     assert verify(SECRET, post.body, post.headers["x-hub-signature-256"])
     assert post.body.isascii()
