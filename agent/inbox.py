@@ -24,6 +24,11 @@ def _jsonb(value: Any) -> Jsonb:
     return Jsonb(value, dumps=lambda o: orjson.dumps(o).decode())
 
 
+def meta_seconds(timestamp: str) -> int:
+    """Meta's `timestamp` (epoch seconds as a string); 0 when missing or malformed, so arrival order decides."""
+    return int(timestamp) if timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 12 else 0
+
+
 @dataclass(frozen=True)
 class Stored:
     """What a webhook POST added: new inbox items (messages and failed-status events) and statuses recorded."""
@@ -41,8 +46,8 @@ WITH g AS (
     ON CONFLICT (guest) DO UPDATE SET profile_name = EXCLUDED.profile_name
         WHERE EXCLUDED.profile_name <> '' AND guests.profile_name IS DISTINCT FROM EXCLUDED.profile_name
 ), st AS (
-    INSERT INTO message_statuses (wamid, status, error_code, payload, received_at)
-    SELECT x.wamid, x.status, x.code, x.payload, %(now)s
+    INSERT INTO message_statuses (wamid, status, error_code, payload, received_at, callback)
+    SELECT x.wamid, x.status, x.code, x.payload, %(now)s, x.payload->>'biz_opaque_callback_data'
     FROM jsonb_to_recordset(%(statuses)s::jsonb) AS x(wamid text, status text, code int, payload jsonb)
     ON CONFLICT (wamid, status) DO NOTHING
 ), ob AS (
@@ -55,10 +60,10 @@ WITH g AS (
     ) x
     WHERE o.wamid = x.wamid AND agent_status_rank(x.status) > agent_status_rank(o.state)
 ), m AS (
-    INSERT INTO inbound_messages (wamid, guest, kind, type, payload, received_at, next_attempt_at)
-    SELECT x.wamid, x.guest, x.kind, x.type, x.payload, %(now)s, %(now)s
+    INSERT INTO inbound_messages (wamid, guest, kind, type, payload, received_at, next_attempt_at, meta_ts)
+    SELECT x.wamid, x.guest, x.kind, x.type, x.payload, %(now)s, %(now)s, x.ts
     FROM jsonb_to_recordset(%(messages)s::jsonb)
-         AS x(wamid text, guest text, kind text, type text, payload jsonb, ord int)
+         AS x(wamid text, guest text, kind text, type text, payload jsonb, ord int, ts bigint)
     ORDER BY x.ord
     ON CONFLICT (wamid) DO NOTHING
     RETURNING wamid
@@ -86,7 +91,14 @@ async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime
             }
         payload = {"message": msg.raw, "phone_number_id": msg.phone_number_id, "name": msg.profile_name}
         messages.append(
-            {"wamid": msg.wamid, "guest": msg.guest, "kind": "message", "type": msg.type, "payload": payload}
+            {
+                "wamid": msg.wamid,
+                "guest": msg.guest,
+                "kind": "message",
+                "type": msg.type,
+                "payload": payload,
+                "ts": meta_seconds(msg.timestamp),
+            }
         )
     statuses: list[dict[str, Any]] = []
     for st in env.statuses:
@@ -102,6 +114,7 @@ async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime
                     "kind": "status",
                     "type": "status_failed",
                     "payload": {"status": st.raw, "code": code},
+                    "ts": meta_seconds(st.timestamp),
                 }
             )
     params = {
@@ -147,9 +160,11 @@ WITH cand AS (
     FROM inbound_messages m JOIN guests g ON g.guest = m.guest
     WHERE m.state = 'pending' AND m.next_attempt_at <= %(now)s
       AND (g.lease_until IS NULL OR g.lease_until < %(now)s)
+      -- The guest's own order: Meta's timestamp, then arrival (a late redelivery goes before later messages).
       AND NOT EXISTS (
-          SELECT 1 FROM inbound_messages e WHERE e.guest = m.guest AND e.state = 'pending' AND e.id < m.id)
-    ORDER BY m.id
+          SELECT 1 FROM inbound_messages e WHERE e.guest = m.guest AND e.state = 'pending'
+            AND (e.meta_ts, e.id) < (m.meta_ts, m.id))
+    ORDER BY m.meta_ts, m.id
     LIMIT %(limit)s
     FOR UPDATE OF g SKIP LOCKED
 ), leased AS (
@@ -169,7 +184,8 @@ ORDER BY b.id
 
 
 async def claim(pool: AsyncConnectionPool, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Claim]:
-    """Lease up to `limit` guests: for each, its oldest pending message (due now, nothing older still pending)."""
+    """Lease up to `limit` guests: for each, its first pending message in the guest's order (Meta timestamp, then
+    arrival id), when due and nothing before it is still pending."""
     async with pool.connection() as conn:
         cur = await conn.execute(_CLAIM_SQL, {"now": now, "until": now + lease, "owner": owner, "limit": limit})
         rows = await cur.fetchall()
@@ -231,8 +247,9 @@ WITH conv AS (
         updated_at = EXCLUDED.updated_at
     RETURNING id
 ), outs AS (
-    INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at)
-    SELECT %(wamid)s, x.idx, %(guest)s, %(origin)s, x.body, %(now)s, %(now)s
+    -- Recorded as "sending" (sending_at): this is the last write before the Graph call.
+    INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at, sending_at)
+    SELECT %(wamid)s, x.idx, %(guest)s, %(origin)s, x.body, %(now)s, %(now)s, %(now)s
     FROM jsonb_to_recordset(%(replies)s::jsonb) AS x(idx int, body jsonb)
     ON CONFLICT (inbound_wamid, idx) DO NOTHING
     RETURNING id, idx, body
@@ -285,8 +302,9 @@ async def add_replies(
     """Record extra replies under `key` (once: existing rows win) and return all rows under it."""
     async with pool.connection() as conn:
         await conn.execute(
-            "INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at)"
-            " SELECT %(key)s, x.idx, %(guest)s, %(origin)s, x.body, %(now)s, %(now)s"
+            "INSERT INTO outbound_messages"
+            " (inbound_wamid, idx, guest, origin, body, created_at, updated_at, sending_at)"
+            " SELECT %(key)s, x.idx, %(guest)s, %(origin)s, x.body, %(now)s, %(now)s, %(now)s"
             " FROM jsonb_to_recordset(%(replies)s::jsonb) AS x(idx int, body jsonb)"
             " ON CONFLICT (inbound_wamid, idx) DO NOTHING",
             {
@@ -297,16 +315,41 @@ async def add_replies(
                 "replies": _jsonb([{"idx": i, "body": b} for i, b in enumerate(bodies)]),
             },
         )
-    return await planned_replies(pool, key)
+    return await planned_replies(pool, key, now)
 
 
-async def planned_replies(pool: AsyncConnectionPool, inbound_wamid: str) -> list[PlannedReply]:
-    """Replies recorded for an inbound message by an earlier attempt, with the wamids of those already sent."""
+def callback_key(outbound_id: int) -> str:
+    """The biz_opaque_callback_data sent with a reply; Meta echoes it in that reply's status webhooks."""
+    return f"o:{outbound_id}"
+
+
+# A reply marked "sending" whose send response was lost (crash) may still have gone out: a status carrying its
+# callback key proves it did, and gives its wamid. Those are recorded here and not sent again.
+_PLANNED_SQL = """
+WITH found AS (
+    UPDATE outbound_messages o
+    SET wamid = s.wamid, sent_at = COALESCE(o.sent_at, %(now)s), updated_at = %(now)s,
+        state = CASE WHEN agent_status_rank(s.status) > agent_status_rank(o.state) THEN s.status ELSE o.state END
+    FROM (
+        SELECT DISTINCT ON (callback) callback, wamid, status FROM message_statuses
+        WHERE callback IN (SELECT 'o:' || id FROM outbound_messages
+                           WHERE inbound_wamid = %(key)s AND wamid IS NULL AND sending_at IS NOT NULL)
+        ORDER BY callback, agent_status_rank(status) DESC
+    ) s
+    WHERE o.inbound_wamid = %(key)s AND o.wamid IS NULL AND s.callback = 'o:' || o.id
+    RETURNING o.id, o.wamid
+)
+SELECT o.id, o.idx, o.body, COALESCE(o.wamid, f.wamid)
+FROM outbound_messages o LEFT JOIN found f ON f.id = o.id
+WHERE o.inbound_wamid = %(key)s ORDER BY o.idx
+"""
+
+
+async def planned_replies(pool: AsyncConnectionPool, inbound_wamid: str, now: datetime) -> list[PlannedReply]:
+    """Replies recorded for an inbound message by an earlier attempt, with the wamids of those already sent
+    (including those a crash kept from being recorded, found through their statuses' callback key)."""
     async with pool.connection() as conn:
-        cur = await conn.execute(
-            "SELECT id, idx, body, wamid FROM outbound_messages WHERE inbound_wamid = %s ORDER BY idx",
-            (inbound_wamid,),
-        )
+        cur = await conn.execute(_PLANNED_SQL, {"key": inbound_wamid, "now": now})
         return [PlannedReply(*r) for r in await cur.fetchall()]
 
 
@@ -409,8 +452,12 @@ WITH up AS (
     INSERT INTO dead_letters (inbound_id, wamid, guest, error, attempts, created_at)
     SELECT id, %(wamid)s, %(guest)s, %(error)s, %(attempts)s, %(now)s FROM up
 ), ap AS (
-    INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at)
-    SELECT %(wamid)s, -1, %(guest)s, 'apology', %(apology)s, %(now)s, %(now)s FROM up WHERE %(apologise)s
+    -- One apology per guest per hour, however many messages died in a row (decided here: no Redis needed).
+    INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at, sending_at)
+    SELECT %(wamid)s, -1, %(guest)s, 'apology', %(apology)s, %(now)s, %(now)s, %(now)s FROM up
+    WHERE %(apologise)s AND NOT EXISTS (
+        SELECT 1 FROM outbound_messages a WHERE a.guest = %(guest)s AND a.origin = 'apology'
+          AND a.created_at > %(now)s - interval '1 hour')
     ON CONFLICT (inbound_wamid, idx) DO NOTHING
     RETURNING id, idx, body
 ), rel AS (

@@ -210,8 +210,7 @@ class Worker:
 
     async def _dead_letter(self, claim: inbox.Claim, error: str) -> None:
         apology = None
-        # One apology per guest per hour, however many messages died in a row.
-        if claim.kind == "message" and await self.redis.set(f"apology:{claim.guest}", "1", nx=True, ex=3600):
+        if claim.kind == "message":  # dead_letter decides whether one is owed (one per guest per hour)
             apology = Text(NOTICES["apology"][claim.language if claim.language in ("es", "en") else "es"]).payload()
         reply = await inbox.dead_letter(self.pool, claim, error, apology, self.clock.now())
         metrics.DEAD_LETTERS.inc()
@@ -219,7 +218,7 @@ class Worker:
         log.error("dead-lettered", extra={"error": error, "attempts": claim.attempts, "guest": mask_phone(claim.guest)})
         if reply is not None:
             try:
-                await self._send_all(claim, [reply])
+                await self._send_all(claim, [reply], "apology")
             except Exception as exc:
                 log.error("apology not sent", extra={"error": str(exc)})
             await inbox.record_sent(self.pool, claim.sent, self.clock.now())
@@ -231,8 +230,13 @@ class Worker:
             return {"recipient": claim.user_id}
         return {"to": claim.guest}
 
-    async def _send_all(self, claim: inbox.Claim, replies: list[inbox.PlannedReply]) -> list[GraphError]:
-        """Send unsent replies in order; refused ones are recorded and skipped, transient failures raise."""
+    async def _send_all(
+        self, claim: inbox.Claim, replies: list[inbox.PlannedReply], flow: str | None = None
+    ) -> list[GraphError]:
+        """Send unsent replies in order; refused ones are recorded and skipped, transient failures raise.
+
+        With `flow`, the first reply's acceptance is the guest-felt reply latency of that flow.
+        """
         refused: list[GraphError] = []
         for reply in replies:
             if reply.wamid:
@@ -240,9 +244,14 @@ class Worker:
             body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
             body.update(self._recipient(claim))
             body.update(reply.body)
+            # Echoed in this reply's statuses: a reclaim after a crash finds out whether it went out.
+            body["biz_opaque_callback_data"] = inbox.callback_key(reply.id)
             try:
                 # Recorded with `finish`, or by `_failed` if a later step of this attempt fails.
                 claim.sent.append((reply.id, await self.graph.send(body)))
+                if flow is not None and reply.idx == 0:
+                    sent_at = metrics.guest_sent_at(claim.payload.get("message", {}).get("timestamp"), claim.received_at)
+                    metrics.observe_reply(flow, sent_at, self.clock.now().timestamp())
             except GraphError as exc:
                 if exc.retryable:
                     raise
@@ -261,7 +270,8 @@ class Worker:
         now = self.clock.now()
         if claim.planned:
             # A retry after the replies were decided: resend what is missing, never decide again.
-            refused = await self._send_all(claim, await inbox.planned_replies(self.pool, claim.wamid))
+            planned = await inbox.planned_replies(self.pool, claim.wamid, now)
+            refused = await self._send_all(claim, planned, metrics.flow_label(claim.state))
             return await self._after_refusals(claim, refused, "resent")
         if claim.needs_human:
             return "human"
@@ -281,7 +291,7 @@ class Worker:
                 reason="",
                 now=now,
             )
-            await self._send_all(claim, planned)
+            await self._send_all(claim, planned, "notice")
             return "rate_limited"
         reading = asyncio.create_task(self._mark_read(claim.wamid)) if self.settings.mark_read else None
         raw = claim.payload.get("message", {})
@@ -324,7 +334,7 @@ class Worker:
         )
         if result.handoff:
             metrics.HANDOFFS.labels(reason="responder").inc()
-        refused = await self._send_all(claim, planned)
+        refused = await self._send_all(claim, planned, metrics.flow_label(result.state))
         outcome = "handoff" if result.handoff else ("replied" if planned else "no_reply")
         return await self._after_refusals(claim, refused, outcome)
 
