@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from agent import admin, health, migrate, webhook
+from agent import admin, health, metrics, migrate, webhook
 from agent.clock import Clock, SystemClock
 from agent.dedupe import SeenWamids
 from agent.echo import EchoResponder
@@ -66,9 +66,14 @@ async def open_resources(settings: Settings) -> AsyncIterator[tuple[AsyncConnect
     )
     graph = build_graph(settings)
     await graph.start()
+    metrics.publish_build_info(settings.whatsapp_throughput_mps)
+    sampler = metrics.PoolSampler(pool, settings.db_pool_max)
+    sampler.start()
     try:
         yield pool, redis, graph
     finally:
+        await sampler.stop()
+        metrics.process_exited()
         await graph.close()
         await redis.aclose()
         await pool.close()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from agent import metrics
+
 
 class SeenWamids:
     """Which wamids were already stored."""
@@ -22,7 +24,9 @@ class SeenWamids:
         if not wamids:
             return False
         values = await self._redis.mget([self._prefix + w for w in wamids])
-        return all(v is not None for v in values)
+        seen = all(v is not None for v in values)
+        metrics.CACHE_REQUESTS.labels(cache="dedupe", result="hit" if seen else "miss").inc()
+        return seen
 
     async def remember(self, wamids: list[str]) -> None:
         """Record wamids after their commit."""

@@ -109,6 +109,7 @@ class GraphClient:
             async with self._session.post(self._config.messages_url, data=orjson.dumps(body)) as resp:
                 raw = await resp.read()
                 status = resp.status
+                metrics.observe_usage_header(resp.headers.get("X-Business-Use-Case-Usage"))
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise GraphError(None, None, f"transport: {type(exc).__name__}", str(exc)) from exc
         try:
@@ -132,6 +133,7 @@ class GraphClient:
                 metrics.OUTBOUND_CALLS.labels(kind=kind, outcome="ok").inc()
                 return data
             except GraphError as exc:
+                metrics.observe_graph_error(exc.code)
                 metrics.OUTBOUND_ERRORS.labels(
                     code=str(exc.code if exc.code is not None else f"http_{exc.status}")
                 ).inc()

@@ -7,7 +7,6 @@ import asyncio
 import aiohttp
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from agent import inbox, metrics
 from agent.migrate import latest_version
@@ -72,6 +71,12 @@ async def prometheus_metrics(request: Request) -> Response:
         metrics.INBOX_DEPTH.set(depth)
         metrics.INBOX_OLDEST_AGE.set(oldest)
         metrics.DEAD_LETTERS_OPEN.set(dead)
-    except Exception:  # still serve the process metrics when the database is down
-        pass
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        metrics.DEPENDENCY_UP.labels(dependency="postgres").set(1)
+    except Exception:  # still serve the other metrics when the database is down
+        metrics.DEPENDENCY_UP.labels(dependency="postgres").set(0)
+    try:
+        pong = await asyncio.wait_for(state.redis.ping(), 1.0)
+    except Exception:
+        pong = False
+    metrics.DEPENDENCY_UP.labels(dependency="redis").set(1 if pong else 0)
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)

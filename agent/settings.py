@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     graph_max_retries: int = Field(default=3, ge=0)
     graph_retry_base_seconds: float = Field(default=0.25, ge=0)
     graph_max_connections: int = Field(default=64, ge=1)
+    # The phone number's send throughput (Meta's Cloud API default is 80 messages/s); exported for headroom alerts.
+    whatsapp_throughput_mps: float = Field(default=80.0, gt=0)
     mark_read: bool = True  # mark inbound read + typing indicator while working
     # Approved template for re-engagement when a reply fails with 131047 (outside the 24 h window); empty = flag human.
     reengagement_template: str = ""

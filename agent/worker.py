@@ -250,7 +250,8 @@ class Worker:
                 # Recorded with `finish`, or by `_failed` if a later step of this attempt fails.
                 claim.sent.append((reply.id, await self.graph.send(body)))
                 if flow is not None and reply.idx == 0:
-                    sent_at = metrics.guest_sent_at(claim.payload.get("message", {}).get("timestamp"), claim.received_at)
+                    meta_ts = claim.payload.get("message", {}).get("timestamp")
+                    sent_at = metrics.guest_sent_at(meta_ts, claim.received_at)
                     metrics.observe_reply(flow, sent_at, self.clock.now().timestamp())
             except GraphError as exc:
                 if exc.retryable:

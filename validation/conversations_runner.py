@@ -505,8 +505,7 @@ class _Driver:
         """If faults opened the agent's QloApps circuit breaker, wait until its half-open probe may pass."""
         async with self.http.get(f"{self.ep.agent_url}/metrics") as resp:
             text = await resp.text()
-        state = re.search(r"^hotelero_pms_circuit_state ([0-9.]+)$", text, re.M)
-        if state and float(state.group(1)) != 0:
+        if re.search(r'^hotelero_pms_circuit_state\{state="(?:open|half_open)"\} 1', text, re.M):
             await asyncio.sleep(self.ep.breaker_cooldown_s)
 
     async def _check_intent(self, text: str, intent: str, language: str) -> Check:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from prometheus_client import Counter, Gauge
-
+from agent import metrics
 from agent.clock import Clock
 from agent.pms.errors import CircuitOpen
 
@@ -15,11 +14,6 @@ class BreakerState(Enum):
     CLOSED = 0
     HALF_OPEN = 1
     OPEN = 2
-
-
-# Exported in /metrics (default registry): 0 closed, 1 half-open, 2 open.
-CIRCUIT_STATE = Gauge("hotelero_pms_circuit_state", "QloApps circuit breaker: 0 closed, 1 half-open, 2 open")
-CIRCUIT_TRANSITIONS = Counter("hotelero_pms_circuit_transitions_total", "Circuit breaker transitions", ["to"])
 
 
 @dataclass
@@ -38,7 +32,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at = 0.0
         self._probe_in_flight = False
-        CIRCUIT_STATE.set(0)
+        metrics.set_circuit_state("closed")
 
     @property
     def state(self) -> BreakerState:
@@ -72,5 +66,5 @@ class CircuitBreaker:
 
     def _move(self, to: BreakerState) -> None:
         self._state = to
-        CIRCUIT_STATE.set(to.value)
-        CIRCUIT_TRANSITIONS.labels(to=to.name.lower()).inc()
+        metrics.set_circuit_state(to.name.lower())
+        metrics.PMS_CIRCUIT_TRANSITIONS.labels(to=to.name.lower()).inc()

@@ -13,6 +13,8 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from agent import metrics
+
 log = logging.getLogger(__name__)
 
 STATIC_TTL_S = 3600
@@ -31,11 +33,14 @@ class PmsCache:
     async def get(self, key: str) -> Any | None:
         if self._redis is None:
             return None
+        cache = "pms_static" if key.startswith("static:") else "pms_availability"
         try:
             raw = await self._redis.get(f"{PREFIX}:{key}")
         except RedisError as exc:
+            metrics.CACHE_REQUESTS.labels(cache=cache, result="error").inc()
             log.warning("pms cache read failed (%s); going to QloApps", exc)
             return None
+        metrics.CACHE_REQUESTS.labels(cache=cache, result="miss" if raw is None else "hit").inc()
         return orjson.loads(raw) if raw is not None else None
 
     async def put(self, key: str, value: Any, ttl_s: int) -> None:

@@ -38,4 +38,4 @@ def test_every_golden_conversation_passes_turn_by_turn(golden_stack: Stack):
     assert not failed, "\n" + summarize(failed)
     # The circuit breaker's state is exported, and after the PMS-down conversations QloApps is trusted again.
     metrics = httpx.get(f"{s.agent_url}/metrics", timeout=10).text
-    assert "hotelero_pms_circuit_state 0.0" in metrics
+    assert 'hotelero_pms_circuit_state{state="closed"} 1.0' in metrics
