@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from simulators.whatsapp import chat
 from simulators.whatsapp import control as c
 from simulators.whatsapp.config import SimSettings
 from simulators.whatsapp.errors import GraphError
@@ -57,6 +58,10 @@ def create_app(settings: SimSettings | None = None, base_url: str | None = None)
         Route("/webhook", g(c.webhook_post), methods=["POST"]),
         Route("/templates", g(c.templates_get), methods=["GET"]),
         Route("/templates", g(c.templates_post), methods=["POST"]),
+        Route("/templates/status", g(c.template_status), methods=["POST"]),
+        Route("/errors", g(c.value_errors), methods=["POST"]),
+        Route("/chat", chat.page, methods=["GET"]),
+        Route("/chat/events", chat.events, methods=["GET"]),
         Route("/{rest:path}", c.unknown_control, methods=["GET", "POST", "DELETE", "PUT", "PATCH"]),
     ]
     routes = [

@@ -31,6 +31,10 @@ class BusinessNumber(_Strict):
     access_token: str | None = None
     # Meta throughput tier: 80 by default, 1000 after an upgrade, 20 for coexistence numbers.
     throughput_mps: float = 80.0
+    # Fields of the phone-number node (GET /{version}/{phone_number_id}).
+    verified_name: str = "Hotelero Test Hotel"
+    quality_rating: Literal["GREEN", "YELLOW", "RED", "NA", "UNKNOWN"] = "GREEN"
+    code_verification_status: str = "VERIFIED"
 
 
 class TemplateButton(_Strict):
@@ -38,17 +42,24 @@ class TemplateButton(_Strict):
     text: str
 
 
+TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]
+
+
 class Template(_Strict):
-    """An approved (or paused/disabled) message template in the registry."""
+    """An approved (or pending/rejected/paused/disabled) message template in the registry."""
 
     name: str
     language: str = "es"
     category: Literal["utility", "marketing", "authentication"] = "utility"
-    status: Literal["APPROVED", "PAUSED", "DISABLED"] = "APPROVED"
+    status: TemplateStatus = "APPROVED"
     header_params: int = 0
     body_params: int = 0
     body: str = ""
+    header: str = ""
+    footer: str = ""
     buttons: list[TemplateButton] = Field(default_factory=list)
+    # Graph id of the template (assigned when missing).
+    id: str | None = None
 
 
 class RetryPolicy(_Strict):
@@ -98,6 +109,8 @@ class StatusTiming(_Strict):
     sent_after_ms: float = 20.0
     delivered_after_ms: float = 100.0
     read_after_ms: float | None = 600.0
+    # A voice message (audio with voice=true) is `played` this long after it was read.
+    played_after_ms: float | None = 1000.0
 
 
 class Policies(_Strict):
@@ -127,6 +140,8 @@ class SimSettings(_Strict):
     # Version of the webhook payload: v24.0+ omits `conversation` on statuses.
     payload_version: str = "v25.0"
     auto_create_guests: bool = True
+    # A template created through POST /{waba}/message_templates is reviewed (APPROVED) after this long.
+    template_review_ms: float = Field(default=500.0, ge=0, le=86_400_000)
     # Oldest messages of a guest are forgotten beyond this, so hour-long load tests keep bounded memory.
     max_messages_per_guest: int = Field(default=1000, ge=10, le=1_000_000)
     # ... and beyond this many messages overall (about 4 minutes at 200 guest messages/s plus replies).

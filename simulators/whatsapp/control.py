@@ -17,6 +17,7 @@ from simulators.whatsapp.errors import GraphError
 from simulators.whatsapp.http import error_response, json_response, read_json
 from simulators.whatsapp.simulator import ControlError, Simulator, decode_b64
 from simulators.whatsapp.state import Guest, Message
+from simulators.whatsapp.templates import template_id
 
 _WA_ID = re.compile(r"^[0-9]{5,20}$")
 
@@ -101,6 +102,20 @@ class WebhookIn(_Body):
 
 class TemplatesIn(_Body):
     templates: list[Template] = Field(max_length=1000)
+
+
+class TemplateStatusIn(_Body):
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(min_length=2, max_length=15)
+    # Events of message_template_status_update (Meta's webhook reference for that field).
+    event: Literal["APPROVED", "REJECTED", "PENDING", "PAUSED", "DISABLED", "FLAGGED", "REINSTATED"]
+    reason: str | None = Field(default=None, max_length=256)
+
+
+class ValueErrorsIn(_Body):
+    code: int = Field(ge=0, le=10_000_000)
+    details: str | None = Field(default=None, max_length=2000)
+    phone_number_id: str | None = Field(default=None, max_length=64)
 
 
 DEFAULT_MIME = {
@@ -367,7 +382,15 @@ async def guest_conversation(request: Request) -> Response:
     sim = _sim(request)
     guest = sim.guest_or_error(_wa_id(request))
     conv = sim.state.conversations.get(guest.wa_id, [])
-    return json_response({"guest": guest.public(), "messages": [m.public() for m in conv]})
+    pnid = conv[-1].phone_number_id if conv else sim.state.default_number.phone_number_id
+    return json_response(
+        {
+            "guest": guest.public(),
+            "messages": [m.public() for m in conv],
+            "window_expires_at": sim.state.window_expires_at(pnid, guest.wa_id),
+            "now": sim.clock.time(),
+        }
+    )
 
 
 async def journal(request: Request) -> Response:
@@ -526,6 +549,29 @@ async def templates_post(request: Request) -> Response:
         by_key[(t.name, t.language)] = t
     sim.settings.templates = list(by_key.values())
     return json_response({"templates": [t.model_dump() for t in sim.settings.templates]})
+
+
+async def template_status(request: Request) -> Response:
+    """Change a template's review status and send the `message_template_status_update` webhook."""
+    sim = _sim(request)
+    body: TemplateStatusIn = _validate(TemplateStatusIn, await read_json(request))
+    tpl = next((t for t in sim.settings.templates if t.name == body.name and t.language == body.language), None)
+    if tpl is None:
+        raise ControlError(f"no template {body.name}/{body.language}: create it first (POST /_sim/templates)", 404)
+    if tpl.id is None:
+        tpl.id = template_id(tpl)
+    sim.set_template_status(sim.state.default_number, tpl, body.event, body.reason)
+    return json_response({"template": tpl.model_dump(), "event": body.event}, 202)
+
+
+async def value_errors(request: Request) -> Response:
+    """Send an out-of-band value-level `errors` webhook (e.g. 130429 or 131000)."""
+    sim = _sim(request)
+    body: ValueErrorsIn = _validate(ValueErrorsIn, await read_json(request))
+    number = sim.number_or_error(body.phone_number_id)
+    item = sim.send_value_errors(number, body.code, body.details)
+    sim.journal.add("control", action="value_errors", code=body.code)
+    return json_response({"error": item, "phone_number_id": number.phone_number_id}, 202)
 
 
 async def metrics(request: Request) -> Response:

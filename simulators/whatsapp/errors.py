@@ -148,13 +148,24 @@ def unknown_object(oid: str, method: str = "post") -> GraphError:
     )
 
 
-def status_error(code: int, details: str | None = None) -> dict[str, Any]:
-    """An entry of `statuses[].errors` / value-level `errors` (title and message are the same text)."""
-    title = ERROR_CODES.get(code, ("Unknown error", 400))[0]
-    return {
+# Titles as webhooks spell them where they differ from the error table: the failed-status capture in
+# david-lev/pywa#227 (Aug 2026) writes "Message undeliverable" in lower case.
+WEBHOOK_TITLES = {131026: "Message undeliverable"}
+
+
+def status_error(code: int, details: str | None = None, *, href: bool = True) -> dict[str, Any]:
+    """An entry of `statuses[].errors` / value-level `errors` (title and message are the same text).
+
+    Value-level errors carry `href` (Meta's errors webhook reference); the failed-status capture in
+    david-lev/pywa#227 has none, so statuses pass href=False.
+    """
+    title = WEBHOOK_TITLES.get(code) or ERROR_CODES.get(code, ("Unknown error", 400))[0]
+    err: dict[str, Any] = {
         "code": code,
         "title": title,
         "message": title,
         "error_data": {"details": details or DETAILS.get(code, title)},
-        "href": ERROR_HREF,
     }
+    if href:
+        err["href"] = ERROR_HREF
+    return err

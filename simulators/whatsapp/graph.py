@@ -212,15 +212,25 @@ def _check_body_footer(payload: dict[str, Any], body_max: int, body_required: bo
         _str(footer, "text", "interactive['footer']", max_len=60, min_len=1)
 
 
+INTERACTIVE_TYPES = ("button", "list", "cta_url", "flow", "location_request_message", "product", "product_list")
+
+
 def _check_interactive(payload: dict[str, Any]) -> None:
     itype = payload.get("type")
     _keys(payload, {"type", "header", "body", "footer", "action"}, "interactive")
-    if itype not in ("button", "list", "cta_url"):
+    if itype not in INTERACTIVE_TYPES:
         raise invalid_param(
-            "Param interactive['type'] must be one of {BUTTON, LIST, CTA_URL}", "(#100) Invalid parameter"
+            f"Param interactive['type'] must be one of {{{', '.join(t.upper() for t in INTERACTIVE_TYPES)}}}",
+            "(#100) Invalid parameter",
         )
     action = _obj(payload.get("action"), "interactive['action']")
-    if itype == "button":
+    if itype == "flow":
+        _check_flow(payload, action)
+    elif itype == "location_request_message":
+        _check_location_request(payload, action)
+    elif itype in ("product", "product_list"):
+        _check_product(payload, action, itype)
+    elif itype == "button":
         if "header" in payload:
             _check_header(payload["header"], ("text", "image", "video", "document"))
         _check_body_footer(payload, 1024)
@@ -279,7 +289,7 @@ def _check_interactive(payload: dict[str, Any]) -> None:
             rows_total += len(rows)
         if not 1 <= rows_total <= 10:
             raise param_invalid(f"Invalid number of rows. Min: 1, Max: 10 in total, got {rows_total}")
-    else:
+    elif itype == "cta_url":
         if "header" in payload:
             _check_header(payload["header"], ("text", "image", "video", "document"))
         _check_body_footer(payload, 1024)
@@ -294,9 +304,116 @@ def _check_interactive(payload: dict[str, Any]) -> None:
             raise param_invalid("Invalid URL in interactive['action']['parameters']['url']")
 
 
+def _no_key(payload: dict[str, Any], key: str, itype: str) -> None:
+    if key in payload:
+        raise invalid_param(
+            f"Param interactive['{key}'] is not allowed for interactive type {itype}.",
+            f'(#100) Unexpected key "{key}" on param "interactive".',
+        )
+
+
+def _check_flow(payload: dict[str, Any], action: dict[str, Any]) -> None:
+    """Flow messages (Meta: Flows > sending a Flow; limits as in whatsapp-api-js `ActionFlow`)."""
+    if "header" in payload:
+        _check_header(payload["header"], ("text",))
+    _check_body_footer(payload, 1024)
+    _keys(action, {"name", "parameters"}, "interactive['action']")
+    if action.get("name") != "flow":
+        raise invalid_param("Param interactive['action']['name'] must be flow")
+    where = "interactive['action']['parameters']"
+    params = _obj(action.get("parameters"), where)
+    _keys(
+        params,
+        {
+            "flow_message_version",
+            "flow_token",
+            "flow_id",
+            "flow_name",
+            "flow_cta",
+            "flow_action",
+            "flow_action_payload",
+            "mode",
+        },
+        where,
+    )
+    if params.get("flow_message_version") != "3":
+        raise invalid_param(f"Param {where}['flow_message_version'] must be one of {{3}}")
+    if ("flow_id" in params) == ("flow_name" in params):
+        raise invalid_param(f"Param {where} must have exactly one of flow_id or flow_name.")
+    _str(params, "flow_id", where, required=False, max_len=64, min_len=1)
+    _str(params, "flow_name", where, required=False, max_len=200, min_len=1)
+    _str(params, "flow_token", where, required=False, max_len=200, min_len=1)
+    _str(params, "flow_cta", where, max_len=30, min_len=1)
+    flow_action = params.get("flow_action", "navigate")
+    if flow_action not in ("navigate", "data_exchange"):
+        raise invalid_param(f"Param {where}['flow_action'] must be one of {{NAVIGATE, DATA_EXCHANGE}}")
+    if params.get("mode", "published") not in ("draft", "published"):
+        raise invalid_param(f"Param {where}['mode'] must be one of {{DRAFT, PUBLISHED}}")
+    if flow_action == "navigate" and "flow_action_payload" in params:
+        fap = _obj(params["flow_action_payload"], f"{where}['flow_action_payload']")
+        _keys(fap, {"screen", "data"}, f"{where}['flow_action_payload']")
+        _str(fap, "screen", f"{where}['flow_action_payload']", min_len=1, max_len=200)
+        if "data" in fap and (not isinstance(fap["data"], dict) or not fap["data"]):
+            raise invalid_param(f"Param {where}['flow_action_payload']['data'] must be a non-empty JSON object.")
+    elif flow_action == "data_exchange" and "flow_action_payload" in params:
+        raise invalid_param(f"Param {where}['flow_action_payload'] is only allowed with flow_action navigate.")
+
+
+def _check_location_request(payload: dict[str, Any], action: dict[str, Any]) -> None:
+    """Body text and a send-location button only (Meta: messages/location-request-messages, body <= 1024)."""
+    _no_key(payload, "header", "location_request_message")
+    _no_key(payload, "footer", "location_request_message")
+    _check_body_footer(payload, 1024)
+    _keys(action, {"name"}, "interactive['action']")
+    if action.get("name") != "send_location":
+        raise invalid_param("Param interactive['action']['name'] must be send_location")
+
+
+def _check_product(payload: dict[str, Any], action: dict[str, Any], itype: str) -> None:
+    """Single- and multi-product messages (Meta: catalogs/single-product-messages, share-products):
+    product has an optional body and no header; product_list needs a text header and a body, 1-10
+    sections and at most 30 products in all."""
+    where = "interactive['action']"
+    _str(action, "catalog_id", where, max_len=64, min_len=1)
+    if itype == "product":
+        _no_key(payload, "header", itype)
+        _check_body_footer(payload, 1024, body_required=False)
+        _keys(action, {"catalog_id", "product_retailer_id"}, where)
+        _str(action, "product_retailer_id", where, max_len=100, min_len=1)
+        return
+    if "header" not in payload:
+        raise invalid_param("The parameter interactive['header'] is required.")
+    _check_header(payload["header"], ("text",))
+    _check_body_footer(payload, 1024)
+    _keys(action, {"catalog_id", "sections"}, where)
+    sections = _list(action, "sections", where)
+    if not 1 <= len(sections) <= 10:
+        raise param_invalid(f"Invalid number of sections. Min: 1, Max: 10, got {len(sections)}")
+    total = 0
+    for i, sec in enumerate(sections):
+        path = f"{where}['sections'][{i}]"
+        sec = _obj(sec, path)
+        _keys(sec, {"title", "product_items"}, path)
+        _str(sec, "title", path, required=len(sections) > 1, max_len=24, min_len=1)
+        items = _list(sec, "product_items", path)
+        if not items:
+            raise param_invalid(f"{path}['product_items'] must hold at least 1 product")
+        for j, item in enumerate(items):
+            ipath = f"{path}['product_items'][{j}]"
+            item = _obj(item, ipath)
+            _keys(item, {"product_retailer_id"}, ipath)
+            _str(item, "product_retailer_id", ipath, max_len=100, min_len=1)
+        total += len(items)
+    if total > 30:
+        raise param_invalid(f"Invalid number of products. Max: 30 in total, got {total}")
+
+
 def _check_media(payload: dict[str, Any], mtype: str) -> None:
     allowed = {"id", "link", "caption", "filename"}
-    if mtype in ("audio", "sticker"):
+    if mtype == "audio":
+        # `voice: true` sends an OGG/Opus file as a voice message (Meta: messages/audio-messages).
+        allowed = {"id", "link", "voice"}
+    elif mtype == "sticker":
         allowed = {"id", "link"}
     elif mtype != "document":
         allowed = {"id", "link", "caption"}
@@ -312,6 +429,8 @@ def _check_media(payload: dict[str, Any], mtype: str) -> None:
             raise param_invalid(f"Invalid URL in {mtype}['link']: it must be an http(s) URL")
     _str(payload, "caption", mtype, required=False, max_len=1024)
     _str(payload, "filename", mtype, required=False, max_len=240)
+    if "voice" in payload and not isinstance(payload["voice"], bool):
+        raise invalid_param(f"Param {mtype}['voice'] must be a boolean.")
 
 
 def _check_location(payload: dict[str, Any]) -> None:
@@ -348,6 +467,13 @@ def _check_template(payload: dict[str, Any], templates: list[Template]) -> Templ
     code = _str(lang, "code", "template['language']", max_len=15, min_len=2)
     tpl = next((t for t in templates if t.name == name and t.language == code), None)
     if tpl is None:
+        raise GraphError(
+            132001,
+            message="(#132001) Template name does not exist in the translation",
+            details=f"template name ({name}) does not exist in {code}",
+        )
+    if tpl.status in ("PENDING", "REJECTED"):
+        # Only approved templates can be sent; Meta answers as if the translation did not exist.
         raise GraphError(
             132001,
             message="(#132001) Template name does not exist in the translation",

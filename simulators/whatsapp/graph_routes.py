@@ -1,4 +1,4 @@
-"""Graph API HTTP endpoints: /{version}/{phone_number_id}/messages, /media, /{media_id}, media download."""
+"""Graph API HTTP endpoints: messages, media, the phone-number node, message templates, media download."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from simulators.whatsapp.http import (
 )
 from simulators.whatsapp.simulator import Simulator
 from simulators.whatsapp.state import MEDIA_UPLOAD_TTL_S
+from simulators.whatsapp.templates import create_template, delete_templates, list_templates, phone_number_node
 
 _VERSION = re.compile(r"^v\d+(\.\d+)?$")
 
@@ -47,6 +48,25 @@ MEDIA_CAPS: dict[str, int] = {
 }
 
 
+# Magic bytes of the types whose content Meta checks against the declared `type` (D7: a JPEG sent as
+# image/png must get 131053, as docs/whatsapp-simulator.md promises).
+SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"WEBP", 8, "image/webp"),
+    (b"%PDF", 0, "application/pdf"),
+    (b"OggS", 0, "audio/ogg"),
+)
+SNIFFABLE = {mime for _, _, mime in SIGNATURES}
+
+
+def sniff_mime(data: bytes) -> str | None:
+    for magic, offset, mime in SIGNATURES:
+        if data[offset : offset + len(magic)] == magic:
+            return mime
+    return None
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -63,22 +83,51 @@ def _auth(sim: Simulator, request: Request, number: BusinessNumber | None = None
         raise auth_error("Malformed access token " + token[:16])
 
 
+DEFAULT_VERSION = "v25.0"
+
+
 async def graph_dispatch(request: Request) -> Response:
     """Route any Graph-looking path: optional /vNN.N/ prefix, then the object id and edge."""
     sim: Simulator = request.app.state.sim
     parts = [p for p in request.url.path.split("/") if p]
+    # Graph names the version the call ran on (D6); unversioned calls run on the default one.
+    version = DEFAULT_VERSION
     if parts and _VERSION.match(parts[0]):
+        version = parts[0] if "." in parts[0] else parts[0] + ".0"
         parts = parts[1:]
+    try:
+        resp = await _route(sim, request, parts)
+    except GraphError as err:
+        # Graph repeats the error in WWW-Authenticate, e.g. the (#100) error in WhatsApp-Nodejs-SDK#21.
+        err.headers.setdefault("WWW-Authenticate", f'OAuth "Facebook Platform" "invalid_request" "{err.message}"')
+        resp = error_response(err)
+    resp.headers["facebook-api-version"] = version
+    return resp
+
+
+async def _route(sim: Simulator, request: Request, parts: list[str]) -> Response:
     endpoint = "other"
     status = 500
+    method = request.method
     try:
-        if len(parts) == 2 and parts[1] == "messages" and request.method == "POST":
+        if len(parts) == 2 and parts[1] == "messages" and method == "POST":
             endpoint = "messages"
             resp = await _messages(sim, request, parts[0])
-        elif len(parts) == 2 and parts[1] == "media" and request.method == "POST":
+        elif len(parts) == 2 and parts[1] == "media" and method == "POST":
             endpoint = "media_upload"
             resp = await _upload(sim, request, parts[0])
-        elif len(parts) == 1 and request.method in ("GET", "DELETE"):
+        elif len(parts) == 1 and method == "GET" and sim.state.number(parts[0]) is not None:
+            endpoint = "phone_number"
+            number = sim.state.number(parts[0])
+            _auth(sim, request, number)
+            resp = graph_response(phone_number_node(number, request.query_params.get("fields")))
+        elif len(parts) == 2 and parts[1] == "message_templates" and method in ("GET", "POST", "DELETE"):
+            endpoint = "message_templates"
+            resp = await _templates(sim, request, parts[0])
+        elif len(parts) == 2 and parts[1] == "phone_numbers" and method == "GET":
+            endpoint = "phone_numbers"
+            resp = _phone_numbers(sim, request, parts[0])
+        elif len(parts) == 1 and method in ("GET", "DELETE"):
             endpoint = "media"
             resp = await _media(sim, request, parts[0])
         else:
@@ -97,9 +146,40 @@ async def graph_dispatch(request: Request) -> Response:
         sim.journal.add(
             "graph", method=request.method, path=request.url.path, status=status, code=err.code, details=err.details
         )
-        return error_response(err)
+        raise
     finally:
         sim.metrics.graph_requests.labels(endpoint=endpoint, status=str(status)).inc()
+
+
+def _waba_numbers(sim: Simulator, request: Request, waba_id: str) -> list[BusinessNumber]:
+    numbers = [n for n in sim.settings.numbers if n.waba_id == waba_id]
+    _auth(sim, request, numbers[0] if numbers else None)
+    if not numbers:
+        raise unknown_object(waba_id, method=request.method.lower())
+    return numbers
+
+
+def _phone_numbers(sim: Simulator, request: Request, waba_id: str) -> Response:
+    """GET /{waba-id}/phone_numbers (Meta: embedded-signup/manage-accounts/phone-numbers, `data` list)."""
+    fields = request.query_params.get("fields")
+    data = [phone_number_node(n, fields) for n in _waba_numbers(sim, request, waba_id)]
+    return graph_response({"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFI"}}})
+
+
+async def _templates(sim: Simulator, request: Request, waba_id: str) -> Response:
+    """GET/POST/DELETE /{waba-id}/message_templates (Meta: WhatsApp Business Management API, templates)."""
+    numbers = _waba_numbers(sim, request, waba_id)
+    if request.method == "GET":
+        return graph_response(list_templates(sim.settings.templates, request.query_params))
+    if request.method == "DELETE":
+        result = delete_templates(sim.settings, request.query_params)
+        sim.journal.add("graph", method="DELETE", path=request.url.path, status=200, template=result["name"])
+        return graph_response({"success": True})
+    body = await read_json(request)
+    tpl = create_template(sim.settings, body)
+    sim.schedule_template_review(numbers[0], tpl)
+    sim.journal.add("graph", method="POST", path=request.url.path, status=200, template=tpl.name, id=tpl.id)
+    return graph_response({"id": tpl.id, "status": tpl.status, "category": tpl.category.upper()})
 
 
 async def _faults(sim: Simulator, endpoint: str) -> None:
@@ -168,6 +248,11 @@ async def _upload(sim: Simulator, request: Request, phone_number_id: str) -> Res
         )
     if not data:
         raise GraphError(131053, details="Media upload error: the file is empty.")
+    sniffed = sniff_mime(data)
+    if sniffed is not None and sniffed != base_mime and base_mime in SNIFFABLE:
+        raise GraphError(
+            131053, details=f"Media upload error: the file's content is {sniffed}, not the declared type {base_mime}."
+        )
     if len(data) > MEDIA_CAPS[base_mime]:
         raise GraphError(
             131053, details=f"Media upload error: file too large for {base_mime} (max {MEDIA_CAPS[base_mime]} bytes)."

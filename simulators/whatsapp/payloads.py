@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from simulators.whatsapp.state import Guest
 class WebhookEvent:
     """One update to deliver: an inbound message or a status, plus what its timeline needs."""
 
-    kind: str  # "message" | "status" | "error"
+    kind: str  # "message" | "status" | "error" | "template"
     number: BusinessNumber
     item: dict[str, Any]
     contact: dict[str, Any] | None = None
@@ -24,11 +25,11 @@ class WebhookEvent:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def contact_entry(guest: Guest, settings: SimSettings, *, with_username: bool = True) -> dict[str, Any]:
+def contact_entry(guest: Guest, settings: SimSettings) -> dict[str, Any]:
     """The value-level `contacts[]` item for a guest."""
     profile: dict[str, Any] = {"name": guest.profile_name}
     modern = settings.payload_shape == "2026"
-    if modern and guest.username_mode and guest.username and with_username:
+    if modern and guest.username_mode and guest.username:
         profile["username"] = guest.username
     entry: dict[str, Any] = {"profile": profile}
     if not (modern and guest.username_mode):
@@ -36,6 +37,24 @@ def contact_entry(guest: Guest, settings: SimSettings, *, with_username: bool = 
     if modern:
         entry["user_id"] = guest.user_id
     return entry
+
+
+def status_contact(guest: Guest, settings: SimSettings) -> dict[str, Any]:
+    """The value-level contact on sent/delivered/read: `wa_id` and `user_id`, no `profile`.
+
+    Capture in david-lev/pywa#188 (Apr 2026): `{"wa_id":"972526111549","user_id":"IL.831795919964525"}`.
+    """
+    entry: dict[str, Any] = {}
+    if not guest.username_mode:
+        entry["wa_id"] = guest.wa_id
+    if settings.payload_shape == "2026":
+        entry["user_id"] = guest.user_id
+    return entry
+
+
+def failed_contact(wa_id: str) -> dict[str, Any]:
+    """A failed status carries `contacts:[{"wa_id"}]` only (david-lev/pywa#227 capture, Aug 2026; pywa#220)."""
+    return {"wa_id": wa_id}
 
 
 UNSUPPORTED_ERROR: dict[str, Any] = {
@@ -109,8 +128,12 @@ def pricing_for(category: str, free_service: bool) -> dict[str, Any]:
 
 
 def conversation_object(wamid: str, category: str, expiry: int | None) -> dict[str, Any]:
-    """The pre-v24 `conversation` object (its id is unique per message, as on v23 and earlier)."""
-    conv: dict[str, Any] = {"id": wamid[-32:].lower()}
+    """The pre-v24 `conversation` object (its id is unique per message, as on v23 and earlier).
+
+    Ids in real captures are lowercase hex (e.g. `7270432eae37498234f4444b35ffc5`); `expiry` is given
+    only for `sent`, the one status that carries `expiration_timestamp` in captures.
+    """
+    conv: dict[str, Any] = {"id": hashlib.md5(wamid.encode(), usedforsecurity=False).hexdigest()}
     if expiry is not None:
         conv["expiration_timestamp"] = str(expiry)
     conv["origin"] = {"type": category}
@@ -118,7 +141,23 @@ def conversation_object(wamid: str, category: str, expiry: int | None) -> dict[s
 
 
 def failed_errors(code: int, details: str | None = None) -> list[dict[str, Any]]:
-    return [status_error(code, details)]
+    return [status_error(code, details, href=False)]
+
+
+def value_errors_item(code: int, details: str | None = None) -> dict[str, Any]:
+    """One value-level `errors[]` entry (Meta's errors webhook reference: code, title, message, error_data, href)."""
+    return status_error(code, details)
+
+
+def template_status_value(event: str, template_id: str, name: str, language: str, reason: str | None) -> dict[str, Any]:
+    """`message_template_status_update` value, keys as in the capture in netflie/whatsapp-cloud-api#226."""
+    return {
+        "event": event,
+        "message_template_id": int(template_id),
+        "message_template_name": name,
+        "message_template_language": language,
+        "reason": reason or "NONE",
+    }
 
 
 def envelope(events: list[WebhookEvent], settings: SimSettings) -> dict[str, Any]:
@@ -130,7 +169,15 @@ def envelope(events: list[WebhookEvent], settings: SimSettings) -> dict[str, Any
         if entry is None:
             entry = {"id": ev.number.waba_id, "changes": []}
             entries[ev.number.waba_id] = entry
-        group = "messages" if ev.kind == "message" else "statuses"
+        if ev.kind == "template":
+            # Account-level field: no metadata, entry carries `time` (netflie/whatsapp-cloud-api#226 capture).
+            if "time" not in entry:
+                changes = entry.pop("changes")
+                entry["time"] = ev.extra.get("time", 0)
+                entry["changes"] = changes
+            entry["changes"].append({"value": ev.item, "field": "message_template_status_update"})
+            continue
+        group = {"message": "messages", "error": "errors"}.get(ev.kind, "statuses")
         key = (ev.number.waba_id, ev.number.phone_number_id, group)
         value = values.get(key)
         if value is None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simulators.whatsapp.clock import SimClock
-from simulators.whatsapp.config import BusinessNumber, SimSettings
+from simulators.whatsapp.config import BusinessNumber, SimSettings, Template
 from simulators.whatsapp.delivery import DeliveryEngine
 from simulators.whatsapp.errors import DETAILS, GraphError, invalid_param
 from simulators.whatsapp.faults import FaultInjector
@@ -21,12 +21,16 @@ from simulators.whatsapp.payloads import (
     WebhookEvent,
     contact_entry,
     conversation_object,
+    failed_contact,
     failed_errors,
     inbound_message,
     pricing_for,
+    status_contact,
     status_item,
+    template_status_value,
+    value_errors_item,
 )
-from simulators.whatsapp.state import MEDIA_WEBHOOK_TTL_S, Guest, Message, SimState
+from simulators.whatsapp.state import MEDIA_WEBHOOK_TTL_S, Guest, Message, SimState, calling_code
 
 REACTION_MAX_AGE_S = 30 * 24 * 3600
 
@@ -55,6 +59,8 @@ class Simulator:
         self.base_url = "http://127.0.0.1"
         self._waiters: dict[str, asyncio.Event] = {}
         self._timers: set[asyncio.TimerHandle] = set()
+        # Live listeners of the chat page (one queue per open event stream).
+        self.listeners: set[asyncio.Queue[dict[str, Any]]] = set()
 
     async def start(self) -> None:
         await self.delivery.start()
@@ -97,6 +103,20 @@ class Simulator:
         if ev is not None:
             ev.set()
 
+    def publish(self, event: dict[str, Any]) -> None:
+        """Tell every live chat page what happened (bounded queues: a stalled page drops, never blocks)."""
+        for queue in list(self.listeners):
+            if queue.qsize() < 10_000:
+                queue.put_nowait(event)
+
+    def publish_message(self, msg: Message) -> None:
+        if self.listeners:
+            self.publish({"type": "message", "wa_id": msg.wa_id, "message": msg.public(), **self.window(msg)})
+
+    def window(self, msg: Message) -> dict[str, Any]:
+        expires = self.state.window_expires_at(msg.phone_number_id, msg.wa_id)
+        return {"window_expires_at": expires, "now": self.clock.time()}
+
     def number_or_error(self, phone_number_id: str | None) -> BusinessNumber:
         if phone_number_id is None:
             return self.state.default_number
@@ -129,6 +149,7 @@ class Simulator:
         item = inbound_message(guest, self.settings, wamid, timestamp, mtype, body, context)
         msg = self.state.record("in", number.phone_number_id, guest.wa_id, mtype, item, wamid)
         self.metrics.guest_messages.inc()
+        self.publish_message(msg)
         self.delivery.submit(
             WebhookEvent("message", number, item, contact_entry(guest, self.settings), inbound=msg, ref=wamid)
         )
@@ -165,6 +186,13 @@ class Simulator:
     def business_send(self, number: BusinessNumber, req: SendRequest) -> dict[str, Any]:
         """Accept a business message (or raise the synchronous GraphError), then schedule its statuses."""
         pol = self.settings.policies
+        if req.body.get("recipient_type") == "group":
+            # Groups are not simulated; Meta answers an unknown group id as a missing object.
+            raise GraphError(
+                131009,
+                details=f"Group {req.to_input} does not exist for this business number (the simulator hosts "
+                "no groups); send to an individual.",
+            )
         if req.recipient_user_id is not None:
             guest = self.state.by_user_id.get(req.recipient_user_id)
             user_key = req.recipient_user_id
@@ -201,7 +229,7 @@ class Simulator:
             if req.type == mtype and "id" in req.body[mtype] and self.state.get_media(req.body[mtype]["id"]) is None:
                 raise invalid_param(f"Media id {req.body[mtype]['id']} does not exist or has expired; upload it again.")
         wamid = self.state.new_wamid(user_key, outbound=True)
-        wa_id = guest.wa_id if guest else (req.to_digits or user_key)
+        wa_id = guest.wa_id if guest else self._unknown_wa_id(req, number, user_key)
         msg = self.state.record("out", number.phone_number_id, wa_id, req.type, req.body, wamid)
         msg.failed_code = failure
         msg.category = req.template.category if req.template else "service"
@@ -210,12 +238,28 @@ class Simulator:
         self._schedule_statuses(msg, guest, number, failure, category, free=req.template is None, req=req)
         if failure is None:
             self._notify(wa_id)
+        self.publish_message(msg)
         contact: dict[str, Any] = {"input": req.to_input}
         if req.recipient_user_id is not None and req.to_digits is None:
             contact["user_id"] = req.recipient_user_id
         else:
             contact["wa_id"] = wa_id
-        return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
+        sent: dict[str, Any] = {"id": wamid}
+        if req.template is not None:
+            # Real template-send responses carry message_status (whatsapp-real-payloads.md D2).
+            sent["message_status"] = "accepted"
+        return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [sent]}
+
+    @staticmethod
+    def _unknown_wa_id(req: SendRequest, number: BusinessNumber, user_key: str) -> str:
+        """Without a leading +, Meta prepends the business number's calling code (Meta: phone number formats).
+
+        Digits that already start with a known calling code are taken as international (the usual wa_id).
+        """
+        digits = req.to_digits or user_key
+        if req.to_digits is None or (req.to_input or "").lstrip().startswith("+") or calling_code(digits):
+            return digits
+        return (calling_code(number.display_phone_number) or "") + digits
 
     def mark_read(self, number: BusinessNumber, req: SendRequest) -> dict[str, Any]:
         msg = self.state.messages.get(req.message_id or "")
@@ -232,6 +276,8 @@ class Simulator:
                 earlier.add_status({"status": "read", "by": "business", "at_ms": now})
         if req.typing:
             msg.add_status({"status": "typing", "by": "business", "at_ms": now})
+        if self.listeners:
+            self.publish({"type": "read", "wa_id": msg.wa_id, "wamid": msg.wamid, "typing": req.typing})
         return {"success": True}
 
     def _schedule_statuses(
@@ -266,9 +312,14 @@ class Simulator:
             max(delivered, t.sent_after_ms), self._emit_status, msg, guest, number, "delivered", pricing, None, bod
         )
         if read is not None:
-            self._later(
-                max(read, delivered, t.sent_after_ms), self._emit_status, msg, guest, number, "read", None, None, bod
-            )
+            read_at = max(read, delivered, t.sent_after_ms)
+            self._later(read_at, self._emit_status, msg, guest, number, "read", None, None, bod)
+            audio = req.body.get("audio") if msg.type == "audio" else None
+            if audio and audio.get("voice") is True and t.played_after_ms is not None:
+                # Meta's status webhook reference: "Your voice message is played by the WhatsApp user's device."
+                self._later(
+                    read_at + t.played_after_ms, self._emit_status, msg, guest, number, "played", None, None, bod
+                )
 
     def _emit_status(
         self,
@@ -283,7 +334,7 @@ class Simulator:
         timestamp = int(self.clock.time())
         conversation = None
         if guest is not None and status != "failed":
-            expiry = self.state.window_expires_at(number.phone_number_id, guest.wa_id)
+            expiry = self.state.window_expires_at(number.phone_number_id, guest.wa_id) if status == "sent" else None
             conversation = conversation_object(msg.wamid, msg.category, expiry)
         errors = failed_errors(failure) if failure is not None else None
         item = status_item(
@@ -303,9 +354,33 @@ class Simulator:
             record["errors"] = errors
         msg.add_status(record)
         contact = None
-        if guest is not None and status != "failed" and self.settings.payload_shape == "2026":
-            contact = contact_entry(guest, self.settings, with_username=status != "sent")
+        if status == "failed":
+            contact = failed_contact(guest.wa_id if guest is not None else msg.wa_id)
+        elif guest is not None and self.settings.payload_shape == "2026":
+            contact = status_contact(guest, self.settings)
         self.delivery.submit(WebhookEvent("status", number, item, contact, ref=f"{msg.wamid}:{status}"))
+        if self.listeners:
+            self.publish({"type": "status", "wa_id": msg.wa_id, "wamid": msg.wamid, **record})
+
+    # -- account-level webhooks --------------------------------------------------------------
+    def send_value_errors(self, number: BusinessNumber, code: int, details: str | None) -> dict[str, Any]:
+        """An out-of-band value-level `errors` webhook (Meta: webhooks reference, messages/errors)."""
+        item = value_errors_item(code, details)
+        self.delivery.submit(WebhookEvent("error", number, item, ref=f"errors:{code}"))
+        return item
+
+    def schedule_template_review(self, number: BusinessNumber, tpl: Template) -> None:
+        """A created template is approved after `template_review_ms`, announced by webhook."""
+        self._later(self.settings.template_review_ms, self.set_template_status, number, tpl, "APPROVED", None)
+
+    def set_template_status(self, number: BusinessNumber, tpl: Template, event: str, reason: str | None) -> None:
+        """Change a template's status and send `message_template_status_update`."""
+        if event in ("APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"):
+            tpl.status = event  # type: ignore[assignment]
+        value = template_status_value(event, tpl.id or "0", tpl.name, tpl.language, reason)
+        extra = {"time": int(self.clock.time())}
+        self.delivery.submit(WebhookEvent("template", number, value, ref=f"template:{tpl.name}:{event}", extra=extra))
+        self.journal.add("template_status", name=tpl.name, language=tpl.language, event=event)
 
     # -- long poll ---------------------------------------------------------------------------
     async def wait_replies(

@@ -19,7 +19,12 @@ from simulators.whatsapp.ratelimit import TokenBucket
 Direction = Literal["in", "out"]
 
 # A few calling codes for BSUID country prefixes (the BSUID format is `<ISO country>.<digits>`).
-_CC = {"34": "ES", "1": "US", "44": "GB", "33": "FR", "49": "DE", "39": "IT", "351": "PT", "52": "MX", "51": "PE"}
+_CC = {
+    "34": "ES", "1": "US", "44": "GB", "33": "FR", "49": "DE", "39": "IT", "351": "PT", "52": "MX", "51": "PE",
+    "55": "BR", "54": "AR", "56": "CL", "57": "CO", "91": "IN", "62": "ID", "63": "PH", "234": "NG", "254": "KE",
+    "27": "ZA", "972": "IL", "971": "AE", "966": "SA", "90": "TR", "31": "NL", "32": "BE", "41": "CH", "43": "AT",
+    "48": "PL", "353": "IE", "61": "AU", "81": "JP", "82": "KR", "86": "CN", "20": "EG", "212": "MA", "255": "TZ",
+}  # fmt: skip
 
 MEDIA_UPLOAD_TTL_S = 30 * 24 * 3600
 MEDIA_WEBHOOK_TTL_S = 7 * 24 * 3600
@@ -31,6 +36,14 @@ def country_of(wa_id: str) -> str:
         if wa_id[:n] in _CC:
             return _CC[wa_id[:n]]
     return "US"
+
+
+def calling_code(number: str) -> str | None:
+    """The country calling code a number starts with, among the codes the simulator knows."""
+    for n in (3, 2, 1):
+        if number[:n] in _CC:
+            return number[:n]
+    return None
 
 
 def bsuid_for(wa_id: str, waba_id: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 
 from tests.whatsapp.conftest import GUEST, PNID, Harness, assert_envelope
@@ -37,7 +39,8 @@ def test_free_form_outside_window_is_accepted_then_fails_131047(fresh: Harness) 
     assert err["code"] == 131047 and err["title"] == "Re-engagement message" and err["message"] == err["title"]
     assert "more than 24 hours have passed" in err["error_data"]["details"]
     assert "pricing" not in failed
-    assert all("contacts" not in v for v in status_posts(fresh, wamid))
+    # D1: failed statuses carry contacts:[{wa_id}] only (david-lev/pywa#227 capture).
+    assert [v["contacts"] for v in status_posts(fresh, wamid)] == [[{"wa_id": GUEST}]]
 
 
 def test_window_closes_24_hours_after_the_last_guest_message(fresh: Harness) -> None:
@@ -77,15 +80,29 @@ def test_unreachable_guest_gets_131026(fresh: Harness) -> None:
     fresh.guest(reachable=False)
     wamid = fresh.text(body="x").json()["messages"][0]["id"]
     err = fresh.wait_statuses(wamid, lambda s: "failed" in s)[0]["errors"][0]
-    assert err["code"] == 131026 and err["title"] == "Message Undeliverable"
+    # The capture in david-lev/pywa#227: lower-case "undeliverable", no href.
+    assert err == {
+        "code": 131026,
+        "title": "Message undeliverable",
+        "message": "Message undeliverable",
+        "error_data": {"details": "Message Undeliverable."},
+    }
 
 
 def test_unknown_recipient_is_accepted_then_fails_131026(fresh: Harness) -> None:
-    r = fresh.text(to="99911122233", body="x")
+    r = fresh.text(to="+99911122233", body="x")
     assert r.status_code == 200
-    assert r.json()["contacts"] == [{"input": "99911122233", "wa_id": "99911122233"}]
+    assert r.json()["contacts"] == [{"input": "+99911122233", "wa_id": "99911122233"}]
     wamid = r.json()["messages"][0]["id"]
-    assert fresh.wait_statuses(wamid, lambda s: "failed" in s)[0]["errors"][0]["code"] == 131026
+    failed = fresh.wait_statuses(wamid, lambda s: "failed" in s)[0]
+    assert failed["errors"][0]["code"] == 131026 and failed["recipient_id"] == "99911122233"
+    assert [v["contacts"] for v in status_posts(fresh, wamid)] == [[{"wa_id": "99911122233"}]]
+
+
+def test_national_number_without_plus_gets_the_business_calling_code(fresh: Harness) -> None:
+    # D7 and Meta's phone-number formats page: no "+" means the business number's code is prepended.
+    r = fresh.text(to="600111222", body="x")
+    assert r.json()["contacts"] == [{"input": "600111222", "wa_id": "1600111222"}]
 
 
 def test_throughput_limit_gives_130429_and_can_be_switched_off(fresh: Harness) -> None:
@@ -154,7 +171,8 @@ def test_service_reply_lifecycle_pricing_and_2026_contacts(fresh: Harness) -> No
         assert s["timestamp"].isdigit()
         assert "conversation" not in s  # v24+ payloads omit it
     for value in status_posts(fresh, wamid):
-        assert value["contacts"] == [{"profile": {"name": "Ana García"}, "wa_id": GUEST, "user_id": guest.user_id}]
+        # D3: status contacts carry no profile (david-lev/pywa#188 capture).
+        assert value["contacts"] == [{"wa_id": GUEST, "user_id": guest.user_id}]
 
 
 def test_skipped_delivered_sends_read_with_pricing(fresh: Harness) -> None:
@@ -203,6 +221,10 @@ def test_pre2026_shape_drops_bsuid_fields(fresh: Harness) -> None:
     assert all("contacts" not in v for v in status_posts(fresh, wamid))
     # v23 payloads still carry the conversation object.
     assert items[0]["conversation"]["origin"] == {"type": "service"}
+    # D8: ids are lowercase hex as in captures; only `sent` carries expiration_timestamp.
+    assert all(re.fullmatch(r"[0-9a-f]{32}", s["conversation"]["id"]) for s in items)
+    assert "expiration_timestamp" in items[0]["conversation"]
+    assert all("expiration_timestamp" not in s["conversation"] for s in items[1:])
 
 
 def test_username_mode_hides_the_phone_number_and_accepts_bsuid_sends(fresh: Harness) -> None:
