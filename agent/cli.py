@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import signal
+import tempfile
 
 import typer
 
@@ -44,6 +46,9 @@ def main(
     settings = _settings()
     configure(settings.log_level)
     workers = workers or settings.web_workers
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Set before any server process imports prometheus_client, so /metrics sums every process.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hotelero-metrics-")
     typer.echo(f"hotelero agent on http://{host}:{port} (webhook /webhooks/whatsapp, admin /admin)", err=True)
     # Several processes need an import string; each builds its app from the same environment.
     target = "agent.app:create_app" if workers > 1 else create_app(settings)

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from agent.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
 from validation.services.ports import free_port
 
 # Default QloApps webservice key of the simulator's seeded shop (docs/qloapps-simulator.md).
@@ -367,6 +368,10 @@ def run_stack(opts: StackOptions, on_step: Callable[[str], None] = lambda _msg: 
             wait_healthy("QloApps simulator", f"{stack.qloapps_url}/_sim/health", opts.startup_timeout)
         if not opts.agent_url:
             env = {**stack.agent_env(), **opts.agent_env}
+            # Every agent process (web and worker) writes here; a scrape of any web process sums them all.
+            metrics_dir = opts.out_dir / "metrics-multiproc"
+            prepare_multiprocess_dir(metrics_dir)
+            env.setdefault(MULTIPROC_ENV, str(metrics_dir))
             on_step("migrating the agent's database")
             migrate = start_process("agent-migrate", hotelero_command("agent", "migrate"), log_dir, env)
             try:
