@@ -7,7 +7,6 @@ master, the `hotelero load` CLI and the tests compute the same numbers the same 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.shapes import Schedule
+from qualitygates import stats
+from qualitygates.window import WindowRule, judged_latency_ms, recovery_ms
 
 SUMMARY_VERSION = 1
 
@@ -59,12 +60,8 @@ def read_samples(path: Path) -> list[Sample]:
 
 
 def percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile of exact values (no bucketing); None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100.0 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
+    """qualitygates' nearest-rank percentile, or None when there are no values."""
+    return stats.percentile(values, p) if values else None
 
 
 @dataclass
@@ -85,10 +82,16 @@ class Distribution:
         return self.failures / self.count if self.count else 0.0
 
 
-def distribution(rows: Iterable[Sample]) -> Distribution:
-    """Percentiles over every sample with a latency (timeouts count at the time waited), failures apart."""
+def distribution(rows: Iterable[Sample], reply_timeout_ms: float | None = None) -> Distribution:
+    """Percentiles over every sample with a latency (timeouts count at the time waited), failures apart.
+
+    With `reply_timeout_ms`, e2e latencies are the ones the gates judge: a wrong answer counts at the timeout.
+    """
     rows = list(rows)
-    lat = [r.latency_ms for r in rows if r.latency_ms is not None]
+    if reply_timeout_ms is None:
+        lat = [r.latency_ms for r in rows if r.latency_ms is not None]
+    else:
+        lat = [v for r in rows if (v := judged_latency_ms(r, reply_timeout_ms)) is not None]
     errors = Counter(_reason(r.error) for r in rows if not r.ok)
     return Distribution(
         count=len(rows),
@@ -121,13 +124,8 @@ class CpuPoint:
     busiest_process_cores: float = 0.0
 
 
-@dataclass
-class Gates:
-    """What a step must meet to count as sustained."""
-
-    p95_ms: float = 2000.0
-    max_error_rate: float = 0.001
-    min_achieved_share: float = 0.95
+# A step that sent fewer than this share of its offered messages did not apply its load.
+MIN_ACHIEVED_SHARE = 0.95
 
 
 @dataclass
@@ -153,9 +151,9 @@ def _sent(rows: Iterable[Sample]) -> int:
 
 
 def judge_steps(
-    rows: list[Sample], schedule: Schedule, cpu: list[CpuPoint], gates: Gates, until_s: float
+    rows: list[Sample], schedule: Schedule, cpu: list[CpuPoint], rule: WindowRule, until_s: float
 ) -> list[StepResult]:
-    """Each segment that started before `until_s`, judged against the gates on exact samples."""
+    """Each segment that started before `until_s`, judged against the gates (qualitygates' window rule)."""
     results: list[StepResult] = []
     for seg in schedule.segments:
         if seg.start_s >= until_s:
@@ -163,19 +161,13 @@ def judge_steps(
         end = min(seg.end_s, until_s)
         in_seg = [r for r in rows if seg.start_s * 1000 <= r.intended_ms < end * 1000 and not r.warmup]
         e2e_rows = [r for r in in_seg if r.type == "e2e"]
-        e2e = distribution(e2e_rows)
+        e2e = distribution(e2e_rows, rule.reply_timeout_ms)
         offered = schedule.expected_count(end) - schedule.expected_count(seg.start_s)
         sent = _sent(e2e_rows)
         span = max(1e-9, end - seg.start_s)
         cores = [c.generator_cores for c in cpu if seg.start_s <= c.t_s < end]
-        why: list[str] = []
-        if e2e.count == 0:
-            why.append("no samples")
-        if e2e.p95_ms is not None and e2e.p95_ms >= gates.p95_ms:
-            why.append(f"e2e p95 {e2e.p95_ms:.0f} ms >= {gates.p95_ms:.0f} ms")
-        if e2e.count and e2e.error_rate > gates.max_error_rate:
-            why.append(f"{e2e.failures} failures ({100 * e2e.error_rate:.2f}%)")
-        if offered and sent < gates.min_achieved_share * offered:
+        why = rule.breaches(e2e_rows, expected=offered)
+        if offered and sent < MIN_ACHIEVED_SHARE * offered:
             why.append(f"sent {sent} of {offered} offered")
         results.append(
             StepResult(
@@ -221,33 +213,22 @@ def find_knee(steps: list[StepResult]) -> dict[str, Any]:
     }
 
 
-def spike_recovery(rows: list[Sample], schedule: Schedule, gates: Gates, window_s: float = 5.0) -> dict[str, Any]:
-    """Seconds after the spike ends until a window of messages is back within the gates, and stays there."""
+def spike_recovery(rows: list[Sample], schedule: Schedule, rule: WindowRule, window_s: float = 5.0) -> dict[str, Any]:
+    """Seconds after the spike ends until every rolling window of messages is back within the gates."""
     spike = next((s for s in schedule.segments if s.label == "spike"), None)
     if spike is None:
         return {}
     e2e = [r for r in rows if r.type == "e2e"]
-    windows: list[tuple[float, bool]] = []
-    t = spike.end_s
-    end = schedule.total_s
-    while t + window_s <= end + 1e-9:
-        d = distribution(r for r in e2e if t * 1000 <= r.intended_ms < (t + window_s) * 1000)
-        ok = d.count > 0 and (d.p95_ms or 0) < gates.p95_ms and d.error_rate <= gates.max_error_rate
-        windows.append((t, ok))
-        t += window_s
-    recovered_at: float | None = None
-    for i, (start, _ok) in enumerate(windows):
-        if all(w_ok for _, w_ok in windows[i:]):
-            recovered_at = start
-            break
-    during = distribution(r for r in e2e if spike.start_s * 1000 <= r.intended_ms < spike.end_s * 1000)
+    recovered = recovery_ms(e2e, spike.end_s * 1000, schedule.total_s * 1000, rule, window_s * 1000)
+    during = distribution(
+        (r for r in e2e if spike.start_s * 1000 <= r.intended_ms < spike.end_s * 1000), rule.reply_timeout_ms
+    )
     return {
         "spike_rate_per_s": spike.rate,
         "spike_e2e": asdict(during),
         "window_s": window_s,
-        # Start of the first window from which every window is within the gates (to window resolution).
-        "recovery_s": None if recovered_at is None else round(recovered_at - spike.end_s, 1),
-        "recovered": recovered_at is not None,
+        "recovery_s": None if recovered is None else round(recovered / 1000, 1),
+        "recovered": recovered is not None,
     }
 
 
@@ -255,7 +236,7 @@ def summarize(
     rows: list[Sample],
     schedule: Schedule,
     cpu: list[CpuPoint],
-    gates: Gates,
+    rule: WindowRule,
     *,
     until_s: float,
     started_unix: float,
@@ -284,9 +265,9 @@ def summarize(
     # Locust warns above 90% of a core per process; a generator that busy delays its own sends.
     if busiest is not None and busiest > 0.9:
         invalid.append(f"a load generator process was CPU-bound (peak {busiest:.2f} of one core)")
-    if offered and achieved_rate < 0.95 * offered_rate:
+    if offered and achieved_rate < MIN_ACHIEVED_SHARE * offered_rate:
         invalid.append(f"achieved {achieved_rate:.2f}/s of {offered_rate:.2f}/s offered")
-    steps = judge_steps(rows, schedule, cpu, gates, until_s)
+    steps = judge_steps(rows, schedule, cpu, rule, until_s)
     summary: dict[str, Any] = {
         "version": SUMMARY_VERSION,
         "shape": schedule.shape,
@@ -313,9 +294,9 @@ def summarize(
         },
         "counts": {"ack": sum(1 for r in rows if r.type == "ack"), "e2e": sum(1 for r in rows if r.type == "e2e")},
         "ack": asdict(distribution(r for r in judged if r.type == "ack")),
-        "e2e": asdict(distribution(e2e_rows)),
-        "by_name": {name: asdict(distribution(rs)) for name, rs in sorted(by_name.items())},
-        "gates": asdict(gates),
+        "e2e": asdict(distribution(e2e_rows, rule.reply_timeout_ms)),
+        "by_name": {name: asdict(distribution(rs, rule.reply_timeout_ms)) for name, rs in sorted(by_name.items())},
+        "gates": asdict(rule),
         "steps": [_step_json(s) for s in steps],
         "valid": not invalid,
         "invalid_reasons": invalid,
@@ -325,7 +306,7 @@ def summarize(
     if schedule.shape == "ramp":
         summary["knee"] = find_knee(steps)
     if schedule.shape == "spike":
-        summary["recovery"] = spike_recovery(rows, schedule, gates)
+        summary["recovery"] = spike_recovery(rows, schedule, rule)
     return summary
 
 

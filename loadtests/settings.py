@@ -10,11 +10,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from loadtests.analysis import Gates
 from loadtests.flows import DEFAULT_LANGUAGE_MIX, DEFAULT_MIX, LANGUAGES, parse_mix
-from loadtests.shapes import DEFAULT_RATE_PER_S, Schedule, ShapeError, build_schedule, parse_duration
+from loadtests.shapes import DEFAULT_RATE_PER_S, Schedule, ShapeError, build_schedule
+from qualitygates.durations import parse_duration
+from qualitygates.schema import GateConfigError, GatesFile, load_gates
+from qualitygates.window import WindowRule
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,7 +53,8 @@ class LoadSettings:
     conversations_dir: str = str(REPO / "validation" / "conversations")
     samples_file: str = "load-samples.jsonl"
     summary_file: str = "load-summary.json"
-    gates: Gates = field(default_factory=Gates)
+    # Filled by resolve(): the load stage's blocking gates, as the one window rule (qualitygates.window).
+    gates: WindowRule = field(default_factory=lambda: WindowRule((), (), 10_000.0))
     profile: str | None = None
 
     def schedule(self) -> Schedule:
@@ -74,46 +75,25 @@ class LoadSettings:
         return data
 
 
-def _profile_load(gates_file: Path, profile: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(profile's `load:` mapping, the whole file) read leniently; a missing profile is an error."""
+def _gates(path: Path) -> GatesFile:
     try:
-        doc = yaml.safe_load(gates_file.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise SettingsError(f"cannot read {gates_file}: {exc.strerror}; give --gates-file PATH") from None
-    profiles = doc.get("profiles") or {}
-    if profile not in profiles:
-        raise SettingsError(f"profile {profile!r} is not in {gates_file}: use one of {', '.join(profiles) or 'none'}")
-    return dict((profiles[profile] or {}).get("load") or {}), doc
-
-
-def _gate_threshold(doc: dict[str, Any], name: str) -> tuple[float, str] | None:
-    for gate in doc.get("gates") or []:
-        if isinstance(gate, dict) and gate.get("name") == name:
-            return float(gate["threshold"]), str(gate.get("unit", ""))
-    return None
+        return load_gates(path)
+    except GateConfigError as exc:
+        raise SettingsError(f"{exc}; give --gates-file PATH") from None
 
 
 def resolve(options: dict[str, Any]) -> LoadSettings:
     """Settings from flag values (None = not given), a profile and the gates file."""
     s = LoadSettings()
-    path = Path(options["gates_file"]) if options.get("gates_file") else default_gates_file()
-    doc: dict[str, Any] = {}
+    config = _gates(Path(options["gates_file"]) if options.get("gates_file") else default_gates_file())
     prof: dict[str, Any] = {}
     if options.get("gates_profile"):
-        prof, doc = _profile_load(path, options["gates_profile"])
-        s.profile = options["gates_profile"]
-    elif path.exists():
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
-            doc = {}
-    # Gates the ramp and spike judge steps by: the p95 latency and error-rate gates of the load stage.
-    p95 = _gate_threshold(doc, "e2e_latency_p95")
-    if p95:
-        s.gates.p95_ms = p95[0] * (1000 if p95[1] == "s" else 1)
-    err = _gate_threshold(doc, "error_rate")
-    if err:
-        s.gates.max_error_rate = err[0] / 100 if err[1] == "%" else err[0]
+        name = options["gates_profile"]
+        if name not in config.profiles:
+            raise SettingsError(f"profile {name!r} is not in the gates file: use one of {', '.join(config.profiles)}")
+        load = config.profiles[name].load
+        prof = load.model_dump(exclude_none=True) if load is not None else {}
+        s.profile = name
 
     def pick(flag: str, key: str | None = None) -> Any:
         value = options.get(flag)
@@ -140,11 +120,11 @@ def resolve(options: dict[str, Any]) -> LoadSettings:
         for flag in ("step_rate", "max_rate", "spike_factor"):
             if options.get(flag) is not None:
                 setattr(s, flag, float(options[flag]))
-        if options.get("gate_p95_ms") is not None:
-            s.gates.p95_ms = float(options["gate_p95_ms"])
-        if options.get("max_error_rate") is not None:
-            s.gates.max_error_rate = float(options["max_error_rate"])
-        mix = options.get("mix") or prof.get("mix") or prof.get("flow_mix")
+        # Steps and windows are judged by the load stage's gates; flags may override them.
+        s.gates = WindowRule.from_gates(config, "load", s.reply_timeout_s * 1000.0).with_overrides(
+            p95_ms=options.get("gate_p95_ms"), max_error_share=options.get("max_error_rate")
+        )
+        mix = options.get("mix") or prof.get("mix")
         if mix:
             s.mix = parse_mix(mix)
         if options.get("languages"):

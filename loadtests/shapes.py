@@ -7,7 +7,6 @@ slow agent makes later replies, never later slots. Pure: no clock, no I/O.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,32 +14,9 @@ SLA_RATE_PER_S = 1000 / 3600  # the SLA: 1000 guest messages per hour
 DEFAULT_RATE_PER_S = round(10 * SLA_RATE_PER_S, 2)  # steady defaults to 10x the SLA rate (2.78/s)
 SHAPES = ("smoke", "steady", "ramp", "spike", "soak")
 
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m(?!s))?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
-
 
 class ShapeError(ValueError):
     """Shape parameters that cannot make a schedule."""
-
-
-def parse_duration(text: str | float | int) -> float:
-    """Seconds from `90`, `90s`, `5m`, `1h30m`, `250ms`; errors say what is accepted."""
-    if isinstance(text, int | float):
-        value = float(text)
-    else:
-        raw = text.strip().lower()
-        if raw.endswith("ms") and raw[:-2].replace(".", "", 1).isdigit():
-            value = float(raw[:-2]) / 1000
-        elif raw.replace(".", "", 1).isdigit():
-            value = float(raw)
-        else:
-            match = _DURATION.match(raw)
-            if not raw or not match or not any(match.groups()):
-                raise ShapeError(f"cannot read duration {text!r}: write e.g. 90s, 5m, 1h30m or 250ms")
-            h, m, s = (float(g) if g else 0.0 for g in match.groups())
-            value = h * 3600 + m * 60 + s
-    if value < 0 or math.isinf(value) or value != value:
-        raise ShapeError(f"duration must be zero or more seconds, got {text!r}")
-    return value
 
 
 @dataclass(frozen=True)

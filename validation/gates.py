@@ -1,17 +1,22 @@
 """Gate evaluation from raw samples: exact percentiles, honest sample counts, one verdict.
 
-Percentiles use the nearest-rank method on every raw sample (the value at rank ceil(p/100 * n)), so
-the reported p95 is a latency some guest actually waited; nothing is bucketed the way Locust does.
+Percentiles, units, durations and the "within the gates" window rule come from `qualitygates`, the one
+module `loadtests/` uses too. Each metric has one judge in `JUDGES`; a new metric is a schema entry plus
+a judge here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from validation.gates_config import Gate, GatesFile, Scope, format_number, from_canonical, percentile_of
+from pydantic import BaseModel, ConfigDict
+
+from qualitygates.schema import Gate, GatesFile, Scope, format_number, from_canonical
+from qualitygates.stats import aggregate, compare, lower_is_better
+from qualitygates.window import judged_latency_ms
 from validation.samples import E2ESample, Measurements
 
 
@@ -21,7 +26,8 @@ class Status(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     INCONCLUSIVE = "INCONCLUSIVE"
-    SKIPPED = "SKIPPED"
+    # Its stages did not run: not selected with --stages, not in the profile, or the run stopped first.
+    NOT_RUN = "NOT_RUN"
 
 
 class Verdict(StrEnum):
@@ -35,12 +41,18 @@ class Verdict(StrEnum):
 
     @property
     def exit_code(self) -> int:
-        return {"PASS": 0, "FAIL": 1, "ERROR": 2, "INCONCLUSIVE": 3, "INVALID": 3}[self.value]
+        from validation.exitcodes import ExitCode
+
+        return int(ExitCode.for_verdict(self.value))
 
 
-@dataclass(frozen=True)
-class GateResult:
-    """One gate judged: measured value, threshold, margin (positive = headroom) and sample count."""
+class GateResult(BaseModel):
+    """One gate judged: measured value, threshold, margin (positive = headroom) and sample count.
+
+    This is also the gate row of result.json.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     description: str
@@ -50,7 +62,7 @@ class GateResult:
     threshold: float
     unit: str
     severity: str
-    scope: dict[str, object]
+    scope: dict[str, Any] = {}
     status: Status
     measured: float | None
     margin: float | None
@@ -59,49 +71,34 @@ class GateResult:
     reason: str
     # False when the profile accepts this gate unproven (its INCONCLUSIVE does not block the verdict).
     blocks_if_inconclusive: bool = True
+    abort_on_fail: bool = False
 
     def measured_text(self) -> str:
         return "-" if self.measured is None else f"{format_number(self.measured)} {self.unit}"
 
+    @property
+    def status_label(self) -> str:
+        """The status as shown: `INCONCLUSIVE (accepted)` when the profile accepts it, `not run` otherwise."""
+        if self.status is Status.INCONCLUSIVE and not self.blocks_if_inconclusive:
+            return "INCONCLUSIVE (accepted)"
+        if self.status is Status.NOT_RUN:
+            return "not run"
+        return self.status.value
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of raw values (p in 0..100); p0 is the minimum."""
-    if not values:
-        raise ValueError("percentile of no values")
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100.0 * len(ordered) - 1e-9))
-    return ordered[min(rank, len(ordered)) - 1]
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "blocking"
 
+    def stages(self) -> tuple[str, ...] | None:
+        raw = self.scope.get("stage")
+        return None if raw is None else ((raw,) if isinstance(raw, str) else tuple(raw))
 
-def aggregate(values: Sequence[float], aggregation: str) -> float:
-    """Apply a distribution aggregation (pN, mean, min, max) to raw values."""
-    p = percentile_of(aggregation)
-    if p is not None:
-        return percentile(values, p)
-    if aggregation == "mean":
-        return sum(values) / len(values)
-    if aggregation == "min":
-        return min(values)
-    if aggregation == "max":
-        return max(values)
-    raise ValueError(f"unknown aggregation {aggregation!r}")
+    def describe(self) -> str:
+        """`e2e_latency p95 < 2000 ms`: the gate as a person reads it."""
+        return f"{self.metric} {self.aggregation} {self.comparator} {format_number(self.threshold)} {self.unit}"
 
-
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def compare(measured: float, comparator: str, threshold: float) -> bool:
-    """True when `measured <comparator> threshold` holds (the gate is met)."""
-    return _COMPARE[comparator](measured, threshold)
-
-
-def _lower_is_better(comparator: str) -> bool:
-    return comparator in ("<", "<=")
+    def replace(self, **changes: Any) -> GateResult:
+        return self.model_copy(update=changes)
 
 
 def _matches(scope: Scope, stage: str, flow: str | None, language: str | None) -> bool:
@@ -119,7 +116,7 @@ def _e2e_in_scope(gate: Gate, samples: Iterable[E2ESample]) -> list[E2ESample]:
 def _result(gate: Gate, status: Status, measured: float | None, n: int, reason: str) -> GateResult:
     margin = None
     if measured is not None:
-        margin = gate.threshold - measured if _lower_is_better(gate.comparator) else measured - gate.threshold
+        margin = gate.threshold - measured if lower_is_better(gate.comparator) else measured - gate.threshold
     return GateResult(
         name=gate.name,
         description=gate.description or gate.describe(),
@@ -151,7 +148,7 @@ def _judge_distribution(gate: Gate, values: list[float], what: str) -> GateResul
         met = compare(aggregate(values, gate.aggregation), gate.comparator, threshold)
         return _result(gate, Status.PASS if met else Status.FAIL, measured, n, f"{n} {what}")
     # Too few samples to pass; still a conclusive FAIL if even the best-case missing samples cannot save it.
-    best = -math.inf if _lower_is_better(gate.comparator) else math.inf
+    best = -math.inf if lower_is_better(gate.comparator) else math.inf
     padded = values + [best] * (need - n)
     if not compare(aggregate(padded, gate.aggregation), gate.comparator, threshold):
         return _result(gate, Status.FAIL, measured, n, f"{n} {what}; fails whatever the {need - n} missing would be")
@@ -171,7 +168,7 @@ def _judge_ratio(gate: Gate, hits: int, n: int, noun: str, counted: str) -> Gate
         met = compare(share, gate.comparator, threshold)
         return _result(gate, Status.PASS if met else Status.FAIL, measured, n, f"{hits} of {n} {what}")
     # Rule of three: a clean record of n < need cannot prove the rate; a bad record can already disprove it.
-    best_hits = hits if _lower_is_better(gate.comparator) else hits + (need - n)
+    best_hits = hits if lower_is_better(gate.comparator) else hits + (need - n)
     if not compare(best_hits / need, gate.comparator, threshold):
         return _result(
             gate, Status.FAIL, measured, n, f"{hits} of {n} {what}; fails whatever the {need - n} missing would be"
@@ -181,40 +178,35 @@ def _judge_ratio(gate: Gate, hits: int, n: int, noun: str, counted: str) -> Gate
     )
 
 
-def evaluate_gate(gate: Gate, m: Measurements) -> GateResult:
-    """Judge one gate against the run's raw measurements."""
-    stages = gate.scope.values("stage")
-    missing = [m.unavailable[s] for s in (stages or ()) if s in m.unavailable]
-    if gate.metric == "e2e_latency":
-        # Time to a right answer: a wrong one (a fast apology) leaves the guest waiting past the reply timeout.
-        samples = [s for s in _e2e_in_scope(gate, m.e2e) if s.latency_ms is not None]
-        latencies = [max(s.latency_ms, m.reply_timeout_ms) if s.wrong_answer else s.latency_ms for s in samples]
-        result = _judge_distribution(gate, latencies, "replies")  # type: ignore[arg-type]
-    elif gate.metric == "ack_latency":
-        samples = [s for s in _e2e_in_scope(gate, m.e2e) if s.ack_latency_ms is not None]
-        result = _judge_distribution(gate, [s.ack_latency_ms for s in samples], "webhook acks")  # type: ignore[misc]
-    elif gate.metric == "error_rate":
-        samples = _e2e_in_scope(gate, m.e2e)
-        result = _judge_ratio(gate, sum(1 for s in samples if not s.ok), len(samples), "messages", "failed")
-    elif gate.metric == "throughput":
-        result = _judge_throughput(gate, m)
-    elif gate.metric == "readiness":
-        probes = [p for p in m.probes if _matches(gate.scope, p.stage, None, None)]
-        result = _judge_ratio(gate, sum(1 for p in probes if p.ok), len(probes), "probes", "ready")
-    elif gate.metric == "functional_pass_rate":
-        convs = [c for c in m.conversations if _matches(gate.scope, "functional", c.flow or None, c.language or None)]
-        result = _judge_ratio(gate, sum(1 for c in convs if c.passed), len(convs), "conversations", "passed")
-    elif gate.metric == "recovery_time":
-        result = _judge_recovery(gate, m)
-    else:  # pragma: no cover - gates_config refuses unknown metrics
-        raise ValueError(gate.metric)
-    if missing and result.status is Status.INCONCLUSIVE:
-        return _replace_reason(result, f"{result.reason}; {'; '.join(missing)}")
-    return result
+def judged_latencies(samples: Iterable[E2ESample], reply_timeout_ms: float) -> list[float]:
+    """The e2e latencies the gates judge, the stage rows quote and the charts draw (qualitygates.window)."""
+    values = (judged_latency_ms(s, reply_timeout_ms) for s in samples)
+    return [v for v in values if v is not None]
 
 
-def _replace_reason(result: GateResult, reason: str) -> GateResult:
-    return GateResult(**{**result.__dict__, "reason": reason})
+def _judge_e2e(gate: Gate, m: Measurements) -> GateResult:
+    # Time to a right answer: a wrong one (a fast apology) leaves the guest waiting past the reply timeout.
+    return _judge_distribution(gate, judged_latencies(_e2e_in_scope(gate, m.e2e), m.reply_timeout_ms), "replies")
+
+
+def _judge_ack(gate: Gate, m: Measurements) -> GateResult:
+    acks = [s.ack_latency_ms for s in _e2e_in_scope(gate, m.e2e) if s.ack_latency_ms is not None]
+    return _judge_distribution(gate, acks, "webhook acks")
+
+
+def _judge_errors(gate: Gate, m: Measurements) -> GateResult:
+    samples = _e2e_in_scope(gate, m.e2e)
+    return _judge_ratio(gate, sum(1 for s in samples if not s.ok), len(samples), "messages", "failed")
+
+
+def _judge_readiness(gate: Gate, m: Measurements) -> GateResult:
+    probes = [p for p in m.probes if _matches(gate.scope, p.stage, None, None)]
+    return _judge_ratio(gate, sum(1 for p in probes if p.ok), len(probes), "probes", "ready")
+
+
+def _judge_functional(gate: Gate, m: Measurements) -> GateResult:
+    convs = [c for c in m.conversations if _matches(gate.scope, "functional", c.flow or None, c.language or None)]
+    return _judge_ratio(gate, sum(1 for c in convs if c.passed), len(convs), "conversations", "passed")
 
 
 def _judge_throughput(gate: Gate, m: Measurements) -> GateResult:
@@ -252,31 +244,64 @@ def _judge_recovery(gate: Gate, m: Measurements) -> GateResult:
     return _judge_distribution(gate, recovered, "faults recovered")  # type: ignore[arg-type]
 
 
+# One judge per metric of qualitygates.schema.METRICS (a test checks they match).
+JUDGES: dict[str, Callable[[Gate, Measurements], GateResult]] = {
+    "e2e_latency": _judge_e2e,
+    "ack_latency": _judge_ack,
+    "error_rate": _judge_errors,
+    "throughput": _judge_throughput,
+    "readiness": _judge_readiness,
+    "functional_pass_rate": _judge_functional,
+    "recovery_time": _judge_recovery,
+}
+
+
+def evaluate_gate(gate: Gate, m: Measurements) -> GateResult:
+    """Judge one gate against the run's raw measurements."""
+    return JUDGES[gate.metric](gate, m).replace(abort_on_fail=gate.abort_on_fail)
+
+
+def not_run(config: GatesFile, ran: Sequence[str], why: dict[str, str]) -> dict[str, str]:
+    """Gates none of whose stages ran, each with the reason (`why[stage]`: "not selected", "run aborted", ...)."""
+    out: dict[str, str] = {}
+    for gate in config.gates:
+        stages = gate.scope.values("stage")
+        if stages and not any(s in ran for s in stages):
+            reasons = sorted({why.get(s, "stage did not run") for s in stages})
+            out[gate.name] = f"not run ({'; '.join(reasons)})"
+    return out
+
+
 def evaluate(
     config: GatesFile,
     m: Measurements,
     skip: dict[str, str] | None = None,
     unproven_ok: dict[str, str] | None = None,
 ) -> list[GateResult]:
-    """Judge every gate. `skip`: gates whose stage the profile does not run (SKIPPED, with the reason).
+    """Judge every gate. `skip`: gates whose stages did not run (NOT_RUN with the reason; they never block).
     `unproven_ok`: gates the profile is too short to prove; an INCONCLUSIVE one is marked non-blocking."""
     results = []
     for gate in config.gates:
         result = evaluate_gate(gate, m)
         if skip and gate.name in skip:
-            result = GateResult(**{**result.__dict__, "status": Status.SKIPPED, "reason": skip[gate.name]})
+            result = result.replace(status=Status.NOT_RUN, reason=skip[gate.name], measured=None, margin=None)
         elif unproven_ok and gate.name in unproven_ok and result.status is Status.INCONCLUSIVE:
             reason = f"{result.reason}; accepted unproven by this profile: {unproven_ok[gate.name]}"
-            result = GateResult(**{**result.__dict__, "reason": reason, "blocks_if_inconclusive": False})
+            result = result.replace(reason=reason, blocks_if_inconclusive=False)
         results.append(result)
     return results
+
+
+def aborting(config: GatesFile, m: Measurements) -> list[GateResult]:
+    """`abort_on_fail` gates that have already failed conclusively on the samples so far (k6's abortOnFail)."""
+    return [r for g in config.gates if g.abort_on_fail and (r := evaluate_gate(g, m)).status is Status.FAIL]
 
 
 def decide(gates: Sequence[GateResult], guards_tripped: bool, failed_checks: int = 0) -> Verdict:
     """Whole-run verdict: INVALID beats FAIL (figures from a broken run prove nothing), FAIL beats INCONCLUSIVE."""
     if guards_tripped:
         return Verdict.INVALID
-    blocking = [g for g in gates if g.severity == "blocking"]
+    blocking = [g for g in gates if g.blocking]
     if failed_checks or any(g.status is Status.FAIL for g in blocking):
         return Verdict.FAIL
     if any(g.status is Status.INCONCLUSIVE and g.blocks_if_inconclusive for g in blocking):

@@ -15,9 +15,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from validation.gates import GateResult, Verdict
+from validation.samples import ConversationResult, Guard
 
-RESULT_SCHEMA_VERSION = 1
-StageStatus = Literal["PASS", "FAIL", "SKIPPED", "NOT_AVAILABLE", "ERROR", "NOT_RUN"]
+RESULT_SCHEMA_VERSION = 2
+StageStatus = Literal["PASS", "FAIL", "INCONCLUSIVE", "ERROR", "NOT_RUN"]
 
 
 class _Model(BaseModel):
@@ -80,65 +81,6 @@ class StageResult(_Model):
         return max(0.0, (self.ended_ms - self.started_ms) / 1000.0)
 
 
-class GateRow(_Model):
-    """A judged gate as stored in result.json (mirrors gates.GateResult)."""
-
-    name: str
-    description: str
-    metric: str
-    aggregation: str
-    comparator: str
-    threshold: float
-    unit: str
-    severity: str
-    scope: dict[str, Any] = Field(default_factory=dict)
-    status: Literal["PASS", "FAIL", "INCONCLUSIVE", "SKIPPED"]
-    measured: float | None
-    margin: float | None
-    samples: int
-    min_samples: int
-    reason: str
-    blocks_if_inconclusive: bool = True
-
-    @classmethod
-    def of(cls, result: GateResult) -> GateRow:
-        data = dict(result.__dict__)
-        data["status"] = result.status.value
-        return cls(**data)
-
-    @property
-    def status_label(self) -> str:
-        """The status as shown: an INCONCLUSIVE the profile accepts reads `INCONCLUSIVE (accepted)`."""
-        if self.status == "INCONCLUSIVE" and not self.blocks_if_inconclusive:
-            return "INCONCLUSIVE (accepted)"
-        return self.status
-
-    def describe(self) -> str:
-        from validation.gates_config import format_number
-
-        return f"{self.metric} {self.aggregation} {self.comparator} {format_number(self.threshold)} {self.unit}"
-
-
-class GuardRow(_Model):
-    name: str
-    tripped: bool
-    measured: float | None
-    limit: float
-    unit: str
-    detail: str
-
-
-class ConversationRow(_Model):
-    name: str
-    passed: bool
-    flow: str = ""
-    language: str = ""
-    turns: int = 0
-    failed_turns: list[dict[str, Any]] = Field(default_factory=list)
-    duration_ms: float = 0.0
-    detail: str = ""
-
-
 class FaultWindow(_Model):
     """A fault injected during the run, on the run clock (ms since the run started)."""
 
@@ -154,15 +96,21 @@ class Result(_Model):
     verdict: Verdict
     exit_code: int
     verdict_reason: str = ""
+    # Why a run ended in ERROR: configuration, harness or interrupted (an errored junit testcase of that name).
+    error_kind: str = ""
     run: RunMeta
     stages: list[StageResult] = Field(default_factory=list)
-    gates: list[GateRow] = Field(default_factory=list)
-    guards: list[GuardRow] = Field(default_factory=list)
-    conversations: list[ConversationRow] = Field(default_factory=list)
+    gates: list[GateResult] = Field(default_factory=list)
+    guards: list[Guard] = Field(default_factory=list)
+    conversations: list[ConversationResult] = Field(default_factory=list)
     faults: list[FaultWindow] = Field(default_factory=list)
+    # How long a guest was watched for the right answer; unanswered and wrong answers are judged and drawn at it.
+    reply_timeout_ms: float = 10_000.0
     # Paths relative to result.json: e2e.jsonl, probes.jsonl, ...
     samples: dict[str, str] = Field(default_factory=dict)
     logs: dict[str, str] = Field(default_factory=dict)
+    # Other artefacts relative to result.json (Locust's HTML report, ...).
+    artefacts: dict[str, str] = Field(default_factory=dict)
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

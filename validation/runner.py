@@ -6,7 +6,6 @@ import asyncio
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,38 +14,21 @@ import aiohttp
 from rich.console import Console
 
 import validation
-from validation.gates import GateResult, Status, Verdict, decide, evaluate
-from validation.gates_config import STAGES, GateConfigError, GatesFile, Profile, load_gates, parse_duration
+from qualitygates.durations import parse_duration
+from qualitygates.schema import GateConfigError, GatesFile, Profile, load_gates
+from validation.exitcodes import ExitCode
+from validation.gates import GateResult, Status, Verdict, decide, evaluate, not_run
 from validation.monitor import CpuMonitor, ReadinessProber
-from validation.reports import render_all
+from validation.reports import history, render_all
 from validation.reports.console import print_result
-from validation.result import (
-    ConversationRow,
-    GateRow,
-    GuardRow,
-    Result,
-    RunMeta,
-    ServiceTier,
-    StageResult,
-    git_state,
-    machine,
-    now_iso,
-    versions,
-)
+from validation.result import Result, RunMeta, ServiceTier, StageResult, git_state, machine, now_iso, versions
 from validation.runclock import RunClock
 from validation.samples import SAMPLE_FILES, Measurements, write_jsonl
 from validation.stack import Credentials, StackError, StackOptions, Terminated, run_stack, sigterm_unwinds
-from validation.stages import functional, load, preflight, resilience, security
 from validation.stages.context import Injection, RunContext
+from validation.stages.registry import STAGES
 from validation.ui import Ui
 
-STAGE_RUNNERS: dict[str, Callable[[RunContext], Awaitable[StageResult]]] = {
-    "preflight": preflight.run,
-    "functional": functional.run,
-    "security": security.run,
-    "load": load.run,
-    "resilience": resilience.run,
-}
 INBOX_DRAIN_S = 30.0
 _INJECT = re.compile(r"^(qloapps)-(latency|down|error)(?:=(\d+)\s*(ms|s))?$")
 
@@ -58,7 +40,8 @@ class RunOptions:
     profile: str = "quick"
     gates_path: Path | None = None
     out: Path | None = None
-    baseline: Path | None = None
+    # A result.json, or `last-pass`: the latest PASS of this profile in reports/history.jsonl.
+    baseline: str | None = None
     agent_url: str | None = None
     whatsapp_url: str | None = None
     qloapps_url: str | None = None
@@ -92,9 +75,9 @@ def parse_injection(text: str) -> Injection:
     return Injection(target=target, kind=kind, value_ms=ms)
 
 
-def prepare(opts: RunOptions) -> tuple[GatesFile, Profile, list[Injection], Result | None]:
+def prepare(opts: RunOptions, out_dir: Path) -> tuple[GatesFile, Profile, list[Injection], Result | None]:
     """Everything that must be right before anything starts; raises GateConfigError (exit 2)."""
-    config = load_gates(opts.gates_path or default_gates_path())
+    config = load_gates(opts.gates_path or default_gates_path(), stages=tuple(STAGES))
     profile = config.profile(opts.profile)
     if opts.duration is not None:
         try:
@@ -107,7 +90,7 @@ def prepare(opts: RunOptions) -> tuple[GatesFile, Profile, list[Injection], Resu
     elif profile.duration_required:
         raise GateConfigError(f"profile {opts.profile!r} needs --duration (e.g. --duration 2h)")
     if opts.stages is not None:
-        unknown = [s for s in opts.stages if s not in STAGES]
+        unknown = [s for s in opts.stages if s not in STAGES]  # noqa: SIM118 - STAGES is the registry
         if unknown:
             raise GateConfigError(f"--stages: unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
         missing = [s for s in opts.stages if s not in profile.stages]
@@ -126,22 +109,18 @@ def prepare(opts: RunOptions) -> tuple[GatesFile, Profile, list[Injection], Resu
         raise GateConfigError(f"--load-driver {opts.load_driver!r}: choose locust or builtin")
     injections = [parse_injection(text) for text in opts.inject]
     baseline = None
-    if opts.baseline is not None:
+    if opts.baseline == history.LAST_PASS:
+        found = history.last_pass(history.history_path(out_dir), opts.profile)
+        if found is None:
+            where = history.history_path(out_dir)
+            raise GateConfigError(f"--baseline last-pass: no passing {opts.profile!r} run listed in {where}")
+        baseline = Result.read(found)
+    elif opts.baseline is not None:
         try:
-            baseline = Result.read(opts.baseline)
+            baseline = Result.read(Path(opts.baseline))
         except ValueError as exc:
             raise GateConfigError(f"--baseline: {exc}") from None
     return config, profile, injections, baseline
-
-
-def _skipped_gates(config: GatesFile, profile: Profile, profile_name: str) -> dict[str, str]:
-    """Gates whose stages are not run: SKIPPED when the profile leaves them out (--stages ones stay judged)."""
-    skip: dict[str, str] = {}
-    for gate in config.gates:
-        stages = gate.scope.values("stage")
-        if stages and not any(s in profile.stages for s in stages):
-            skip[gate.name] = f"profile {profile_name!r} does not run stage {', '.join(stages)}"
-    return skip
 
 
 def _verdict_reason(verdict: Verdict, gates: list[GateResult], m: Measurements, stages: list[StageResult]) -> str:
@@ -168,7 +147,10 @@ def _verdict_reason(verdict: Verdict, gates: list[GateResult], m: Measurements, 
     unproven = [g.name for g in blocking if g.status is Status.INCONCLUSIVE]
     text = f"{len(passed)} blocking gates passed, none failed"
     if unproven:
-        text += f"; not proven by this profile (too short, none breached): {', '.join(unproven)}"
+        text += f"; accepted unproven (too few samples in this run, none breached): {', '.join(unproven)}"
+    not_run_ = [g.name for g in blocking if g.status is Status.NOT_RUN]
+    if not_run_:
+        text += f"; not run: {', '.join(not_run_)}"
     return text
 
 
@@ -205,8 +187,11 @@ async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float)
     results: list[StageResult] = []
     try:
         for name in chosen:
+            if ctx.aborted:
+                break
+            spec = STAGES[name]
             ctx.stage = name
-            if name not in ("load", "resilience"):
+            if not spec.sends_load:
                 ctx.ui.stage_started(name)
             dead = ctx.stack.dead()
             started = ctx.clock.now_ms()
@@ -216,7 +201,7 @@ async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float)
                 result = StageResult(name=name, status="ERROR", started_ms=started, ended_ms=started, detail=detail)
             else:
                 try:
-                    result = await STAGE_RUNNERS[name](ctx)
+                    result = await spec.run(ctx)
                 except Exception as exc:  # noqa: BLE001 - a crashed stage is reported, the run goes on
                     result = StageResult(
                         name=name,
@@ -225,7 +210,7 @@ async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float)
                         ended_ms=ctx.clock.now_ms(),
                         detail=f"{type(exc).__name__}: {exc}"[:500],
                     )
-            if name in ("functional", "load") and not dead:
+            if spec.drains_inbox and not dead and not ctx.aborted:
                 depth, waited = await wait_inbox_empty(ctx.stack.agent_url, INBOX_DRAIN_S)
                 result.figures["inbox_after"] = {"depth": depth, "waited_s": round(waited, 1)}
                 if depth:
@@ -240,21 +225,55 @@ async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float)
     return results
 
 
-def run_validation(opts: RunOptions, console: Console | None = None) -> int:
-    """Run the whole validation; return the exit code (0 PASS, 1 FAIL, 2 config/usage/harness error, 3 other)."""
-    console = console or Console()
-    wall_start = time.monotonic()
-    try:
-        config, profile, injections, baseline = prepare(opts)
-    except GateConfigError as exc:
-        console.print(f"[red]configuration error[/]: {exc}", highlight=False)
-        return 2
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    out_dir = (opts.out or Path("reports") / stamp).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    chosen = [s for s in profile.stages if opts.stages is None or s in opts.stages]
+def _not_run_reasons(config: GatesFile, profile: Profile, opts: RunOptions, results: list[StageResult]) -> dict:
+    """Why each stage that produced nothing did not run: not in the profile, not selected, or the run stopped."""
+    why: dict[str, str] = {}
+    for name in STAGES:
+        if name not in profile.stages:
+            why[name] = f"profile {opts.profile!r} does not run stage {name}"
+        elif opts.stages is not None and name not in opts.stages:
+            why[name] = "not selected"
+    for r in results:
+        if r.status == "NOT_RUN":
+            why[r.name] = r.detail or "stage did not run"
+    return why
+
+
+def _partly_run(gates: list[GateResult], ran: list[str], why: dict[str, str]) -> list[GateResult]:
+    """A gate spanning stages of which some were left out cannot be proven: its INCONCLUSIVE does not block."""
+    out = []
+    for g in gates:
+        stages = g.stages() or ()
+        left_out = [s for s in stages if s not in ran]
+        if g.status is Status.INCONCLUSIVE and left_out and g.blocks_if_inconclusive:
+            detail = "; ".join(f"{s}: {why.get(s, 'did not run')}" for s in left_out)
+            g = g.replace(reason=f"{g.reason}; partly run ({detail})", blocks_if_inconclusive=False)
+        out.append(g)
+    return out
+
+
+def stage_statuses(stages: list[StageResult], gates: list[GateResult]) -> list[StageResult]:
+    """A stage's status agrees with its blocking gates: a failed gate fails each stage it judges."""
+    out = []
+    for stage in stages:
+        if stage.status in ("PASS", "INCONCLUSIVE"):
+            mine = [g for g in gates if g.blocking and stage.name in (g.stages() or ())]
+            failed = [g.name for g in mine if g.status is Status.FAIL]
+            unproven = [g.name for g in mine if g.status is Status.INCONCLUSIVE and g.blocks_if_inconclusive]
+            if failed:
+                detail = f"{stage.detail}; gate failed: {', '.join(failed)}" if stage.detail else ""
+                stage = stage.model_copy(update={"status": "FAIL", "detail": detail or f"gate failed: {failed}"})
+            elif unproven and stage.status == "PASS":
+                stage = stage.model_copy(
+                    update={"status": "INCONCLUSIVE", "detail": f"{stage.detail}; not proven: {', '.join(unproven)}"}
+                )
+        out.append(stage)
+    return out
+
+
+def _meta(opts: RunOptions, stamp: str) -> RunMeta:
     commit, dirty = git_state(Path(validation.__file__).resolve().parents[1])
-    meta = RunMeta(
+    return RunMeta(
         run_id=stamp,
         started_at=now_iso(),
         profile=opts.profile,
@@ -264,11 +283,54 @@ def run_validation(opts: RunOptions, console: Console | None = None) -> int:
         git_dirty=dirty,
         versions=versions(),
         machine=machine(),
-        injected=[i.label() for i in injections],
     )
+
+
+def write_reports(result: Result, out_dir: Path, baseline: Result | None, console: Console) -> None:
+    """result.json, junit.xml, summary.md, report.html and the history line: on every way out of a run."""
+    result.write(out_dir / "result.json")
+    if result.error_kind != "configuration":
+        history.append(result, out_dir)
+    try:
+        deltas = render_all(result, out_dir, baseline)
+    except Exception as exc:  # noqa: BLE001 - CI must still get junit.xml when a renderer breaks
+        from validation.reports.junit import render_junit
+
+        (out_dir / "junit.xml").write_text(render_junit(result), encoding="utf-8")
+        console.print(f"[red]report rendering failed[/]: {type(exc).__name__}: {exc}", highlight=False)
+        deltas = None
+    print_result(console, result, deltas)
+    console.print(f"reports: {out_dir}/{{result.json, junit.xml, summary.md, report.html}}", highlight=False)
+
+
+def run_validation(opts: RunOptions, console: Console | None = None) -> int:
+    """Run the whole validation; return the exit code (0 PASS, 1 FAIL, 2 config/usage/harness error, 3 other)."""
+    console = console or Console()
+    wall_start = time.monotonic()
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out_dir = (opts.out or Path("reports") / stamp).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta = _meta(opts, stamp)
+    try:
+        config, profile, injections, baseline = prepare(opts, out_dir)
+    except GateConfigError as exc:
+        console.print(f"[red]configuration error[/]: {exc}", highlight=False)
+        meta.finished_at = now_iso()
+        result = Result(
+            verdict=Verdict.ERROR,
+            exit_code=ExitCode.ERROR,
+            verdict_reason=f"configuration error: {exc}",
+            error_kind="configuration",
+            run=meta,
+        )
+        write_reports(result, out_dir, None, console)
+        return result.exit_code
+    meta.injected = [i.label() for i in injections]
+    chosen = [s for s in profile.stages if opts.stages is None or s in opts.stages]
     clock = RunClock()
     stage_results: list[StageResult] = []
     error: str | None = None
+    error_kind = ""
     ctx: RunContext | None = None
     stack_opts = StackOptions(
         out_dir=out_dir,
@@ -299,20 +361,31 @@ def run_validation(opts: RunOptions, console: Console | None = None) -> int:
             )
             stage_results = asyncio.run(_run_stages(ctx, chosen, profile.readiness_probe_interval))
     except StackError as exc:
-        error = f"the stack did not come up: {exc}"
+        error, error_kind = f"the stack did not come up: {exc}", "harness"
     except (KeyboardInterrupt, Terminated):
-        error = "interrupted; every started process was stopped"
+        error, error_kind = "interrupted; every started process was stopped", "interrupted"
+    except Exception as exc:  # noqa: BLE001 - every way out writes result.json and junit.xml
+        error, error_kind = f"harness error: {type(exc).__name__}: {exc}", "harness"
     m = ctx.m if ctx is not None else Measurements()
+    aborted = ctx.aborted if ctx is not None else ""
     for name in chosen:
         if name not in {s.name for s in stage_results}:
-            stage_results.append(StageResult(name=name, status="NOT_RUN", detail="run ended before this stage"))
-    skip = _skipped_gates(config, profile, opts.profile)
-    gates = evaluate(config, m, skip, profile.unproven_ok)
+            detail = f"run aborted: {aborted}" if aborted else "run ended before this stage"
+            stage_results.append(StageResult(name=name, status="NOT_RUN", detail=detail))
+    why = _not_run_reasons(config, profile, opts, stage_results)
+    ran = [s.name for s in stage_results if s.status != "NOT_RUN"]
+    gates = evaluate(config, m, not_run(config, ran, why), profile.unproven_ok)
+    gates = _partly_run(gates, ran, why)
+    stage_results = stage_statuses(stage_results, gates)
     tripped = any(g.tripped for g in m.guards)
     failed_checks = sum(1 for s in stage_results for c in s.checks if not c.passed)
     failed_checks += sum(1 for s in stage_results if s.status == "ERROR")
     verdict = Verdict.ERROR if error else decide(gates, tripped, failed_checks)
+    if aborted and verdict in (Verdict.PASS, Verdict.INCONCLUSIVE):
+        verdict = Verdict.FAIL
     reason = error or _verdict_reason(verdict, gates, m, stage_results)
+    if aborted and not error:
+        reason = f"run aborted early: {aborted}; {reason}"
     meta.finished_at = now_iso()
     meta.wall_s = round(time.monotonic() - wall_start, 1)
     if profile.max_wall and meta.wall_s > profile.max_wall:
@@ -321,21 +394,22 @@ def run_validation(opts: RunOptions, console: Console | None = None) -> int:
     write_jsonl(samples_dir / SAMPLE_FILES["e2e"], m.e2e)
     write_jsonl(samples_dir / SAMPLE_FILES["probes"], m.probes)
     write_jsonl(samples_dir / SAMPLE_FILES["conversations"], m.conversations)
+    locust_html = out_dir / "load" / "locust.html"
     result = Result(
         verdict=verdict,
         exit_code=verdict.exit_code,
         verdict_reason=reason,
+        error_kind=error_kind,
         run=meta,
         stages=stage_results,
-        gates=[GateRow.of(g) for g in gates],
-        guards=[GuardRow(**g.__dict__) for g in m.guards],
-        conversations=[ConversationRow(**c.__dict__) for c in m.conversations],
+        gates=gates,
+        guards=m.guards,
+        conversations=m.conversations,
         faults=ctx.faults if ctx is not None else [],
+        reply_timeout_ms=m.reply_timeout_ms,
         samples={k: f"samples/{v}" for k, v in SAMPLE_FILES.items()},
         logs={p.stem: f"logs/{p.name}" for p in sorted((out_dir / "logs").glob("*.log"))},
+        artefacts={"locust_html": "load/locust.html"} if locust_html.exists() else {},
     )
-    result.write(out_dir / "result.json")
-    deltas = render_all(result, out_dir, baseline)
-    print_result(console, result, deltas)
-    console.print(f"reports: {out_dir}/{{result.json, junit.xml, summary.md, report.html}}", highlight=False)
+    write_reports(result, out_dir, baseline, console)
     return result.exit_code

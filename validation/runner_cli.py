@@ -29,7 +29,9 @@ def validate_command(
     profile: str = typer.Option("quick", "--profile", "-p", help="quick (CI, <= 3 min), standard (<= 15 min), soak."),
     gates: Path | None = typer.Option(None, "--gates", help="Gates file (default ./quality_gates.yaml)."),
     out: Path | None = typer.Option(None, "--out", help="Report folder (default reports/<timestamp>/)."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="result.json of a previous release to compare."),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="result.json to compare with, or last-pass (latest PASS in reports/history.jsonl)."
+    ),
     duration: str | None = typer.Option(None, "--duration", help="Load duration, e.g. 2h (required by soak)."),
     inject: list[str] = typer.Option([], "--inject", help="Fault during the load stage, e.g. qloapps-latency=3000ms."),
     stages: str | None = typer.Option(None, "--stages", help="Comma-separated subset of the profile's stages."),

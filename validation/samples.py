@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualitygates.window import is_wrong_answer
+
 
 @dataclass(frozen=True)
 class E2ESample:
@@ -33,7 +35,7 @@ class E2ESample:
     @property
     def wrong_answer(self) -> bool:
         """A reply came, but not one that answers the turn (the load scripts' "wrong answer: ..." failures)."""
-        return (self.error or "").startswith("wrong answer")
+        return is_wrong_answer(self.error)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class ConversationResult:
     failed_turns: list[dict[str, Any]] = field(default_factory=list)
     duration_ms: float = 0.0
     detail: str = ""
+    # Of a failed conversation: every turn with what was sent, the replies, its latency and its checks.
+    transcript: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,9 @@ class RecoverySample:
 
 @dataclass(frozen=True)
 class Guard:
-    """A run-validity guard: when tripped, the run's figures cannot be trusted (verdict INVALID)."""
+    """A run-validity guard: when tripped, the run's figures cannot be trusted (verdict INVALID).
+
+    Also the guard row of result.json."""
 
     name: str
     tripped: bool
@@ -109,8 +115,6 @@ class Measurements:
     recoveries: list[RecoverySample] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
     windows: dict[str, StageWindow] = field(default_factory=dict)
-    # Stages whose data source did not exist (e.g. the golden conversations runner has not landed).
-    unavailable: dict[str, str] = field(default_factory=dict)
     # How long a guest was watched for the right answer; a wrong answer counts as not answered within it.
     reply_timeout_ms: float = 10_000.0
 

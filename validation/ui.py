@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-STATUS_STYLE = {"PASS": "green", "FAIL": "red", "NOT_AVAILABLE": "yellow", "ERROR": "red", "SKIPPED": "dim"}
+STATUS_STYLE = {"PASS": "green", "FAIL": "red", "INCONCLUSIVE": "yellow", "ERROR": "red", "NOT_RUN": "dim"}
 
 
 class Ui:

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validation.gates import Status, Verdict, decide, evaluate, evaluate_gate, percentile
-from validation.gates_config import Gate, parse_gates
+from qualitygates.schema import Gate, parse_gates
+from qualitygates.stats import percentile
+from validation.gates import Status, Verdict, decide, evaluate, evaluate_gate
 from validation.samples import (
     ConversationResult,
     E2ESample,
@@ -181,10 +182,9 @@ def test_functional_gate_without_conversations_is_inconclusive_and_says_why() ->
         scope={"stage": "functional"},
         min_samples=1,
     )
-    m = Measurements(unavailable={"functional": "golden conversations runner not available"})
-    result = evaluate_gate(gate, m)
+    result = evaluate_gate(gate, Measurements())
     assert result.status is Status.INCONCLUSIVE
-    assert "not available" in result.reason
+    assert "no conversations measured" in result.reason
     one_failed = Measurements(conversations=[ConversationResult("a", True), ConversationResult("b", False)])
     assert evaluate_gate(gate, one_failed).status is Status.FAIL
 
@@ -234,11 +234,30 @@ profiles:
 """
 
 
-def test_a_gate_whose_stage_the_profile_does_not_run_is_skipped() -> None:
+def test_a_gate_whose_stage_did_not_run_is_not_run_and_does_not_block() -> None:
     config = parse_gates(_ONE_GATE)
-    results = evaluate(config, Measurements(), skip={"p95": "profile soak does not run stage load"})
-    assert results[0].status is Status.SKIPPED
+    results = evaluate(config, Measurements(), skip={"p95": "not run (not selected)"})
+    assert (results[0].status, results[0].status_label, results[0].reason) == (
+        Status.NOT_RUN, "not run", "not run (not selected)"
+    )
     assert decide(results, guards_tripped=False) is Verdict.PASS
+
+
+def test_every_metric_of_the_schema_has_one_judge() -> None:
+    from qualitygates.schema import METRICS
+    from validation.gates import JUDGES
+
+    assert set(JUDGES) == set(METRICS)
+
+
+def test_an_abort_on_fail_gate_aborts_once_it_has_failed_whatever_the_missing_samples() -> None:
+    from validation.gates import aborting
+
+    config = parse_gates(_ONE_GATE.replace("min_samples: 100}", "min_samples: 100, abort_on_fail: true}"))
+    slow = _samples([9000.0] * 6)
+    assert [g.name for g in aborting(config, Measurements(e2e=slow))] == ["p95"]
+    assert aborting(config, Measurements(e2e=_samples([9000.0] * 4))) == []
+    assert aborting(parse_gates(_ONE_GATE), Measurements(e2e=slow)) == []
 
 
 def test_gate_accepted_unproven_does_not_make_the_run_inconclusive_but_still_fails() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -71,7 +72,7 @@ def test_markdown_summary_lists_every_gate_and_the_verdict(result: Result) -> No
 
 
 def test_markdown_summary_stays_under_its_limit_and_says_what_it_left_out(result: Result) -> None:
-    many = [result.conversations[1].model_copy(update={"name": f"conv_{i}", "detail": "x" * 500}) for i in range(5000)]
+    many = [replace(result.conversations[1], name=f"conv_{i}", detail="x" * 500) for i in range(5000)]
     big = result.model_copy(update={"conversations": many})
     text = render_markdown(big)
     assert len(text.encode()) < 1024 * 1024

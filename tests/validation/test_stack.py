@@ -7,11 +7,13 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import psutil
 import pytest
 
-from validation.gates_config import GateConfigError
+from qualitygates.schema import GateConfigError
+from validation.result import Result
 from validation.runner import RunOptions, parse_injection, run_validation
 from validation.stack import StackError, free_port, start_process, stop_process, wait_healthy
 
@@ -69,15 +71,21 @@ def test_injection_option_parses_and_refuses_garbage() -> None:
         parse_injection("postgres-latency=3s")
 
 
-def test_bad_gates_file_exits_2_before_anything_starts(tmp_path: Path) -> None:
+def test_bad_gates_file_exits_2_before_anything_starts_and_leaves_ci_an_errored_junit_case(tmp_path: Path) -> None:
     bad = tmp_path / "gates.yaml"
     bad.write_text("version: 1\ngates:\n  - name: x\n    metric: nope\nprofiles: {}\n")
     out = tmp_path / "out"
     assert run_validation(RunOptions(gates_path=bad, out=out, live=False)) == 2
-    assert not out.exists()
+    assert not (out / "logs").exists()  # nothing was started
+    result = Result.read(out / "result.json")
+    assert (result.verdict, result.exit_code, result.error_kind) == ("ERROR", 2, "configuration")
+    assert "unknown metric 'nope'" in result.verdict_reason
+    case = ET.parse(out / "junit.xml").getroot().find(".//testcase[@name='configuration']")
+    assert case is not None and "unknown metric" in case.find("error").get("message", "")
+    assert (out / "summary.md").exists() and (out / "report.html").exists()
 
 
 def test_external_agent_without_its_secrets_is_a_usage_error(tmp_path: Path) -> None:
     opts = RunOptions(agent_url="http://127.0.0.1:9", out=tmp_path / "out", live=False, credentials={"app_secret": "x"})
     assert run_validation(opts) == 2
-    assert not (tmp_path / "out").exists()
+    assert "--verify-token" in Result.read(tmp_path / "out" / "result.json").verdict_reason

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from validation.result import GateRow, Result
+from validation.gates import GateResult
+from validation.result import Result
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,12 @@ class Delta:
 
 def signed(value: float) -> str:
     """`+11.24`, `-270000`: a delta as people read it (no exponent notation)."""
-    from validation.gates_config import format_number
+    from qualitygates.schema import format_number
 
     return ("+" if value >= 0 else "-") + format_number(abs(value))
 
 
-def _lower_is_better(gate: GateRow) -> bool:
+def _lower_is_better(gate: GateResult) -> bool:
     return gate.comparator in ("<", "<=")
 
 

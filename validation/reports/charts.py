@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from validation.gates import percentile
+from qualitygates.stats import percentile
 from validation.samples import E2ESample
 
 MAX_POINTS = 4000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from validation.gates_config import format_number
+from qualitygates.schema import format_number
 from validation.reports.baseline import Delta, signed
 from validation.result import Result
 
@@ -13,8 +13,6 @@ STYLE = {
     "PASS": "green",
     "FAIL": "red",
     "INCONCLUSIVE": "yellow",
-    "SKIPPED": "dim",
-    "NOT_AVAILABLE": "yellow",
     "NOT_RUN": "dim",
     "INVALID": "magenta",
     "ERROR": "red",
@@ -64,7 +62,8 @@ def gate_table(result: Result, deltas: list[Delta] | None = None) -> Table:
 
 def print_result(console: Console, result: Result, deltas: list[Delta] | None = None) -> None:
     """Print the stage table, the gate table, tripped guards and the verdict line."""
-    console.print(stage_table(result))
+    if result.stages:
+        console.print(stage_table(result))
     if str(result.verdict) == "ERROR" and not any(g.samples for g in result.gates):
         console.print(f"[bold red]ERROR[/] (exit {result.exit_code}) {result.verdict_reason}", highlight=False)
         return

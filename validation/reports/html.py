@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from validation.gates_config import format_number
+from qualitygates.schema import format_number
 from validation.reports import charts
 from validation.reports.baseline import Delta, signed
 from validation.result import Result
@@ -15,8 +15,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px 
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border:1px solid #ddd;padding:4px 6px;text-align:left}
 th{background:#f6f6f6}.PASS{color:#198754;font-weight:600}.FAIL,.ERROR{color:#dc3545;font-weight:600}
-.INCONCLUSIVE,.NOT_AVAILABLE{color:#b58105;font-weight:600}.INVALID{color:#8e44ad;font-weight:600}
-.SKIPPED,.NOT_RUN{color:#888}.worse{color:#dc3545;font-weight:600}.meta{color:#555;font-size:13px}
+.INCONCLUSIVE{color:#b58105;font-weight:600}.INVALID{color:#8e44ad;font-weight:600}
+.NOT_RUN{color:#888}.worse{color:#dc3545;font-weight:600}.meta{color:#555;font-size:13px}
 svg{width:100%;height:auto;background:#fafafa;border:1px solid #eee;margin:6px 0}
 .verdict{font-size:20px;padding:8px 12px;border-radius:6px;background:#f6f6f6;display:inline-block}
 """

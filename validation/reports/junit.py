@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from validation.gates_config import format_number
-from validation.result import GateRow, Result
+from qualitygates.schema import format_number
+from validation.gates import GateResult
+from validation.result import Result
 
 
-def _gate_case(suite: ET.Element, gate: GateRow, invalid: bool, invalid_reason: str) -> str:
+def _gate_case(suite: ET.Element, gate: GateResult, invalid: bool, invalid_reason: str) -> str:
     case = ET.SubElement(suite, "testcase", classname="hotelero.gates", name=gate.name, time="0")
     props = ET.SubElement(case, "properties")
     for key, value in (
@@ -35,7 +36,7 @@ def _gate_case(suite: ET.Element, gate: GateRow, invalid: bool, invalid_reason: 
     if gate.status == "FAIL" and gate.severity == "blocking":
         ET.SubElement(case, "failure", type="gate_breached", message=f"{gate.name} breached: {text}").text = text
         return "failure"
-    if gate.status in ("INCONCLUSIVE", "SKIPPED"):
+    if gate.status in ("INCONCLUSIVE", "NOT_RUN"):
         ET.SubElement(case, "skipped", message=f"{gate.status}: {gate.reason}")
         return "skipped"
     ET.SubElement(case, "system-out").text = ("WARNING breached: " if gate.status == "FAIL" else "") + text
@@ -109,10 +110,12 @@ def render_junit(result: Result) -> str:
 
     if str(result.verdict) == "ERROR":
         harness = _suite(root, "harness")
-        case = ET.SubElement(harness, "testcase", classname="hotelero.harness", name="run", time="0")
-        ET.SubElement(
-            case, "error", type="harness_error", message=result.verdict_reason[:500]
-        ).text = result.verdict_reason
+        # A configuration error is an errored testcase named `configuration`, so CI shows what to fix.
+        kind = result.error_kind or "harness"
+        case = ET.SubElement(harness, "testcase", classname="hotelero.harness", name=kind, time="0")
+        ET.SubElement(case, "error", type=f"{kind}_error", message=result.verdict_reason[:500]).text = (
+            result.verdict_reason
+        )
         _close(harness, {"error": 1}, 0)
         totals["error"] = totals.get("error", 0) + 1
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from validation.gates_config import format_number
+from qualitygates.schema import format_number
 from validation.reports.baseline import Delta, signed
 from validation.result import Result
 
 LIMIT_BYTES = 1024 * 1024 - 16 * 1024
-ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "❔", "SKIPPED": "⏭️", "INVALID": "⛔", "ERROR": "💥"}
+ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "❔", "NOT_RUN": "⏭️", "INVALID": "⛔", "ERROR": "💥"}
 
 
 def _cell(text: str) -> str:

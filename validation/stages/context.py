@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validation.gates_config import GatesFile, Profile
+from qualitygates.schema import GatesFile, Profile
+from validation.gates import aborting
 from validation.monitor import CpuMonitor
 from validation.result import Check, FaultWindow, StageResult
 from validation.runclock import RunClock
-from validation.samples import Measurements
+from validation.samples import E2ESample, Measurements
 from validation.sender import SenderStats
 from validation.stack import Stack
 from validation.ui import Ui
@@ -52,6 +53,18 @@ class RunContext:
     run_tag: str = field(default_factory=lambda: f"{int(time.time()) % 100000:05d}")
     gates_path: Path = Path("quality_gates.yaml")
     load_driver: str = "locust"
+    # Set when an abort_on_fail gate failed mid-run: the runner starts no further stage and the verdict is FAIL.
+    aborted: str = ""
+
+    def should_abort(self, samples: list[E2ESample]) -> bool:
+        """Judge the abort_on_fail gates on the samples so far; True (and `aborted` set) once one has failed."""
+        if not self.aborted:
+            so_far = Measurements(e2e=samples, reply_timeout_ms=self.m.reply_timeout_ms)
+            failed = aborting(self.config, so_far)
+            if failed:
+                self.aborted = "; ".join(f"{g.name} failed ({g.measured_text()}, {g.reason})" for g in failed)
+                self.ui.log(f"abort_on_fail: {self.aborted}")
+        return bool(self.aborted)
 
     def stage_result(
         self, name: str, started: float, checks: list[Check], detail: str = "", **figures: Any

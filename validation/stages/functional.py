@@ -6,6 +6,7 @@ conversation into a ConversationResult (one junit testcase each, and the functio
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from validation import conversations_runner as runner
@@ -54,6 +55,7 @@ async def run(ctx: RunContext) -> StageResult:
                 failed_turns=r.failed_turns(),
                 duration_ms=round(float(r.duration_ms), 1),
                 detail=_detail(r),
+                transcript=[] if r.passed else [asdict(t) for t in r.turns],
             )
         )
     passed = sum(1 for r in results if r.passed)

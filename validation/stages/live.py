@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validation.gates import percentile
+from qualitygates.stats import percentile
 from validation.samples import E2ESample
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import aiohttp
 
-from validation.gates import percentile
+from qualitygates.stats import percentile
+from validation.gates import judged_latencies
 from validation.result import Check, FaultWindow, StageResult
 from validation.samples import E2ESample, Guard, StageWindow
 from validation.sender import SenderStats, run_open_model
@@ -175,14 +176,19 @@ async def _run_locust(ctx: RunContext, live: LiveFigures, total: int) -> tuple[l
             start_new_session=True,
         )
         position = 0
+        followed: list[E2ESample] = []
         try:
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(proc.wait(), timeout=0.5)
-                position = _follow(samples_path, position, live)
+                position = _follow(samples_path, position, live, followed)
                 ctx.ui.stage_progress("load", completed=live.done, figures=live.text())
                 if proc.returncode is not None:
                     break
+                if ctx.should_abort(followed):
+                    # Locust writes its summary when it quits on SIGTERM; the samples so far are judged.
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGTERM)
         finally:
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -207,7 +213,7 @@ async def _run_locust(ctx: RunContext, live: LiveFigures, total: int) -> tuple[l
     return rows, summary
 
 
-def _follow(path: Path, position: int, live: LiveFigures) -> int:
+def _follow(path: Path, position: int, live: LiveFigures, into: list[E2ESample]) -> int:
     """Read the e2e rows Locust appended since `position` into the live figures; return the new position."""
     try:
         with path.open("rb") as handle:
@@ -224,14 +230,16 @@ def _follow(path: Path, position: int, live: LiveFigures) -> int:
         except ValueError:
             continue
         if data.get("type") == "e2e":
-            live.add(sample_from_locust(data, 0.0, "load"))
+            sample = sample_from_locust(data, 0.0, "load")
+            live.add(sample)
+            into.append(sample)
     return position + end + 1
 
 
 async def run(ctx: RunContext) -> StageResult:
     """Drive the profile's load through the WhatsApp simulator and record every message."""
     spec = ctx.profile.load
-    assert spec is not None  # gates_config guarantees it for profiles running this stage
+    assert spec is not None  # qualitygates.schema guarantees it for profiles running this stage
     ctx.m.reply_timeout_ms = spec.reply_timeout * 1000.0
     started = ctx.clock.now_ms()
     total = int(spec.rate_per_s * spec.duration)
@@ -260,9 +268,14 @@ async def run(ctx: RunContext) -> StageResult:
                     if live.done % 20 == 0 or live.done == total:
                         ctx.ui.stage_progress("load", completed=live.done, figures=live.text())
 
+                def should_stop() -> bool:
+                    if ctx.aborted or live.done % 20:
+                        return bool(ctx.aborted)
+                    return ctx.should_abort([s for s in ctx.m.e2e if s.stage == "load"])
+
                 stats = await run_open_model(
                     ctx.stack.whatsapp_url, ctx.clock, "load", spec.rate_per_s, spec.duration, spec.warmup,
-                    spec.reply_timeout, on_sample, guest_prefix=f"3460{ctx.run_tag}",
+                    spec.reply_timeout, on_sample, guest_prefix=f"3460{ctx.run_tag}", should_stop=should_stop,
                 )  # fmt: skip
                 ctx.sender_stats["load"] = stats
                 window = StageWindow(stats.started_ms + spec.warmup * 1000.0, stats.schedule_end_ms)
@@ -279,11 +292,13 @@ async def run(ctx: RunContext) -> StageResult:
     checks.append(
         Check(
             name="every scheduled message was recorded",
-            passed=recorded >= scheduled,
-            detail=f"{recorded} recorded of {scheduled} scheduled ({ctx.load_driver} driver)",
+            passed=recorded >= scheduled or bool(ctx.aborted),
+            detail=f"{recorded} recorded of {scheduled} scheduled ({ctx.load_driver} driver)"
+            + (" before the run was aborted" if ctx.aborted else ""),
         )
     )
-    latencies = [s.latency_ms for s in judged if s.latency_ms is not None]
+    # The same rule as the e2e gates: a wrong answer is a guest not answered within the reply timeout.
+    latencies = judged_latencies(judged, ctx.m.reply_timeout_ms)
     failures = [s for s in judged if not s.ok]
     kinds: dict[str, int] = {}
     for s in failures:
@@ -291,10 +306,13 @@ async def run(ctx: RunContext) -> StageResult:
         kinds[kind] = kinds.get(kind, 0) + 1
     detail = (
         f"{len(judged)} judged messages at {spec.rate_per_s:g}/s ({ctx.load_driver}), "
-        f"p95 {percentile(latencies, 95):.0f} ms, {len(failures)} errors" + (f" {kinds}" if kinds else "")
+        f"p95 {percentile(latencies, 95):.0f} ms to a right answer, {len(failures)} errors"
+        + (f" {kinds}" if kinds else "")
         if latencies
         else "no judged messages"
     )
+    if ctx.aborted:
+        detail += f"; stopped early: {ctx.aborted}"
     return ctx.stage_result(
         "load", started, checks, detail=detail, offered_rate=spec.rate_per_s, achieved_rate=round(achieved, 2),
         scheduled=scheduled, driver=ctx.load_driver,

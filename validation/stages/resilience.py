@@ -1,7 +1,7 @@
 """Resilience: the QloApps simulator fails during load, then is restored; recovery time is measured.
 
 Recovery = from restoration until every rolling window of replies is back within the p95 and error-rate
-gates (validation/recovery.py). The agent must keep answering (degraded) during the fault and stay alive.
+gates (qualitygates.window). The agent must keep answering (degraded) during the fault and stay alive.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import contextlib
 
 import aiohttp
 
-from validation.gates_config import GatesFile
-from validation.recovery import RecoveryCriteria, recovery_ms
+from qualitygates.window import WindowRule, recovery_ms
 from validation.result import Check, FaultWindow, StageResult
 from validation.samples import E2ESample, RecoverySample, StageWindow
 from validation.sender import run_open_model
@@ -22,25 +21,12 @@ from validation.stages.live import LiveFigures
 from validation.stages.load import guards_for
 
 
-def criteria_from(config: GatesFile, window_s: float) -> RecoveryCriteria:
-    """ "Within the gates" uses the blocking e2e p95 and error-rate thresholds of quality_gates.yaml."""
-    p95 = next(
-        (g for g in config.gates if g.metric == "e2e_latency" and g.aggregation == "p95" and g.severity == "blocking"),
-        None,
-    )
-    errors = next((g for g in config.gates if g.metric == "error_rate" and g.severity == "blocking"), None)
-    return RecoveryCriteria(
-        p95_below_ms=p95.threshold_canonical if p95 else 2000.0,
-        error_share_below=errors.threshold_canonical if errors else 0.001,
-        window_ms=window_s * 1000.0,
-    )
-
-
 async def run(ctx: RunContext) -> StageResult:
     spec = ctx.profile.resilience
-    assert spec is not None  # gates_config guarantees it for profiles running this stage
+    assert spec is not None  # qualitygates.schema guarantees it for profiles running this stage
     started = ctx.clock.now_ms()
-    criteria = criteria_from(ctx.config, spec.window)
+    # "Back within the gates": the blocking latency and error-rate gates of the load stage, per window.
+    rule = WindowRule.from_gates(ctx.config, "load", spec.reply_timeout * 1000.0)
     duration = spec.before + spec.fault_duration + spec.observe
     ctx.ui.stage_started("resilience", total=int(spec.rate_per_s * duration))
     live = LiveFigures()
@@ -75,7 +61,7 @@ async def run(ctx: RunContext) -> StageResult:
         restored = state["restored"]
         if restored is None:
             return False
-        return recovery_ms(samples, restored, observed_until(), criteria) is not None
+        return recovery_ms(samples, restored, observed_until(), rule, spec.window * 1000.0) is not None
 
     async def inject(session: aiohttp.ClientSession, t0: float) -> None:
         await asyncio.sleep(max(0.0, (t0 + spec.before * 1000 - ctx.clock.now_ms()) / 1000))
@@ -121,7 +107,7 @@ async def run(ctx: RunContext) -> StageResult:
     if fault_start is None or restored is None:
         return ctx.stage_result("resilience", started, [Check(name="fault injected and restored", passed=False)])
     ctx.faults.append(FaultWindow(name=f"qloapps {spec.fault}", start_ms=fault_start, end_ms=restored))
-    recovery = recovery_ms(samples, restored, end, criteria)
+    recovery = recovery_ms(samples, restored, end, rule, spec.window * 1000.0)
     ctx.m.recoveries.append(
         RecoverySample(
             fault=spec.fault,

@@ -1,21 +1,39 @@
-"""Strict loading of `quality_gates.yaml`: every mistake ends the run before anything starts.
+"""quality_gates.yaml: the gate schema, its units, the profiles, and the strict loader (the one place it is read).
 
-k6 silently ignores a duplicate threshold key; we refuse it, and every error names the file and line.
+Every mistake ends the run before anything starts, and every error names the file and line. k6 silently
+keeps the last of two duplicate threshold keys; we refuse them.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from qualitygates.durations import parse_duration
 
 SCHEMA_VERSION = 1
-STAGES = ("preflight", "functional", "security", "load", "resilience")
-Stage = Literal["preflight", "functional", "security", "load", "resilience"]
+# Stage names are checked against the stages the caller can run (`load_gates(path, stages=...)`); the
+# validation runner passes its stage registry, so a new stage is one registry entry.
+Stage = str
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Durations in seconds, written in the one grammar (qualitygates.durations).
+Seconds = Annotated[float, BeforeValidator(parse_duration)]
+Positive = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
 Unit = Literal["ms", "s", "%", "/h"]
 Comparator = Literal["<", "<=", ">", ">="]
 Severity = Literal["blocking", "warning"]
@@ -86,23 +104,7 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 _PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d+)?|100)$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$")
-_DURATION_FACTORS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
-
-def parse_duration(value: Any) -> float:
-    """Seconds from `90`, `"90s"`, `"2m"`, `"1.5h"` or `"500ms"`; refuses anything else."""
-    if isinstance(value, bool):
-        raise ValueError(f"duration must be a number of seconds or a string like '90s', not {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = float(match.group(1)) * _DURATION_FACTORS[match.group(2)]
-    else:
-        raise ValueError(f"duration must be a number of seconds or a string like '90s', '2m', '1h', not {value!r}")
-    if seconds <= 0 or not math.isfinite(seconds):
-        raise ValueError(f"duration must be positive, got {value!r}")
-    return seconds
 
 
 def percentile_of(aggregation: str) -> float | None:
@@ -125,12 +127,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _check_stages(value: Any, info: ValidationInfo) -> Any:
+    """Stage names: well formed, and among the stages the caller can run when it says which those are."""
+    known = (info.context or {}).get("stages")
+    for name in [value] if isinstance(value, str) else value or []:
+        if not isinstance(name, str) or not _STAGE_NAME.match(name):
+            raise ValueError(f"stage names are lower_case words, got {name!r}")
+        if known is not None and name not in known:
+            raise ValueError(f"unknown stage {name!r}; known stages: {', '.join(known)}")
+    return value
+
+
 class Scope(_Strict):
     """Which samples a gate judges: a flow, a stage, a language (each one value or a list)."""
 
     flow: str | list[str] | None = None
     stage: Stage | list[Stage] | None = None
     language: str | list[str] | None = None
+
+    _stages = field_validator("stage")(_check_stages)
 
     def values(self, field: str) -> tuple[str, ...] | None:
         """The accepted values for one scope field, or None when the field does not filter."""
@@ -153,6 +168,8 @@ class Gate(_Strict):
     scope: Scope = Scope()
     min_samples: int | None = Field(default=None, ge=1)
     severity: Severity = "blocking"
+    # As k6's abortOnFail: once this gate has conclusively failed mid-run, stop the run early with FAIL.
+    abort_on_fail: bool = False
 
     @field_validator("metric")
     @classmethod
@@ -241,16 +258,11 @@ class LoadSpec(_Strict):
     """
 
     rate_per_s: float = Field(gt=0, le=2000)
-    duration: float
-    warmup: float = 0.0
-    reply_timeout: float = 10.0
+    duration: Positive
+    warmup: Seconds = 0.0
+    reply_timeout: Positive = 10.0
     # Weights of new guest conversations by flow (faq, availability, booking, cancellation); hotelero load reads it.
     mix: dict[str, float] | None = None
-
-    @field_validator("duration", "warmup", "reply_timeout", mode="before")
-    @classmethod
-    def _durations(cls, value: Any) -> float:
-        return 0.0 if value == 0 else parse_duration(value)
 
 
 class ResilienceSpec(_Strict):
@@ -259,16 +271,11 @@ class ResilienceSpec(_Strict):
     fault: Literal["down", "latency", "error"] = "down"
     fault_latency_ms: int = Field(default=3000, ge=1)
     rate_per_s: float = Field(gt=0, le=2000)
-    before: float = 5.0
-    fault_duration: float
-    observe: float
-    window: float = 10.0
-    reply_timeout: float = 10.0
-
-    @field_validator("before", "fault_duration", "observe", "window", "reply_timeout", mode="before")
-    @classmethod
-    def _durations(cls, value: Any) -> float:
-        return parse_duration(value)
+    before: Seconds = 5.0
+    fault_duration: Positive
+    observe: Positive
+    window: Positive = 10.0
+    reply_timeout: Positive = 10.0
 
 
 class Profile(_Strict):
@@ -276,19 +283,16 @@ class Profile(_Strict):
 
     description: str
     stages: list[Stage] = Field(min_length=1)
-    max_wall: float | None = None
+    max_wall: Positive | None = None
     duration_required: bool = False
-    readiness_probe_interval: float = 1.0
+    readiness_probe_interval: Positive = 1.0
     # Gates this profile is too short to prove (with the reason): still judged and able to FAIL when the
     # samples already breach, but their INCONCLUSIVE does not make the run INCONCLUSIVE.
     unproven_ok: dict[str, str] = Field(default_factory=dict)
     load: LoadSpec | None = None
     resilience: ResilienceSpec | None = None
 
-    @field_validator("max_wall", "readiness_probe_interval", mode="before")
-    @classmethod
-    def _durations(cls, value: Any) -> float | None:
-        return None if value is None else parse_duration(value)
+    _stages = field_validator("stages")(_check_stages)
 
     @model_validator(mode="after")
     def _stage_settings(self) -> Profile:
@@ -414,8 +418,11 @@ def _plain(data: Any) -> Any:
     return data
 
 
-def parse_gates(text: str, source: str = "quality_gates.yaml") -> GatesFile:
-    """Parse and validate gate configuration text; raise GateConfigError naming `source:line`."""
+def parse_gates(text: str, source: str = "quality_gates.yaml", stages: Sequence[str] | None = None) -> GatesFile:
+    """Parse and validate gate configuration text; raise GateConfigError naming `source:line`.
+
+    `stages`: the stage names the caller can run; gates and profiles naming others are refused.
+    """
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
     except _DuplicateKey as exc:
@@ -427,7 +434,7 @@ def parse_gates(text: str, source: str = "quality_gates.yaml") -> GatesFile:
     if not isinstance(data, dict):
         raise GateConfigError(f"{source}:1: expected a mapping with version, gates and profiles")
     try:
-        config = GatesFile.model_validate(_plain(data))
+        config = GatesFile.model_validate(_plain(data), context={"stages": tuple(stages) if stages else None})
     except ValidationError as exc:
         messages = []
         for error in exc.errors():
@@ -451,10 +458,10 @@ def parse_gates(text: str, source: str = "quality_gates.yaml") -> GatesFile:
     return config
 
 
-def load_gates(path: Path) -> GatesFile:
+def load_gates(path: Path, stages: Sequence[str] | None = None) -> GatesFile:
     """Read and validate a gates file; missing or unreadable files are config errors too."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise GateConfigError(f"{path}: cannot read the gates file ({exc.strerror}); pass --gates PATH") from None
-    return parse_gates(text, source=str(path))
+    return parse_gates(text, source=str(path), stages=stages)
