@@ -27,7 +27,10 @@ def _root(
     services: str | None = typer.Option(
         None,
         "--services",
-        help="Where Postgres/Redis come from: auto (default), docker, local, external. Same as HOTELERO_SERVICES.",
+        help=(
+            "Where Postgres/Redis come from: auto (default), docker, local, embedded, external. "
+            "Same as HOTELERO_SERVICES."
+        ),
     ),
 ) -> None:
     """WhatsApp hotel receptionist and the harness that proves it fit for release."""

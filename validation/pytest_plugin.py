@@ -37,7 +37,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--hotelero-services",
         default=None,
-        help="Tier for postgres_url/redis_url fixtures: auto, docker, local, external (default HOTELERO_SERVICES).",
+        help=(
+            "Tier for postgres_url/redis_url fixtures: auto, docker, local, embedded, external "
+            "(default HOTELERO_SERVICES)."
+        ),
     )
 
 

@@ -28,14 +28,15 @@ def invoke(args: list[str], **env: str) -> tuple[int, str, str]:
 def test_unknown_tier_on_the_command_line_is_one_line_and_exit_2() -> None:
     code, _out, err = invoke(["--services", "kubernetes", "doctor"])
     assert code == 2
-    assert err.strip() == "error: unknown services tier 'kubernetes': choose one of docker, local, external, auto"
+    choices = "docker, local, embedded, external, auto"
+    assert err.strip() == f"error: unknown services tier 'kubernetes': choose one of {choices}"
 
 
 def test_unknown_tier_in_hotelero_services_is_one_line_and_exit_2() -> None:
     code, _out, err = invoke(["doctor"], HOTELERO_SERVICES="lokal")
     assert code == 2
     assert err.strip().splitlines() == [
-        "error: unknown services tier 'lokal': choose one of docker, local, external, auto"
+        "error: unknown services tier 'lokal': choose one of docker, local, embedded, external, auto"
     ]
 
 
@@ -70,7 +71,7 @@ def test_docker_tier_without_an_engine_fails_doctor_with_exit_1(monkeypatch: pyt
         selection._cached_docker_probe.cache_clear()
     assert code == 1
     assert "tier docker for postgres: cannot serve" in out
-    assert "start Docker or use --services local" in err
+    assert "start Docker or use --services embedded" in err
 
 
 def test_doctor_passes_when_external_servers_answer(postgres_url: str, redis_url: str) -> None:
@@ -91,7 +92,7 @@ def test_the_installed_command_exits_non_zero_with_one_line_on_a_bad_tier() -> N
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "error: unknown services tier 'nope': choose one of docker, local, external, auto"
+        "error: unknown services tier 'nope': choose one of docker, local, embedded, external, auto"
     ]
 
 

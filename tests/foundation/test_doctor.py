@@ -30,6 +30,16 @@ def test_machine_with_local_binaries_serves_both_through_local() -> None:
     assert binaries.ok is True and str(Path("/usr/lib/postgresql/16/bin")) in binaries.detail
 
 
+def test_machine_with_only_the_embedded_wheels_serves_both_through_embedded() -> None:
+    result = diagnose(settings(), Tier.AUTO, probes(embedded=True))
+    assert result.can_serve
+    assert result.picks == {"postgres": "embedded", "redis": "embedded"}
+    tiers = {f.tier for f in result.findings}
+    assert {"docker", "local", "embedded", "external"} <= tiers
+    wheel = next(f for f in result.findings if f.check == "postgres wheel")
+    assert wheel.ok is True and "PostgreSQL 18.6" in wheel.detail
+
+
 def test_postgres_only_machine_cannot_serve_redis() -> None:
     result = diagnose(settings(), Tier.AUTO, probes(pg=True))
     assert not result.can_serve

@@ -16,14 +16,7 @@ import psycopg
 import pytest
 import redis
 
-from validation.services.binaries import find_postgres, find_redis_server
-
 from .processes import server_gone
-
-needs_local = pytest.mark.skipif(
-    find_postgres() is None or find_redis_server() is None,
-    reason="needs initdb/postgres and redis-server (apt-get install postgresql redis-server)",
-)
 
 
 @pytest.mark.parametrize("visit", [1, 2])
@@ -70,7 +63,6 @@ def _run_inner_pytest(tmp_path: Path, files: dict[str, str], env: dict[str, str]
     )
 
 
-@needs_local
 def test_servers_start_only_for_tests_that_ask_and_fresh_databases_copy_the_migrated_template(
     tmp_path: Path,
 ) -> None:
@@ -115,12 +107,11 @@ def test_servers_start_only_for_tests_that_ask_and_fresh_databases_copy_the_migr
                         assert left == (0,)
             """,
         },
-        {"HOTELERO_SERVICES": "local"},
+        {"HOTELERO_SERVICES": "embedded"},
     )
     assert "3 passed" in result.stdout, result.stdout + result.stderr
 
 
-@needs_local
 def test_sigterm_to_a_pytest_run_tears_its_servers_down(tmp_path: Path) -> None:
     marker = tmp_path / "started.json"
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
@@ -137,7 +128,7 @@ def test_sigterm_to_a_pytest_run_tears_its_servers_down(tmp_path: Path) -> None:
             """
         )
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTELERO_")} | {"HOTELERO_SERVICES": "local"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTELERO_")} | {"HOTELERO_SERVICES": "embedded"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
         cwd=tmp_path,

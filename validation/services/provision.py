@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 from validation.services.docker_tier import docker_postgres, docker_redis
+from validation.services.embedded import embedded_postgres, embedded_redis
 from validation.services.external import external_postgres, external_redis
 from validation.services.handle import ServiceHandle, Tier
 from validation.services.local import local_postgres, local_redis
@@ -17,8 +18,18 @@ from validation.services.signals import sigterm_raises
 _Provider = Callable[[ServicesSettings], AbstractContextManager[ServiceHandle]]
 
 _PROVIDERS: dict[str, dict[Tier, _Provider]] = {
-    "postgres": {Tier.DOCKER: docker_postgres, Tier.LOCAL: local_postgres, Tier.EXTERNAL: external_postgres},
-    "redis": {Tier.DOCKER: docker_redis, Tier.LOCAL: local_redis, Tier.EXTERNAL: external_redis},
+    "postgres": {
+        Tier.DOCKER: docker_postgres,
+        Tier.LOCAL: local_postgres,
+        Tier.EMBEDDED: embedded_postgres,
+        Tier.EXTERNAL: external_postgres,
+    },
+    "redis": {
+        Tier.DOCKER: docker_redis,
+        Tier.LOCAL: local_redis,
+        Tier.EMBEDDED: embedded_redis,
+        Tier.EXTERNAL: external_redis,
+    },
 }
 
 

@@ -10,7 +10,7 @@ class ServicesSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOTELERO_", extra="ignore")
 
-    # Tier: auto | docker | local | external (validated by `parse_tier` for a one-line error).
+    # Tier: auto | docker | local | embedded | external (validated by `parse_tier` for a one-line error).
     services: str = "auto"
     # External tier: URLs of servers someone else runs; nothing is started or stopped.
     database_url: str | None = None
@@ -28,9 +28,12 @@ class ServicesSettings(BaseSettings):
     docker_wait: str = "connect"
     docker_wait_timeout: float = 90.0
 
-    # Local tier: server binaries on PATH or under /usr/lib/postgresql/*/bin.
+    # Local tier: server binaries on PATH or under /usr/lib/postgresql/*/bin; when set, only these
+    # directories (os.pathsep-separated; empty hides every local binary, e.g. to try the embedded tier).
+    local_bin_path: str | None = None
     local_startup_timeout: float = 30.0
-    # Postgres refuses to run as root: when root, the server runs as this user (created if missing).
+    # Postgres refuses to run as root: when root, the server (and the embedded tier's Redis) runs as
+    # this user (created if missing).
     local_postgres_user: str = "hotelero-pg"
     local_postgres_max_connections: int = 200
     # Where local temp dirs go (default: /dev/shm when it has >= 1 GiB free, else the system temp dir);
