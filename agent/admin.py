@@ -5,14 +5,15 @@ from __future__ import annotations
 import hmac
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from agent.graph import GraphError
 from agent.outbound import Text, split_text
+from agent.pgtext import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ def require_admin(request: Request) -> str:
 
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+# A guest id with U+0000 or a lone surrogate cannot be in the database: cleaned, it is simply unknown (404).
+GuestId = Annotated[str, AfterValidator(clean_text)]
 
 
 class Handoff(BaseModel):
@@ -53,8 +57,8 @@ class TranscriptLine(BaseModel):
 class StaffMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=20000)
-    author: str = Field(default="staff", max_length=80)
+    text: Annotated[str, AfterValidator(clean_text)] = Field(min_length=1, max_length=20000)
+    author: Annotated[str, AfterValidator(clean_text)] = Field(default="staff", max_length=80)
 
 
 class DeadLetter(BaseModel):
@@ -90,29 +94,40 @@ async def list_handoffs(request: Request) -> list[Handoff]:
     return [Handoff(conversation_id=r[0], guest=r[1], profile_name=r[2], reason=r[3], since=r[4]) for r in rows]
 
 
-def _text_of(body: dict[str, Any]) -> str:
-    kind = body.get("type", "")
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _text_of(body: Any) -> str:
+    """A message's text for the transcript, whatever shape a signed payload had (never raises)."""
+    body = _obj(body)
+    kind = _str(body.get("type"))
     if kind == "text":
-        return str(body.get("text", {}).get("body", ""))
+        return _str(_obj(body.get("text")).get("body"))
     if kind == "interactive":
-        inter = body.get("interactive", {})
-        if inter.get("type") in ("button_reply", "list_reply"):
-            return str(inter.get(inter["type"], {}).get("title", ""))
-        return str(inter.get("body", {}).get("text", ""))
+        inter = _obj(body.get("interactive"))
+        sub = _str(inter.get("type"))
+        if sub in ("button_reply", "list_reply"):
+            return _str(_obj(inter.get(sub)).get("title"))
+        return _str(_obj(inter.get("body")).get("text"))
     if kind == "button":
-        return str(body.get("button", {}).get("text", ""))
+        return _str(_obj(body.get("button")).get("text"))
     if kind == "location":
-        loc = body.get("location", {})
-        return f"{loc.get('name', '')} ({loc.get('latitude')}, {loc.get('longitude')})".strip()
+        loc = _obj(body.get("location"))
+        return f"{_str(loc.get('name'))} ({loc.get('latitude')}, {loc.get('longitude')})".strip()
     if kind == "template":
-        return f"[template {body.get('template', {}).get('name', '')}]"
-    if kind in body and isinstance(body[kind], dict):
-        return str(body[kind].get("caption", f"[{kind}]"))
+        return f"[template {_str(_obj(body.get('template')).get('name'))}]"
+    if kind and isinstance(body.get(kind), dict):
+        return _str(body[kind].get("caption", f"[{kind}]"))
     return f"[{kind}]"
 
 
 @router.get("/conversations/{guest}/transcript", response_model=list[TranscriptLine])
-async def transcript(guest: str, request: Request, limit: int = 200) -> list[TranscriptLine]:
+async def transcript(guest: GuestId, request: Request, limit: int = 200) -> list[TranscriptLine]:
     """Inbound and outbound messages of a guest, in time order (404 for an unknown guest)."""
     async with request.app.state.pool.connection() as conn:
         cur = await conn.execute("SELECT 1 FROM guests WHERE guest = %s", (guest,))
@@ -131,14 +146,14 @@ async def transcript(guest: str, request: Request, limit: int = 200) -> list[Tra
         rows = await cur.fetchall()
     return [
         TranscriptLine(
-            at=r[0], direction=r[1], origin=r[2], type=r[3] or "", text=_text_of(r[4] or {}), wamid=r[5], status=r[6]
+            at=r[0], direction=r[1], origin=r[2], type=_str(r[3]), text=_text_of(r[4]), wamid=r[5], status=r[6]
         )
         for r in rows
     ]
 
 
 @router.post("/conversations/{guest}/messages")
-async def send_as_staff(guest: str, message: StaffMessage, request: Request) -> dict[str, Any]:
+async def send_as_staff(guest: GuestId, message: StaffMessage, request: Request) -> dict[str, Any]:
     """Send a text to the guest as staff (recorded in the transcript); 502 with Meta's reason if refused."""
     state = request.app.state
     now = state.clock.now()
@@ -184,7 +199,7 @@ async def send_as_staff(guest: str, message: StaffMessage, request: Request) -> 
 
 
 @router.post("/conversations/{guest}/resolve")
-async def resolve_handoff(guest: str, request: Request) -> dict[str, Any]:
+async def resolve_handoff(guest: GuestId, request: Request) -> dict[str, Any]:
     """Close the guest's open handoffs; the agent answers automatically again."""
     state = request.app.state
     now = state.clock.now()

@@ -12,6 +12,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from agent import admin, health, metrics, migrate, webhook
+from agent.bodytimeout import BodyTimeout
 from agent.clock import Clock, SystemClock
 from agent.dedupe import SeenWamids
 from agent.echo import EchoResponder
@@ -61,7 +62,12 @@ async def open_resources(settings: Settings) -> AsyncIterator[tuple[AsyncConnect
     await pool.open(wait=True, timeout=15)
     redis = Redis(
         connection_pool=BlockingConnectionPool.from_url(
-            settings.redis_url, max_connections=settings.redis_max_connections, timeout=5
+            settings.redis_url,
+            max_connections=settings.redis_max_connections,
+            timeout=5,
+            # Bounded calls: without Redis a turn fails open after this long instead of hanging.
+            socket_timeout=settings.redis_timeout_seconds,
+            socket_connect_timeout=settings.redis_timeout_seconds,
         )
     )
     graph = build_graph(settings)
@@ -124,6 +130,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.worker = None
+    app.add_middleware(BodyTimeout, timeout_s=settings.request_body_timeout_seconds)
     app.router.routes.append(webhook.notification_route)
     app.include_router(webhook.router)
     app.include_router(health.router)

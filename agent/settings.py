@@ -83,6 +83,17 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Resilience: bounded waits, so a dead dependency costs a quick refusal (Meta retries), never a hang.
+    # A webhook whose body is not complete this long after the request started gets 408 and is closed.
+    request_body_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Without Postgres, a webhook answers 503 after at most this long (Meta redelivers it).
+    webhook_store_timeout_seconds: float = Field(default=0.8, gt=0)
+    # Each Redis call gives up after this long; rate limits and caches then fail open.
+    redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    # A guest message whose Meta timestamp is older than this is not answered as new (0 = no limit): Meta
+    # redelivers for days, and a days-old "tomorrow" is not tomorrow. Counted in hotelero_stale_messages_total.
+    stale_message_hours: float = Field(default=24.0, ge=0)
+
     @model_validator(mode="after")
     def _admin_token_required_in_production(self) -> Settings:
         if self.admin_token is None or not self.admin_token.get_secret_value():

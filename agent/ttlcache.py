@@ -1,12 +1,20 @@
-"""A JSON cache in Redis with time-to-live, for things that may be rebuilt (PMS facts, sessions)."""
+"""A JSON cache in Redis with time-to-live, for things that may be rebuilt (PMS facts, sessions).
+
+A cache is never a reason to fail: when Redis is down, reads are misses and writes are dropped, so callers
+load from the source (fail open); each Redis call is bounded by the client's socket timeout.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 
 class TtlCache:
@@ -17,13 +25,23 @@ class TtlCache:
         self._prefix = prefix
 
     async def get(self, key: str) -> Any | None:
-        raw = await self._redis.get(self._prefix + key)
+        """The cached value, or None on a miss or when Redis is unreachable."""
+        try:
+            raw = await self._redis.get(self._prefix + key)
+        except RedisError as exc:
+            log.info("cache read skipped, Redis unavailable", extra={"error": type(exc).__name__})
+            return None
         return None if raw is None else orjson.loads(raw)
 
     async def set(self, key: str, value: Any, ttl_s: float) -> None:
-        await self._redis.set(self._prefix + key, orjson.dumps(value), px=max(1, int(ttl_s * 1000)))
+        """Store a value; dropped (logged) when Redis is unreachable."""
+        try:
+            await self._redis.set(self._prefix + key, orjson.dumps(value), px=max(1, int(ttl_s * 1000)))
+        except RedisError as exc:
+            log.info("cache write skipped, Redis unavailable", extra={"error": type(exc).__name__})
 
     async def delete(self, key: str) -> None:
+        """Drop a value. Raises when Redis is unreachable: a stale entry that must go is not a miss."""
         await self._redis.delete(self._prefix + key)
 
     async def get_or_load(self, key: str, ttl_s: float, loader: Callable[[], Awaitable[Any]]) -> Any:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 
-import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.routing import Route
 
 from agent import metrics, signature
 from agent.envelope import parse_envelope
-from agent.logs import mask_phone
+from agent.logs import describe_error, mask_phone
+from agent.pgtext import loads_storable
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhook"])
@@ -64,8 +65,9 @@ async def receive_notification(request: Request) -> Response:
         log.warning("webhook signature missing or wrong", extra={"bytes": len(body)})
         return _json(401, b'{"error":"invalid signature"}')
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        # Cleaned of what Postgres cannot store (U+0000, lone surrogates): such a message is answered, not refused.
+        data = loads_storable(body)
+    except ValueError:
         metrics.WEBHOOK_REQUESTS.labels(result="bad_json").inc()
         return _json(400, b'{"error":"body is not JSON"}')
     env = parse_envelope(data)
@@ -83,11 +85,12 @@ async def receive_notification(request: Request) -> Response:
             metrics.WEBHOOK_ACK_SECONDS.observe(state.clock.monotonic() - started)
             return _json(200, _OK)
         try:
-            stored = await state.writer.store(env)
+            # Bounded: without Postgres the answer is a quick 503 (Meta redelivers), never a hang.
+            stored = await asyncio.wait_for(state.writer.store(env), settings.webhook_store_timeout_seconds)
         except Exception as exc:
             # Not stored, so not acknowledged: Meta will redeliver.
             metrics.WEBHOOK_REQUESTS.labels(result="store_failed").inc()
-            log.error("webhook not stored", extra={"error": str(exc)})
+            log.error("webhook not stored", extra={"error": describe_error(exc)})
             return _json(503, b'{"error":"temporarily unavailable, retry"}')
         if stored.new_wamids and state.worker is not None:
             state.worker.wake()

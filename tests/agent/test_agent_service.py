@@ -63,7 +63,8 @@ def envelope(*messages: dict[str, Any], statuses: list[dict[str, Any]] | None = 
 
 
 def text(wamid: str, body: str, sender: str = GUEST) -> dict[str, Any]:
-    return {"from": sender, "id": wamid, "timestamp": "1795640977", "type": "text", "text": {"body": body}}
+    # Sent now: an old Meta timestamp would be stale (AGENT_STALE_MESSAGE_HOURS) and recorded, not answered.
+    return {"from": sender, "id": wamid, "timestamp": str(int(time.time())), "type": "text", "text": {"body": body}}
 
 
 def post(client: TestClient, raw: bytes, signature: str | None = "good") -> Any:
