@@ -109,7 +109,9 @@ def create_app(
             app.state.redis = redis
             app.state.graph = graph
             app.state.seen = SeenWamids(redis, settings.dedupe_ttl_seconds)
-            app.state.writer = EnvelopeWriter(pool, clock.now, on_commit=app.state.seen.remember)
+            app.state.writer = EnvelopeWriter(
+                pool, clock.now, on_commit=app.state.seen.remember, status_linger_s=settings.status_batch_ms / 1000
+            )
             worker = None
             if settings.run_worker:
                 brain = responder or build_responder(settings, redis, clock)

@@ -42,17 +42,15 @@ class GeoPoint:
 
 
 @dataclass(frozen=True)
-class InboundMessage:
-    """One guest message, normalised; `raw` keeps Meta's object as received."""
+class InboundView:
+    """The inbound message normalised once, at the webhook; stored with it, and what the brain reads.
+
+    type: text | button_reply | list_reply | button | nfm_reply | location | image | video | sticker | document |
+    audio | reaction | contacts | unsupported | ... ; `text` is the body, caption, or the tapped reply's title.
+    """
 
     wamid: str
-    guest: str  # wa_id when present, otherwise the business-scoped user id
-    wa_id: str | None
-    user_id: str | None
-    profile_name: str
-    phone_number_id: str
-    timestamp: str
-    type: str  # normalised: text, button_reply, list_reply, button, location, media kinds, reaction, ...
+    type: str
     text: str = ""
     reply_id: str = ""
     reply_title: str = ""
@@ -60,6 +58,52 @@ class InboundMessage:
     media_id: str = ""
     location: GeoPoint | None = None
     context_wamid: str = ""
+
+    @property
+    def kind(self) -> str:
+        """The dialogue's coarse kind: text, button, list, media, location or other."""
+        return message_kind(self.type, self.media_kind)
+
+    def stored(self) -> dict[str, Any]:
+        """The normalised fields as JSON (stored with the message; `from_stored` reads them back)."""
+        fields = {k: getattr(self, k) for k in _VIEW_FIELDS if getattr(self, k)}
+        if self.location is not None:
+            loc = self.location
+            fields["location"] = [loc.latitude, loc.longitude, loc.name, loc.address]
+        return fields
+
+    @classmethod
+    def from_stored(cls, wamid: str, fields: dict[str, Any]) -> InboundView:
+        """Rebuild the view stored at the webhook: no second normalisation of Meta's shapes."""
+        loc = fields.get("location")
+        return cls(
+            wamid=wamid,
+            location=GeoPoint(*loc) if loc else None,
+            **{k: fields[k] for k in _VIEW_FIELDS if k in fields},
+        )
+
+
+_VIEW_FIELDS = ("type", "text", "reply_id", "reply_title", "media_kind", "media_id", "context_wamid")
+_KINDS = {"button_reply": "button", "button": "button", "list_reply": "list", "location": "location", "text": "text"}
+
+
+def message_kind(mtype: str, media_kind: str = "") -> str:
+    """Classify a normalised type for the dialogue (the one place this mapping lives)."""
+    if media_kind or mtype in MEDIA_TYPES:
+        return "media"
+    return _KINDS.get(mtype, "other")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InboundMessage(InboundView):
+    """One guest message: its normalised view plus who sent it; `raw` keeps Meta's object as received."""
+
+    guest: str  # wa_id when present, otherwise the business-scoped user id
+    wa_id: str | None
+    user_id: str | None
+    profile_name: str
+    phone_number_id: str
+    timestamp: str
     raw: dict[str, Any] = field(default_factory=dict)
 
 

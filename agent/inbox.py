@@ -14,7 +14,7 @@ import orjson
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from agent.envelope import Envelope
+from agent.envelope import Envelope, InboundView, StatusUpdate, normalise_fields
 
 NOTIFY_CHANNEL = "agent_inbox"
 FAILED_STATUS_PREFIX = "status:failed:"
@@ -37,15 +37,10 @@ class Stored:
     statuses: int
 
 
-_STORE_SQL = """
-WITH g AS (
-    INSERT INTO guests (guest, wa_id, user_id, profile_name, created_at)
-    SELECT DISTINCT ON (x.guest) x.guest, x.wa_id, x.user_id, x.name, %(now)s
-    FROM jsonb_to_recordset(%(guests)s::jsonb) AS x(guest text, wa_id text, user_id text, name text)
-    ORDER BY x.guest, length(x.name) DESC
-    ON CONFLICT (guest) DO UPDATE SET profile_name = EXCLUDED.profile_name
-        WHERE EXCLUDED.profile_name <> '' AND guests.profile_name IS DISTINCT FROM EXCLUDED.profile_name
-), st AS (
+# Statuses: record each once, and move the reply's state forward (they arrive out of order). The reply lookup
+# goes through the wamid index (`= ANY`): joined to the JSON rows alone, the planner guesses 100 rows and scans.
+_STATUS_CTES = """
+st AS (
     INSERT INTO message_statuses (wamid, status, error_code, payload, received_at, callback)
     SELECT x.wamid, x.status, x.code, x.payload, %(now)s, x.payload->>'biz_opaque_callback_data'
     FROM jsonb_to_recordset(%(statuses)s::jsonb) AS x(wamid text, status text, code int, payload jsonb)
@@ -58,8 +53,19 @@ WITH g AS (
         FROM jsonb_to_recordset(%(statuses)s::jsonb) AS y(wamid text, status text, code int)
         ORDER BY wamid, agent_status_rank(status) DESC
     ) x
-    WHERE o.wamid = x.wamid AND agent_status_rank(x.status) > agent_status_rank(o.state)
-), m AS (
+    WHERE o.wamid = ANY(%(status_wamids)s::text[]) AND o.wamid = x.wamid
+      AND agent_status_rank(x.status) > agent_status_rank(o.state)
+)"""
+
+_STORE_SQL = f"""
+WITH g AS (
+    INSERT INTO guests (guest, wa_id, user_id, profile_name, created_at)
+    SELECT DISTINCT ON (x.guest) x.guest, x.wa_id, x.user_id, x.name, %(now)s
+    FROM jsonb_to_recordset(%(guests)s::jsonb) AS x(guest text, wa_id text, user_id text, name text)
+    ORDER BY x.guest, length(x.name) DESC
+    ON CONFLICT (guest) DO UPDATE SET profile_name = EXCLUDED.profile_name
+        WHERE EXCLUDED.profile_name <> '' AND guests.profile_name IS DISTINCT FROM EXCLUDED.profile_name
+), {_STATUS_CTES.strip()}, m AS (
     INSERT INTO inbound_messages (wamid, guest, kind, type, payload, received_at, next_attempt_at, meta_ts)
     SELECT x.wamid, x.guest, x.kind, x.type, x.payload, %(now)s, %(now)s, x.ts
     FROM jsonb_to_recordset(%(messages)s::jsonb)
@@ -68,8 +74,33 @@ WITH g AS (
     ON CONFLICT (wamid) DO NOTHING
     RETURNING wamid
 )
-SELECT m.wamid, pg_notify('agent_inbox', '') FROM m
+SELECT m.wamid, pg_notify('{NOTIFY_CHANNEL}', '') FROM m
 """
+
+# The status fast path: delivery statuses with nothing for the worker to do (not `failed`), batched.
+_STATUSES_SQL = f"WITH {_STATUS_CTES.strip()} SELECT 1"
+
+
+def _status_rows(statuses: list[StatusUpdate]) -> tuple[list[dict[str, Any]], list[str]]:
+    rows = [
+        {"wamid": st.wamid, "status": st.status, "code": st.errors[0].code if st.errors else None, "payload": st.raw}
+        for st in statuses
+    ]
+    return rows, list({st.wamid for st in statuses})
+
+
+def needs_worker(st: StatusUpdate) -> bool:
+    """A `failed` status is queued for the worker (fallbacks need I/O); the others are only recorded."""
+    return st.status == "failed" and bool(st.recipient)
+
+
+async def store_statuses(pool: AsyncConnectionPool, env: Envelope, now: datetime) -> Stored:
+    """Record an envelope of statuses that need no worker (see `needs_worker`) in one statement, then return."""
+    statuses = env.statuses
+    rows, wamids = _status_rows(statuses)
+    async with pool.connection() as conn:
+        await conn.execute(_STATUSES_SQL, {"now": now, "statuses": _jsonb(rows), "status_wamids": wamids})
+    return Stored([], len(statuses))
 
 
 async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime) -> Stored:
@@ -89,7 +120,13 @@ async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime
                 "user_id": msg.user_id,
                 "name": msg.profile_name,
             }
-        payload = {"message": msg.raw, "phone_number_id": msg.phone_number_id, "name": msg.profile_name}
+        # The normalised view is stored, so the worker never normalises Meta's shapes again; raw is for the record.
+        payload = {
+            "view": msg.stored(),
+            "message": msg.raw,
+            "phone_number_id": msg.phone_number_id,
+            "name": msg.profile_name,
+        }
         messages.append(
             {
                 "wamid": msg.wamid,
@@ -100,11 +137,9 @@ async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime
                 "ts": meta_seconds(msg.timestamp),
             }
         )
-    statuses: list[dict[str, Any]] = []
-    for st in env.statuses:
-        code = st.errors[0].code if st.errors else None
-        statuses.append({"wamid": st.wamid, "status": st.status, "code": code, "payload": st.raw})
-        if st.status == "failed" and st.recipient:
+    statuses, status_wamids = _status_rows(env.statuses)
+    for st, row in zip(env.statuses, statuses, strict=True):
+        if needs_worker(st):
             # Fallbacks (template, human) need I/O: queue the failure for the worker, in the guest's order.
             guests.setdefault(st.recipient, {"guest": st.recipient, "wa_id": st.recipient, "user_id": None, "name": ""})
             messages.append(
@@ -113,7 +148,7 @@ async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime
                     "guest": st.recipient,
                     "kind": "status",
                     "type": "status_failed",
-                    "payload": {"status": st.raw, "code": code},
+                    "payload": {"status": st.raw, "code": row["code"]},
                     "ts": meta_seconds(st.timestamp),
                 }
             )
@@ -121,12 +156,23 @@ async def store_envelope(pool: AsyncConnectionPool, env: Envelope, now: datetime
         "now": now,
         "guests": _jsonb(list(guests.values())),
         "statuses": _jsonb(statuses),
+        "status_wamids": status_wamids,
         "messages": _jsonb([{**m, "ord": i} for i, m in enumerate(messages)]),
     }
     async with pool.connection() as conn:
         cur = await conn.execute(_STORE_SQL, params)
         rows = await cur.fetchall()
     return Stored([r[0] for r in rows], len(statuses))
+
+
+@dataclass(frozen=True)
+class PlannedReply:
+    """An outbound row: sent already (wamid set) or still to send."""
+
+    id: int
+    idx: int
+    body: dict[str, Any]
+    wamid: str | None
 
 
 @dataclass
@@ -150,8 +196,21 @@ class Claim:
     state: dict[str, Any]
     language: str
     needs_human: bool
+    # A planned message's replies, read by the claim itself; None when not planned.
+    replies: list[PlannedReply] | None = None
+    # Some planned reply may have gone out without its wamid recorded (a crash mid-send): reconcile before sending.
+    unsure: bool = False
     # (outbound id, wamid) sent during this attempt, recorded with `finish` (or `record_sent` on failure).
     sent: list[tuple[int, str]] = field(default_factory=list)
+    # Set by `finish`: the guest has later messages waiting (unknown until then, so assume so).
+    more_pending: bool = True
+
+    def view(self) -> InboundView:
+        """The message as normalised at the webhook."""
+        stored = self.payload.get("view")
+        if stored is None:  # stored before views were kept: the one normalisation happens here instead
+            return InboundView(wamid=self.wamid, **normalise_fields(self.payload.get("message")))
+        return InboundView.from_stored(self.wamid, stored)
 
 
 _CLAIM_SQL = """
@@ -177,7 +236,11 @@ WITH cand AS (
     RETURNING i.id, i.wamid, i.guest, i.kind, i.type, i.payload, i.received_at, i.attempts, i.planned_at
 )
 SELECT b.id, b.wamid, b.guest, b.kind, b.type, b.payload, b.received_at, b.attempts, b.planned_at IS NOT NULL,
-       l.lease_token, l.wa_id, l.user_id, l.profile_name, c.id, c.state, c.language, c.needs_human
+       l.lease_token, l.wa_id, l.user_id, l.profile_name, c.id, c.state, c.language, c.needs_human,
+       -- A retry of a planned message needs its replies: read here, not in another round trip.
+       CASE WHEN b.planned_at IS NOT NULL THEN (
+           SELECT jsonb_agg(jsonb_build_array(o.id, o.idx, o.body, o.wamid, o.sending_at IS NOT NULL) ORDER BY o.idx)
+           FROM outbound_messages o WHERE o.inbound_wamid = b.wamid) END
 FROM bumped b JOIN leased l ON l.lease_message = b.id LEFT JOIN conversations c ON c.guest = b.guest
 ORDER BY b.id
 """
@@ -208,6 +271,8 @@ async def claim(pool: AsyncConnectionPool, owner: str, limit: int, now: datetime
             state=r[14] or {},
             language=r[15] or "es",
             needs_human=bool(r[16]),
+            replies=[PlannedReply(i, x, body, w) for i, x, body, w, _ in r[17] or []] if r[8] else None,
+            unsure=any(w is None and sending for *_, w, sending in r[17] or []),
         )
         for r in rows
     ]
@@ -221,16 +286,6 @@ async def extend_lease(pool: AsyncConnectionPool, guest: str, token: str, until:
             (until, guest, token),
         )
         return await cur.fetchone() is not None
-
-
-@dataclass(frozen=True)
-class PlannedReply:
-    """An outbound row: sent already (wamid set) or still to send."""
-
-    id: int
-    idx: int
-    body: dict[str, Any]
-    wamid: str | None
 
 
 _PLAN_SQL = """
@@ -397,12 +452,16 @@ WITH rs AS ({_RECORD_SENT_SQL}), done AS (
 )
 UPDATE guests SET lease_token = NULL, lease_until = NULL, lease_message = NULL
 WHERE guest = %(guest)s AND lease_token = %(token)s
-RETURNING (SELECT count(*) FROM done)
+RETURNING (SELECT count(*) FROM done),
+    EXISTS (SELECT 1 FROM inbound_messages e WHERE e.guest = %(guest)s AND e.state = 'pending' AND e.id <> %(id)s)
 """
 
 
 async def finish(pool: AsyncConnectionPool, claim_: Claim, outcome: str, now: datetime) -> bool:
-    """Record the replies sent, mark the item done and free the guest; False when our lease had been lost."""
+    """Record the replies sent, mark the item done and free the guest; False when our lease had been lost.
+
+    Also tells whether the guest has more pending messages (`claim_.more_pending`): only then is a claim worth it.
+    """
     async with pool.connection() as conn:
         cur = await conn.execute(
             _FINISH_SQL,
@@ -415,7 +474,11 @@ async def finish(pool: AsyncConnectionPool, claim_: Claim, outcome: str, now: da
                 "sent": _sent_json(claim_.sent),
             },
         )
-        return await cur.fetchone() is not None
+        row = await cur.fetchone()
+    if row is None:
+        return False
+    claim_.more_pending = bool(row[1])
+    return True
 
 
 _RETRY_SQL = """
@@ -489,6 +552,14 @@ async def dead_letter(
         )
         row = await cur.fetchone()
     return PlannedReply(row[0], row[1], row[2], None) if row else None
+
+
+async def reply_origin(pool: AsyncConnectionPool, wamid: str) -> str | None:
+    """Who sent the reply with this wamid (agent, fallback, apology, staff...), None if it is not ours."""
+    async with pool.connection() as conn:
+        cur = await conn.execute("SELECT origin FROM outbound_messages WHERE wamid = %s", (wamid,))
+        row = await cur.fetchone()
+    return row[0] if row else None
 
 
 async def flag_for_human(pool: AsyncConnectionPool, guest: str, reason: str, now: datetime) -> int:

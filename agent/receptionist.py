@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 MAX_EFFECTS_PER_TURN = 8
 ALTERNATIVE_SHIFTS = (1, -1, 2, -2, 7)
 DEFAULT_IDLE_MINUTES = 60
-MEDIA_TYPES = {"image", "video", "sticker", "document", "audio"}
 
 
 class Receptionist:
@@ -104,7 +103,7 @@ class Receptionist:
         if msg.type == "reaction":
             return TurnResult([], self._dump(state, now), turn.language)
         text = msg.reply_title or msg.text if msg.type in ("button_reply", "list_reply", "button") else msg.text
-        kind = _kind(msg.type, msg.media_kind)
+        kind = msg.kind
         previous = turn.language if turn.language in ("es", "en") else None
         nlu = parse(text or "", today, previous_language=previous)  # type: ignore[arg-type]
         if kind == "media":
@@ -357,20 +356,6 @@ def _local_today(now: datetime, tz: str) -> date:
     from zoneinfo import ZoneInfo
 
     return now.astimezone(ZoneInfo(tz)).date()
-
-
-def _kind(mtype: str, media_kind: str) -> str:
-    if mtype in ("button_reply", "button"):
-        return "button"
-    if mtype == "list_reply":
-        return "list"
-    if media_kind or mtype in MEDIA_TYPES:
-        return "media"
-    if mtype == "location":
-        return "location"
-    if mtype == "text":
-        return "text"
-    return "other"
 
 
 def _view(b: Booking, fallback_total: Decimal | None = None, fallback_name: str = "") -> ft.BookingView:

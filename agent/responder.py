@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agent.clock import Clock
-from agent.envelope import GeoPoint
+from agent.envelope import GeoPoint, InboundView  # the normalised message: defined once, with the parser
 from agent.outbound import Outbound
+
+__all__ = ["GeoPoint", "GuestRef", "InboundView", "Responder", "Turn", "TurnResult"]
 
 
 @dataclass(frozen=True)
@@ -24,24 +26,6 @@ class GuestRef:
     wa_id: str | None
     user_id: str | None
     profile_name: str
-
-
-@dataclass(frozen=True)
-class InboundView:
-    """The inbound message as the brain sees it.
-
-    type: text | button_reply | list_reply | button | location | image | video | sticker | document | audio |
-    reaction | contacts | unsupported | ... ; `text` is the body, caption, or the tapped reply's title.
-    """
-
-    wamid: str
-    type: str
-    text: str = ""
-    reply_id: str = ""
-    reply_title: str = ""
-    media_kind: str = ""
-    location: GeoPoint | None = None
-    context_wamid: str = ""
 
 
 @dataclass(frozen=True)

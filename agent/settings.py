@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # Webhook.
     webhook_max_bytes: int = Field(default=3 * 1024 * 1024, ge=1024)
     dedupe_ttl_seconds: int = Field(default=86400, ge=1)
+    # Status-only webhooks wait up to this long to share one statement (their ack waits too; guests never do).
+    status_batch_ms: float = Field(default=5.0, ge=0, le=200)
 
     # Per-guest rate limit: more than N messages in the window gets one polite notice and no replies.
     rate_limit_messages: int = Field(default=20, ge=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import secrets
@@ -20,12 +21,11 @@ from redis.asyncio import Redis
 
 from agent import inbox, metrics
 from agent.clock import Clock, SystemClock
-from agent.envelope import normalise_fields
 from agent.graph import REENGAGEMENT_CODE, GraphClient, GraphError
-from agent.logs import bind_wamid, mask_phone
+from agent.logs import bind_wamid, describe_error, mask_phone
 from agent.outbound import Template, Text, expand
 from agent.ratelimit import GuestRateLimiter
-from agent.responder import GuestRef, InboundView, Responder, Turn
+from agent.responder import GuestRef, Responder, Turn
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ class Worker:
         self._event = asyncio.Event()
         self._stopping = False
         self._inflight: set[asyncio.Task[None]] = set()
+        self._capped = False
         self._tasks: list[asyncio.Task[None]] = []
         self._rng = random.Random()
 
@@ -137,16 +138,20 @@ class Worker:
                     metrics.LEASES_ACTIVE.inc()
                     task = asyncio.create_task(self._process(claim))
                     self._inflight.add(task)
-                    task.add_done_callback(self._done)
-                if claims and len(claims) == free:
+                    task.add_done_callback(functools.partial(self._done, claim))
+                # All slots filled: more may be claimable as soon as a turn ends.
+                self._capped = bool(claims) and len(claims) == free
+                if self._capped:
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), self.settings.poll_interval_seconds)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, claim: inbox.Claim, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
         metrics.LEASES_ACTIVE.dec()
-        self.wake()
+        # A claim that would find nothing costs a round trip: claim again only when something may be waiting.
+        if self._capped or claim.more_pending:
+            self.wake()
 
     # -- one item --------------------------------------------------------------------------------------------
 
@@ -188,25 +193,37 @@ class Worker:
             metrics.PROCESSING_SECONDS.observe(self.clock.monotonic() - started)
 
     async def _failed(self, claim: inbox.Claim, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"
-        try:
-            # Whatever went out before the failure must never go out again.
-            await inbox.record_sent(self.pool, claim.sent, self.clock.now())
-            claim.sent.clear()
-            if claim.attempts >= self.settings.max_attempts:
-                await self._dead_letter(claim, error)
+        error = describe_error(exc)
+        # Without Postgres the failure cannot be recorded: keep trying while our lease lasts, so the guest is
+        # freed as soon as the database is back instead of when the lease expires.
+        deadline = self.clock.monotonic() + self.settings.lease_seconds
+        while True:
+            try:
+                await self._record_failure(claim, error)
                 return
-            delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (claim.attempts - 1))
-            delay = self._rng.uniform(delay / 2, delay)
-            await inbox.schedule_retry(self.pool, claim, error, self.clock.now() + timedelta(seconds=delay))
-            metrics.RETRIES.inc()
-            metrics.MESSAGES.labels(type=claim.type, outcome="retry").inc()
-            log.warning(
-                "processing failed, will retry",
-                extra={"error": error, "attempt": claim.attempts, "retry_in_s": round(delay, 2)},
-            )
-        except Exception as inner:  # the lease expires and another attempt happens anyway
-            log.error("could not record failure", extra={"error": str(inner), "original": error})
+            except Exception as inner:
+                if self._stopping or self.clock.monotonic() >= deadline:
+                    log.error("could not record failure", extra={"error": describe_error(inner), "original": error})
+                    return
+                await asyncio.sleep(0.5)
+
+    async def _record_failure(self, claim: inbox.Claim, error: str) -> None:
+        """Record what was sent, then retry later with backoff or dead-letter after the last attempt."""
+        # Whatever went out before the failure must never go out again.
+        await inbox.record_sent(self.pool, claim.sent, self.clock.now())
+        claim.sent.clear()
+        if claim.attempts >= self.settings.max_attempts:
+            await self._dead_letter(claim, error)
+            return
+        delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (claim.attempts - 1))
+        delay = self._rng.uniform(delay / 2, delay)
+        await inbox.schedule_retry(self.pool, claim, error, self.clock.now() + timedelta(seconds=delay))
+        metrics.RETRIES.inc()
+        metrics.MESSAGES.labels(type=claim.type, outcome="retry").inc()
+        log.warning(
+            "processing failed, will retry",
+            extra={"error": error, "attempt": claim.attempts, "retry_in_s": round(delay, 2)},
+        )
 
     async def _dead_letter(self, claim: inbox.Claim, error: str) -> None:
         apology = None
@@ -271,11 +288,17 @@ class Worker:
         now = self.clock.now()
         if claim.planned:
             # A retry after the replies were decided: resend what is missing, never decide again.
-            planned = await inbox.planned_replies(self.pool, claim.wamid, now)
+            planned = claim.replies
+            if planned is None or claim.unsure:  # a send may have gone out unrecorded: reconcile with statuses
+                planned = await inbox.planned_replies(self.pool, claim.wamid, now)
             refused = await self._send_all(claim, planned, metrics.flow_label(claim.state))
             return await self._after_refusals(claim, refused, "resent")
         if claim.needs_human:
             return "human"
+        if self._stale(claim):
+            metrics.STALE_MESSAGES.inc()
+            log.info("stale message recorded, not answered", extra={"guest": mask_phone(claim.guest)})
+            return "stale"
         lang = claim.language if claim.language in ("es", "en") else "es"
         window = int(now.timestamp()) // self.settings.rate_limit_window_seconds
         decision = await self.limiter.check(claim.guest, window)
@@ -295,21 +318,10 @@ class Worker:
             await self._send_all(claim, planned, "notice")
             return "rate_limited"
         reading = asyncio.create_task(self._mark_read(claim.wamid)) if self.settings.mark_read else None
-        raw = claim.payload.get("message", {})
-        fields = normalise_fields(raw)
         turn = Turn(
             guest=GuestRef(claim.guest, claim.wa_id, claim.user_id, claim.payload.get("name") or claim.profile_name),
             conversation_id=claim.conversation_id or 0,
-            message=InboundView(
-                wamid=claim.wamid,
-                type=fields.get("type", "unsupported"),
-                text=fields.get("text", ""),
-                reply_id=fields.get("reply_id", ""),
-                reply_title=fields.get("reply_title", ""),
-                media_kind=fields.get("media_kind", ""),
-                location=fields.get("location"),
-                context_wamid=fields.get("context_wamid", ""),
-            ),
+            message=claim.view(),
             state=claim.state,
             language=lang,
             clock=self.clock,
@@ -339,6 +351,12 @@ class Worker:
         outcome = "handoff" if result.handoff else ("replied" if planned else "no_reply")
         return await self._after_refusals(claim, refused, outcome)
 
+    def _stale(self, claim: inbox.Claim) -> bool:
+        """Older than the staleness policy by Meta's timestamp: a days-old "tomorrow" is not tomorrow."""
+        sent = inbox.meta_seconds(str(claim.payload.get("message", {}).get("timestamp", "")))
+        limit = self.settings.stale_message_hours * 3600
+        return bool(limit and sent and self.clock.now().timestamp() - sent > limit)
+
     async def _after_refusals(self, claim: inbox.Claim, refused: list[GraphError], outcome: str) -> str:
         if any(e.code == REENGAGEMENT_CODE for e in refused):
             await self._reengage(claim, "reply refused: outside the 24-hour window (131047)")
@@ -364,10 +382,7 @@ class Worker:
         if claim.payload.get("code") != REENGAGEMENT_CODE:
             return "recorded"
         failed_wamid = str(claim.payload.get("status", {}).get("id", ""))
-        async with self.pool.connection() as conn:
-            cur = await conn.execute("SELECT origin FROM outbound_messages WHERE wamid = %s", (failed_wamid,))
-            row = await cur.fetchone()
-        if row is not None and row[0] == "fallback":
+        if await inbox.reply_origin(self.pool, failed_wamid) == "fallback":
             # The template itself failed: a person has to take it from here.
             await inbox.flag_for_human(
                 self.pool, claim.guest, "re-engagement template failed (131047)", self.clock.now()
