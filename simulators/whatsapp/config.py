@@ -58,6 +58,8 @@ class Template(_Strict):
     header: str = ""
     footer: str = ""
     buttons: list[TemplateButton] = Field(default_factory=list)
+    # Sample values of the body parameters, as given at creation (`example.body_text`).
+    examples: list[str] = Field(default_factory=list)
     # Graph id of the template (assigned when missing).
     id: str | None = None
 

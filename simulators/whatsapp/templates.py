@@ -19,9 +19,24 @@ from pydantic import ValidationError
 
 from simulators.whatsapp.config import BusinessNumber, SimSettings, Template, TemplateButton
 from simulators.whatsapp.errors import GraphError, invalid_param
+from simulators.whatsapp.state import calling_code, country_of
 
 _NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 _PARAM = re.compile(r"\{\{\s*(\d+|[a-z_][a-z0-9_]*)\s*\}\}")
+# Fields Meta's node has that the simulator leaves unset: Graph omits a field without a value.
+UNSET_PHONE_FIELDS = {
+    "conversational_automation",
+    "quality_score",
+    "webhook_configuration",
+    "new_name_status",
+    "search_visibility",
+    "eligibility_for_api_business_global_search",
+    "health_status",
+    "certificate",
+    "new_certificate",
+    "last_onboarded_time",
+    "whatsapp_business_manager_messaging_limit",
+}
 PHONE_FIELDS = (
     "verified_name",
     "code_verification_status",
@@ -57,19 +72,24 @@ def phone_number_node(number: BusinessNumber, fields: str | None) -> dict[str, A
         "messaging_limit_tier": "TIER_1K",
         "account_mode": "LIVE",
         "is_official_business_account": False,
+        "is_pin_enabled": False,
+        "is_on_biz_app": False,
+        "is_preverified_number": False,
+        "country_dial_code": calling_code(number.display_phone_number) or "",
+        "country_code": country_of(number.display_phone_number),
         "id": number.phone_number_id,
     }
     if not fields:
         return {k: full[k] for k in PHONE_FIELDS}
     wanted = [f.strip() for f in fields.split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in full]
+    unknown = [f for f in wanted if f not in full and f not in UNSET_PHONE_FIELDS]
     if unknown:
         raise GraphError(
             100,
             message=f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type "
             "(WhatsAppBusinessPhoneNumber)",
         )
-    node = {k: full[k] for k in wanted}
+    node = {k: full[k] for k in wanted if k in full}
     node["id"] = number.phone_number_id
     return node
 
@@ -83,7 +103,12 @@ def template_node(tpl: Template) -> dict[str, Any]:
     components: list[dict[str, Any]] = []
     if tpl.header:
         components.append({"type": "HEADER", "format": "TEXT", "text": tpl.header})
-    components.append({"type": "BODY", "text": tpl.body})
+    body: dict[str, Any] = {"type": "BODY", "text": tpl.body}
+    if tpl.body_params:
+        # Meta keeps the sample values given at creation; registry templates get placeholders.
+        samples = tpl.examples or [f"example {i + 1}" for i in range(tpl.body_params)]
+        body["example"] = {"body_text": [samples]}
+    components.append(body)
     if tpl.footer:
         components.append({"type": "FOOTER", "text": tpl.footer})
     if tpl.buttons:
@@ -94,6 +119,8 @@ def template_node(tpl: Template) -> dict[str, Any]:
         "language": tpl.language,
         "status": tpl.status,
         "category": tpl.category.upper(),
+        # POSITIONAL ({{1}}) or NAMED ({{name}}): Meta's template node field, read by pywa.
+        "parameter_format": "POSITIONAL",
         "id": tpl.id or template_id(tpl),
     }
 
@@ -116,7 +143,17 @@ def list_templates(templates: list[Template], query: Mapping[str, str]) -> dict[
         limit = int(query.get("limit", "25"))
     except ValueError as exc:
         raise invalid_param("Param limit must be an integer.") from exc
-    return {"data": out[: max(1, limit)], "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}}
+    page: dict[str, Any] = {"data": out[: max(1, limit)], "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}}
+    if query.get("summary"):
+        # Graph adds the requested aggregates under `summary` (a WABA holds at most 250 templates).
+        known = {
+            "total_count": len(out),
+            "message_template_count": len(templates),
+            "message_template_limit": 250,
+            "are_translations_complete": True,
+        }
+        page["summary"] = {k: known[k] for k in query["summary"].split(",") if k in known}
+    return page
 
 
 def _params_in(text: str) -> int:
@@ -140,7 +177,7 @@ def create_template(settings: SimSettings, body: Any) -> Template:
     components = body.get("components")
     if not isinstance(components, list) or not components:
         raise invalid_param("The parameter components is required.", "(#100) The parameter components is required.")
-    fields: dict[str, Any] = {"body": None, "header": "", "footer": "", "buttons": []}
+    fields: dict[str, Any] = {"body": None, "header": "", "footer": "", "buttons": [], "examples": []}
     for i, comp in enumerate(components):
         if not isinstance(comp, dict) or not isinstance(comp.get("type"), str):
             raise invalid_param(f"Param components[{i}] must be a JSON object with a type.")
@@ -150,6 +187,11 @@ def create_template(settings: SimSettings, body: Any) -> Template:
             if not isinstance(text, str):
                 raise invalid_param(f"Param components[{i}]['text'] must be a string.")
             fields[ctype.lower()] = text
+            if ctype == "BODY":
+                example = comp.get("example") or {}
+                rows = example.get("body_text") if isinstance(example, dict) else None
+                if isinstance(rows, list) and rows and isinstance(rows[0], list):
+                    fields["examples"] = [str(v) for v in rows[0]]
         elif ctype == "BUTTONS":
             for b in comp.get("buttons") or []:
                 btype = str(b.get("type", "")).upper() if isinstance(b, dict) else ""
@@ -162,6 +204,11 @@ def create_template(settings: SimSettings, body: Any) -> Template:
         raise invalid_param("A template needs a BODY component with text.")
     if len(fields["body"]) > 1024:
         raise invalid_param("Param components BODY text must be at most 1024 characters long.")
+    if len(fields["examples"]) != _params_in(fields["body"]):
+        # Review needs a sample for every variable (Meta's template guidelines).
+        raise invalid_param(
+            f"The BODY has {_params_in(fields['body'])} variables: give that many samples in example.body_text."
+        )
     if any(t.name == name and t.language == language for t in settings.templates):
         # Meta refuses a second translation in the same language (error_subcode 2388024).
         raise GraphError(
@@ -181,6 +228,7 @@ def create_template(settings: SimSettings, body: Any) -> Template:
             footer=fields["footer"],
             buttons=fields["buttons"],
             body_params=_params_in(fields["body"]),
+            examples=fields["examples"],
             header_params=_params_in(fields["header"]),
         )
     except ValidationError as exc:

@@ -132,7 +132,7 @@ def test_template_management_create_list_approve_delete(fresh: Harness) -> None:
         "language": "en_US",
         "category": "UTILITY",
         "components": [
-            {"type": "BODY", "text": "Hi {{1}}, see you on {{2}}."},
+            {"type": "BODY", "text": "Hi {{1}}, see you on {{2}}.", "example": {"body_text": [["Ana", "Monday"]]}},
             {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "OK"}]},
         ],
     }
@@ -159,12 +159,13 @@ def test_template_management_create_list_approve_delete(fresh: Harness) -> None:
         {
             "name": "stay_reminder",
             "components": [
-                {"type": "BODY", "text": "Hi {{1}}, see you on {{2}}."},
+                {"type": "BODY", "text": "Hi {{1}}, see you on {{2}}.", "example": {"body_text": [["Ana", "Monday"]]}},
                 {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "OK"}]},
             ],
             "language": "en_US",
             "status": "APPROVED",
             "category": "UTILITY",
+            "parameter_format": "POSITIONAL",
             "id": tid,
         }
     ]
