@@ -7,17 +7,23 @@ the client or bending the simulator.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import orjson
+import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
 from simulators.whatsapp.config import SimSettings, Template, TemplateButton
 from simulators.whatsapp.server import ThreadedSimulator
 from tests.waiting import wait_until
+from tests.whatsapp.receiver import Received
 
 SECRET = "client-suite-secret"
 TOKEN = "client-suite-token"
@@ -52,8 +58,7 @@ def client_settings(webhook_url: str, **overrides: Any) -> SimSettings:
 
 
 def start_simulator(webhook_url: str, **overrides: Any) -> ThreadedSimulator:
-    sim = ThreadedSimulator(client_settings(webhook_url, **overrides)).start()
-    return sim
+    return ThreadedSimulator(client_settings(webhook_url, **overrides)).start()
 
 
 def wait_verified(sim: ThreadedSimulator) -> None:
@@ -73,21 +78,40 @@ class GraphRedirect(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-class RequestsRedirect(HTTPAdapter):
-    """A requests adapter with the same redirect, plus canned answers for hosts a client calls needlessly."""
+@contextlib.contextmanager
+def redirect_requests(
+    sim_base_url: str, canned: dict[str, Callable[[], requests.Response]] | None = None
+) -> Iterator[None]:
+    """Route every `requests` call for graph.facebook.com to the simulator, at the transport adapter.
 
-    def __init__(self, sim_base_url: str, canned: dict[str, Callable[[], requests.Response]] | None = None) -> None:
-        super().__init__()
-        self.target = httpx.URL(sim_base_url)
-        self.canned = canned or {}
+    Clients that call `requests.post(...)` build a new Session each time, so the adapter's `send` is the
+    one place a test can redirect them; `canned` answers hosts a client calls needlessly (offline).
+    """
+    target = httpx.URL(sim_base_url)
+    original = HTTPAdapter.send
 
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         url = httpx.URL(request.url or "")
-        if url.host in self.canned:
-            return self.canned[url.host]()
+        if canned and url.host in canned:
+            return canned[url.host]()
         if url.host == GRAPH_HOST:
-            request.url = str(url.copy_with(scheme="http", host=self.target.host, port=self.target.port))
-        return super().send(request, *args, **kwargs)
+            request.url = str(url.copy_with(scheme="http", host=target.host, port=target.port))
+        return original(self, request, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(HTTPAdapter, "send", send)
+        yield
+
+
+def signed_bodies(posts: list[Received]) -> list[dict[str, Any]]:
+    """The webhook bodies whose X-Hub-Signature-256 matches the app secret, parsed (others are dropped)."""
+
+    def ok(post: Received) -> bool:
+        # Written out here rather than reusing the simulator's signer: the check must be independent.
+        expected = "sha256=" + hmac.new(SECRET.encode(), post.body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, post.headers.get("x-hub-signature-256", ""))
+
+    return [orjson.loads(p.body) for p in posts if ok(p)]
 
 
 class Collected:
