@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+from xml.etree.ElementTree import Element
 
+from simulators.qloapps.ari import HotelAri
+from simulators.qloapps.bookings_api import BookingsApi
 from simulators.qloapps.config import METHODS, SimConfig
 from simulators.qloapps.errors import NotFoundEmpty, WsError, did_you_mean
+from simulators.qloapps.protocol import JSON_TYPE, XML_TYPE, Ctx, Reply, Request, SchemaAssoc, schema_body, wants_json
 from simulators.qloapps.query import ListQuery, matches, parse_list_query, sort_key
 from simulators.qloapps.resources import GENERIC, ResourceDef, check_fields, xml_fields
 from simulators.qloapps.state import Backend
@@ -19,7 +21,6 @@ from simulators.qloapps.wire import (
     XML_HEAD,
     XML_TAIL,
     Rendered,
-    cdata,
     dumps,
     error_body,
     json_entity,
@@ -27,7 +28,11 @@ from simulators.qloapps.wire import (
     xml_entity,
 )
 
-REALM = "Welcome to PrestaShop Webservice, please enter the authentication key as the login. No password required."
+# webservice/dispatcher.php:55 (no key at all) and classes/webservice/WebserviceRequest.php:765 (a refused key).
+DISPATCHER_REALM = (
+    "Welcome to PrestaShop Webservice, please enter the authentication key as the login. No password required."
+)
+AUTH_REALM = "Welcome to QloApps Webservice, please enter the authentication key as the login. No password required."
 
 # WebserviceRequest::getResources (1.6.1 / 1.7.0) plus the hotel module's resources; description per resource.
 CORE_RESOURCES = [
@@ -129,54 +134,8 @@ def resource_names(cfg: SimConfig) -> list[str]:
     return sorted(names)
 
 
-@dataclass
-class Request:
-    """What the protocol layer needs from an HTTP request."""
-
-    method: str
-    path: str  # after /api/, without leading slash, e.g. "customers/3"
-    query: dict[str, str]
-    headers: Mapping[str, str]  # lower-case names
-    body: bytes
-    host: str = "127.0.0.1"
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes = b""
-    content_type: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    resource: str = ""
-
-
-@dataclass
-class Ctx:
-    """Per-request facts every handler needs."""
-
-    as_json: bool
-    api_url: str
-    method: str
-    query: dict[str, str]
-    body: bytes
-    headers: Mapping[str, str]
-
-
-def wants_json(req: Request) -> bool:
-    """Io-Format > Output-Format > output_format > io_format; only the exact string `JSON` selects JSON."""
-    for value in (
-        req.headers.get("io-format"),
-        req.headers.get("output-format"),
-        req.query.get("output_format"),
-        req.query.get("io_format"),
-    ):
-        if value is not None:
-            return value == "JSON"
-    return False
-
-
 def api_key(req: Request) -> str | None:
-    """Basic-auth username, else `ws_key`; None when neither is present."""
+    """Basic-auth username, else `ws_key`; None when neither is present (webservice/dispatcher.php:35-57)."""
     auth = req.headers.get("authorization", "")
     if auth[:6].lower() == "basic ":
         try:
@@ -191,9 +150,6 @@ class WebService:
     """Answers `/api/...` requests against one Backend."""
 
     def __init__(self, backend: Backend, config: SimConfig) -> None:
-        from simulators.qloapps.ari import HotelAri
-        from simulators.qloapps.bookings_api import BookingsApi
-
         self.backend = backend
         self.config = config
         self.ari = HotelAri(backend, config)
@@ -215,9 +171,12 @@ class WebService:
         except NotFoundEmpty:
             reply = Reply(404)
         except WsError as exc:
-            reply = Reply(exc.status, error_body(exc.errors, as_json))
+            reply = Reply(exc.status, error_body(exc.errors, as_json), headers=exc.headers)
+            failed = True
+        else:
+            failed = reply.has_errors
         if reply.content_type is None and (reply.body or reply.status != 401):
-            reply.content_type = "application/json;charset=utf-8" if as_json else "text/xml;charset=utf-8"
+            reply.content_type = JSON_TYPE if as_json else XML_TYPE
         reply.resource = reply.resource or resource
         if reply.status == 401 and reply.content_type and reply.content_type.startswith("text/html"):
             return reply  # dispatcher.php answers before the webservice runs: no webservice headers
@@ -226,31 +185,21 @@ class WebService:
         reply.headers["X-Powered-By"] = "PrestaShop Webservice"
         reply.headers["PSWS-Version"] = PSWS_VERSION
         reply.headers["Execution-Time"] = f"{elapsed:.3f}"
-        if reply.body:
+        # An error list replaces the content and is sent without its hash (WebserviceRequest.php:1744-1751).
+        if reply.body and not failed:
             reply.headers["Content-Sha1"] = hashlib.sha1(reply.body).hexdigest()
         if method == "HEAD":
             reply.body = b""
         return reply
 
     def _dispatch(self, ctx: Ctx, req: Request) -> Reply:
-        if not self.config.webservice_enabled:
-            raise WsError(
-                503, 22, "The PrestaShop webservice is disabled. Please activate it in the PrestaShop Back Office"
-            )
         key = api_key(req)
-        if key is None:
-            return Reply(
-                401, b"401 Unauthorized", "text/html; charset=utf-8", {"WWW-Authenticate": f'Basic realm="{REALM}"'}
-            )
-        if key == "":
-            raise WsError(401, 17, "Authentication key is empty")
-        if len(key) != 32:
-            raise WsError(401, 18, "Invalid authentication key format")
-        k = self.config.key(key)
-        if k is None or not k.active:
-            raise WsError(401, 20, "Authentification key is not active")
-        if not k.has_any():
-            raise WsError(401, 21, "No permission for this authentication key")
+        if key is None:  # webservice/dispatcher.php:53-56, before the webservice runs
+            return Reply(401, b"401 Unauthorized", "text/html; charset=utf-8",
+                         {"WWW-Authenticate": f'Basic realm="{DISPATCHER_REALM}"'})  # fmt: skip
+        if not self.config.webservice_enabled:  # WebserviceRequest.php:781 (isActivated)
+            raise WsError(503, 22, "The QloApps webservice is disabled. Please activate it in the QloApps Back Office")
+        k = self._authenticate(key)
         if ctx.method not in METHODS:
             raise WsError(405, 23, f"Method {ctx.method} is not valid")
         segments = [s for s in req.path.split("/") if s != ""]
@@ -277,16 +226,33 @@ class WebService:
             return self._unmodelled(ctx, resource, ident)
         return self._generic(ctx, rdef, ident)
 
+    def _authenticate(self, key: str) -> Any:
+        """WebserviceRequest::authenticate (:741-773): codes 17, 18, 20 then 21, each with the QloApps realm."""
+        errors: list[tuple[int, str]] = []
+        k = None
+        if key == "":
+            errors.append((17, "Authentication key is empty"))
+        elif len(key) != 32:
+            errors.append((18, "Invalid authentication key format"))
+        else:
+            k = self.config.key(key)
+            if k is None or not k.active:
+                errors.append((20, "Authentification key is not active"))
+            if k is None or not k.active or not k.has_any():  # no permissions were loaded for an inactive key
+                errors.append((21, "No permission for this authentication key"))
+        if errors:
+            exc = WsError(401, *errors[0])
+            exc.errors = errors
+            exc.headers = {"WWW-Authenticate": f'Basic realm="{AUTH_REALM}"'}
+            raise exc
+        return k
+
     # ---- GET /api/ ----------------------------------------------------------------------------------------
 
     def _root(self, ctx: Ctx, k: Any) -> Reply:
         granted = [r for r in resource_names(self.config) if k.grants(r)]
-        if ctx.as_json:
-            api: dict[str, Any] = {}
-            for r in granted:
-                api[r] = {m.lower(): "true" if k.allows(r, m) else "false" for m in METHODS}
-                api[r]["description"] = _describe(r)
-            return Reply(200, dumps({"api": api}))
+        if ctx.as_json:  # the resource names only (WebserviceOutputJSON.php:121-122)
+            return Reply(200, dumps(granted))
         parts = [XML_HEAD, '<api shopName="QloApps">\n']
         for r in granted:
             flags = " ".join(f'{m.lower()}="{"true" if k.allows(r, m) else "false"}"' for m in METHODS)
@@ -340,6 +306,9 @@ class WebService:
             rendered = [rdef.render(b, entity)]
             if not q.display_given:
                 return Reply(200, self._single(ctx, rdef, rendered[0]))
+            # `full` is forced only when display is absent (WebserviceRequest.php:1229-1233); otherwise the id alone
+            # is output (WebserviceOutputBuilder.php:412-421), whatever fields were asked for.
+            q.display = "full" if q.display == "full" else "minimum"
             return Reply(200, self._list(ctx, rdef, rendered, q))
         table = rdef.table(b)
         candidates: Any = table.values()
@@ -397,9 +366,10 @@ class WebService:
         kind = ctx.query.get("schema")
         if kind not in ("blank", "synopsis"):
             raise WsError(400, 28, SCHEMA_ERROR)
-        return Reply(200, schema_body(ctx, rdef.node, rdef.name, rdef.fields, kind, rdef.class_name))
+        assocs = [SchemaAssoc(a.name, a.node_type) for a in rdef.schema_assocs]
+        return Reply(200, schema_body(ctx, rdef.node, rdef.fields, kind, assocs))
 
-    def _entity_element(self, ctx: Ctx):
+    def _entity_element(self, ctx: Ctx) -> Element:
         root = parse_xml(ctx.body)
         children = list(root)
         return children[0] if children else root
@@ -409,23 +379,23 @@ class WebService:
         if el.find("id") is not None and (el.findtext("id") or "").strip():
             raise WsError(400, 91, "id is forbidden when adding a new resource")
         values = xml_fields(el, rdef)
-        check_fields(rdef, values, creating=True)
+        check_fields(rdef, values, self.config)
         assert rdef.create is not None
         entity = rdef.create(self.backend, values, el)
         return Reply(201, self._single(ctx, rdef, rdef.render(self.backend, entity)))
 
     def _put(self, ctx: Ctx, rdef: ResourceDef, ident: str | None) -> Reply:
         el = self._entity_element(ctx)
+        # The id comes from the body; the URL's id is never compared with it (WebserviceRequest.php:1405-1436).
         body_id = (el.findtext("id") or "").strip()
-        if not body_id:
+        if el.find("id") is None:
             raise WsError(400, 90, "id is required when modifying a resource")
-        if ident is not None and ident != body_id:
-            raise WsError(400, 89, "id is invalid (has to be same in URL and in xml)")
         entity = rdef.table(self.backend).get(int(body_id)) if body_id.isdigit() else None
         if entity is None:
-            raise WsError(404, 92, f"Object not found, id: {body_id}")
+            raise WsError(404, 92, "Invalid ID")
+        # A PUT replaces the record: absent optional fields become empty, absent required ones are refused (:1441-1467).
         values = xml_fields(el, rdef)
-        check_fields(rdef, values, creating=False)
+        check_fields(rdef, values, self.config)
         assert rdef.update is not None
         entity = rdef.update(self.backend, entity, values, el)
         return Reply(200, self._single(ctx, rdef, rdef.render(self.backend, entity)))
@@ -443,32 +413,6 @@ class WebService:
         return Reply(200)
 
 
-def schema_body(ctx: Ctx, node: str, name: str, fields: list[Any], kind: str, class_name: str) -> bytes:
-    """`?schema=blank` (empty template) or `?schema=synopsis` (with required/maxSize/format/read_only)."""
-    if ctx.as_json:
-        return dumps({node: {f.name: "" for f in fields}})
-    lines = [XML_HEAD, f"<{node}>\n"]
-    for f in fields:
-        attrs = ""
-        if kind == "synopsis":
-            if f.required:
-                attrs += ' required="true"'
-            if f.max_size:
-                attrs += f' maxSize="{f.max_size}"'
-            if f.validate and f.validate != "isString":
-                attrs += f' format="{f.validate}"'
-            if f.read_only:
-                attrs += ' read_only="true"'
-        if f.i18n:
-            lang = f'<language id="1" xlink:href="{ctx.api_url}languages/1"></language>'
-            lines.append(f"\t<{f.name}{attrs}>\n\t\t{lang}\n\t</{f.name}>\n")
-        else:
-            lines.append(f"\t<{f.name}{attrs}></{f.name}>\n")
-    lines.append(f"</{node}>\n")
-    lines.append(XML_TAIL)
-    return "".join(lines).encode()
-
-
 def _describe(resource: str) -> str:
     return {
         "bookings": "Hotel bookings (create, read, cancel or refund)",
@@ -481,4 +425,4 @@ def _describe(resource: str) -> str:
     }.get(resource, f"The {resource.replace('_', ' ')}")
 
 
-__all__ = ["WebService", "Request", "Reply", "cdata"]
+__all__ = ["Reply", "Request", "WebService", "wants_json"]

@@ -14,13 +14,14 @@ from urllib.parse import parse_qsl
 import orjson
 from pydantic import ValidationError
 
-from simulators.qloapps.api import Reply, Request, WebService, wants_json
+from simulators.qloapps.api import WebService
 from simulators.qloapps.clock import SimClock
 from simulators.qloapps.config import SimConfig
 from simulators.qloapps.errors import DomainError
-from simulators.qloapps.faults import FaultBook, FaultSpec
+from simulators.qloapps.faults import Decision, FaultBook, FaultSpec
 from simulators.qloapps.journal import Journal
 from simulators.qloapps.metrics import SimMetrics
+from simulators.qloapps.protocol import JSON_TYPE, XML_TYPE, Reply, Request, wants_json
 from simulators.qloapps.seed import add_faker_hotels, demo_seed, fixture_keys, load_fixture
 from simulators.qloapps.state import Backend, SeedData
 from simulators.qloapps.wire import error_body
@@ -56,8 +57,9 @@ class QloAppsSimulator:
                 self.config.keys = keys
         self.clock = clock or SimClock()
         self.backend = Backend(
-            build_seed(self.config), clock=self.clock, rng_seed=self.config.seed, lax=self.config.lax_occupancy
-        )
+            build_seed(self.config), clock=self.clock, rng_seed=self.config.seed,
+            strict_occupancy=self.config.strict_occupancy,
+        )  # fmt: skip
         self.ws = WebService(self.backend, self.config)
         self.faults = FaultBook(self.config.seed)
         self.journal = Journal(self.config.journal_size)
@@ -102,33 +104,16 @@ class QloAppsSimulator:
                       headers.get("host", "127.0.0.1"))  # fmt: skip
         applied: list[str] = []
         reply: Reply | None = None
-        if self.faults:
-            decision = self.faults.decide(resource, method)
+        decision = self.faults.decide(resource, method) if self.faults else None
+        if decision is not None:
             applied = decision.applied
             for name in applied:
                 self.metrics.faults.labels(name.split("#")[0]).inc()
-            if decision.delay_ms > 0:
-                await asyncio.sleep(decision.delay_ms / 1000.0)
-            f = decision.fault
-            if decision.action == "down":
-                if f is not None and f.spec.mode == "drop":
+            if not decision.after:
+                if await self._apply_fault(decision, send, req):
                     self._record(at_ms, started, method, scope, qs, resource, 0, body or b"", b"", applied)
-                    return _drop(send)
-                reply = Reply(503, DOWN_PAGE, "text/html; charset=iso-8859-1")
-            elif decision.action == "hang":
-                assert f is not None
-                await asyncio.sleep(f.spec.hang_s)
-            elif decision.action == "drop":
-                self._record(at_ms, started, method, scope, qs, resource, 0, body or b"", b"", applied)
-                return _drop(send)
-            elif decision.action == "error":
-                assert f is not None
-                as_json = wants_json(req)
-                code = f.spec.code if f.spec.code is not None else (46 if f.spec.status >= 500 else f.spec.status)
-                msg = f.spec.message or "Simulated fault: the request failed (injected by /_sim/faults)"
-                reply = Reply(f.spec.status, error_body([(code, msg)], as_json))
-                reply.content_type = "application/json;charset=utf-8" if as_json else "text/xml;charset=utf-8"
-                reply.headers.update({"PSWS-Version": "1.6.1.23", "X-Powered-By": "PrestaShop Webservice"})
+                    return
+                reply = decision.reply
         if reply is None:
             if body is None:
                 reply = Reply(413, TOO_LARGE_PAGE, "text/html; charset=iso-8859-1")
@@ -138,8 +123,42 @@ class QloAppsSimulator:
                 except Exception as exc:  # never a traceback on the wire: QloApps' 500 envelope instead
                     as_json = wants_json(req)
                     reply = Reply(500, error_body([(46, f"Internal error: {type(exc).__name__}")], as_json))
+            if decision is not None and decision.after:
+                # The request was handled (an order saved); now its answer is lost, late or replaced.
+                if await self._apply_fault(decision, send, req):
+                    self._record(at_ms, started, method, scope, qs, resource, 0, body or b"", b"", applied)
+                    return
+                reply = decision.reply or reply
         await _respond(send, reply.status, reply.body, reply.content_type, reply.headers)
         self._record(at_ms, started, method, scope, qs, resource, reply.status, body or b"", reply.body, applied)
+
+    async def _apply_fault(self, decision: Decision, send: Any, req: Request) -> bool:
+        """Delay, hang, drop or fail as decided; True when the connection was dropped (nothing to send)."""
+        if decision.delay_ms > 0:
+            await asyncio.sleep(decision.delay_ms / 1000.0)
+        f = decision.fault
+        if decision.action == "down":
+            if f is not None and f.spec.mode == "drop":
+                _drop(send)
+                return True
+            decision.reply = Reply(503, DOWN_PAGE, "text/html; charset=iso-8859-1")
+        elif decision.action == "hang":
+            assert f is not None
+            await asyncio.sleep(f.spec.hang_s)
+            _drop(send)  # the client has given up; before the work, the request is lost unprocessed
+            return True
+        elif decision.action == "drop":
+            _drop(send)
+            return True
+        elif decision.action == "error":
+            assert f is not None
+            as_json = wants_json(req)
+            code = f.spec.code if f.spec.code is not None else (46 if f.spec.status >= 500 else f.spec.status)
+            msg = f.spec.message or "Simulated fault: the request failed (injected by /_sim/faults)"
+            headers = {"PSWS-Version": "1.6.1.23", "X-Powered-By": "PrestaShop Webservice"}
+            content_type = JSON_TYPE if as_json else XML_TYPE
+            decision.reply = Reply(f.spec.status, error_body([(code, msg)], as_json), content_type, headers)
+        return False
 
     def _record(self, at_ms: float, started: float, method: str, scope: dict[str, Any], qs: str, resource: str,
                 status: int, body: bytes, out: bytes, applied: list[str]) -> None:  # fmt: skip
@@ -180,7 +199,7 @@ class QloAppsSimulator:
             return self._room_booking_status(path.split("/")[3], data)
         if path.startswith("/_sim/orders/") and path.endswith("/refund_quote") and method == "GET":
             oid = path.split("/")[3]
-            if not oid.isdigit() or int(oid) not in self.backend.orders:
+            if not oid.isdigit() or not self.backend.has_order(int(oid)):
                 return 404, {"error": f"no order {oid}"}
             return 200, self.backend.refund_quote(int(oid))
         handlers = routes.get(path)
@@ -198,7 +217,9 @@ class QloAppsSimulator:
             "qloapps_version": self.config.qloapps_version,
             "psws_version": "1.6.1.23",
             "api_key": self.config.keys[0].key if self.config.keys else None,
-            "lax_occupancy": self.config.lax_occupancy,
+            "strict_occupancy": self.config.strict_occupancy,
+            "strict_dates": self.config.strict_dates,
+            "phone_required": self.config.phone_required,
             "hotels": len(self.backend.hotels),
             "orders": len(self.backend.orders),
             "faults": len(self.faults.list()),
@@ -213,34 +234,7 @@ class QloAppsSimulator:
         return 200, {"reset": True, "hotels": len(self.backend.hotels), "faults": self.faults.list()}
 
     def _state(self, q: dict[str, str], d: dict[str, Any]) -> tuple[int, Any]:
-        b = self.backend
-        with b.lock:
-            out: dict[str, Any] = {
-                "qloapps_version": self.config.qloapps_version,
-                "today": b.clock.today().isoformat(),
-                "counts": {
-                    "hotels": len(b.hotels), "room_types": len(b.room_types), "rooms": len(b.rooms),
-                    "customers": len(b.customers), "orders": len(b.orders), "room_bookings": len(b.room_bookings),
-                    "room_bookings_holding": b.held_nights(), "order_histories": len(b.order_histories),
-                },
-                "hotels": [{"id": h.id, "hotel_name": h.hotel_name, "room_types": [
-                    {"id": rt.id, "name": rt.name, "price": str(rt.price), "rooms": [
-                        {"id": r.id, "room_num": r.room_num, "id_status": r.id_status}
-                        for r in (b.rooms[x] for x in b.rooms_by_type.get(rt.id, ()))]}
-                    for rt in b.hotel_room_types(h.id)]} for h in b.hotels.values()],
-                "invariants": b.check_invariants(),
-            }  # fmt: skip
-            if q.get("full") == "1":
-                out["customers"] = [{"id": c.id, "email": c.email, "firstname": c.firstname, "lastname": c.lastname}
-                                    for c in b.customers.values()]  # fmt: skip
-                out["orders"] = [{"id": o.id, "reference": o.reference, "id_customer": o.id_customer,
-                                  "current_state": o.current_state, "total_paid_tax_incl": str(o.total_paid_tax_incl)}
-                                 for o in b.orders.values()]  # fmt: skip
-                out["room_bookings"] = [{"id": r.id, "id_order": r.id_order, "id_room": r.id_room,
-                                         "date_from": r.date_from.isoformat(), "date_to": r.date_to.isoformat(),
-                                         "is_refunded": r.is_refunded, "is_cancelled": r.is_cancelled}
-                                        for r in b.room_bookings.values()]  # fmt: skip
-        return 200, out
+        return 200, {"qloapps_version": self.config.qloapps_version, **self.backend.summary(full=q.get("full") == "1")}
 
     def _journal(self, q: dict[str, str], d: dict[str, Any]) -> tuple[int, Any]:
         limit = int(q["limit"]) if q.get("limit", "").isdigit() else 100

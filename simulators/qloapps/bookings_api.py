@@ -1,6 +1,7 @@
 """`/api/bookings` (WebserviceSpecificManagementBookings, 1.6.1+): create, read, list, cancel/refund; no DELETE.
 
-Every validation failure is `WebserviceException(msg, [404, 400])`: HTTP 400 with body code 404.
+Every validation failure is `WebserviceException(msg, [404, 400])`: HTTP 400 with body code 404
+(classes/webservice/WebserviceSpecificManagementBookings.php:318-350). Line numbers below refer to that file.
 """
 
 from __future__ import annotations
@@ -14,19 +15,29 @@ import orjson
 
 from simulators.qloapps.config import SimConfig
 from simulators.qloapps.errors import DomainError, NotFoundEmpty, WsError
+from simulators.qloapps.fields import VALIDATORS, parse_date
 from simulators.qloapps.models import Order
 from simulators.qloapps.pricing import money
-from simulators.qloapps.resources import VALIDATORS, parse_date
-from simulators.qloapps.state import (
+from simulators.qloapps.protocol import Ctx, Reply
+from simulators.qloapps.specs import (
     NOT_AVAILABLE,
-    Backend,
+    BookingSnapshot,
     CartRuleSpec,
     GuestDetails,
     OrderSpec,
     RoomRequest,
     StayLine,
 )
+from simulators.qloapps.state import Backend
 from simulators.qloapps.wire import XML_HEAD, XML_TAIL, cdata, dumps, element_to_obj, parse_xml, scalar
+
+SOURCE = "classes/webservice/WebserviceSpecificManagementBookings.php"
+# What PHP 8 (QloApps 1.7.0 needs 8.1+, README.md:50) raises at :510 for a room without total_tax, turned into
+# error 3 by webserviceErrorHandler (WebserviceRequest.php:686-688) since production runs with display_errors off
+# (config/defines.inc.php:33-39); processing continues, so the order is saved and the answer is HTTP 500.
+MISSING_TOTAL_TAX = (
+    '[PHP Warning #2] Undefined array key "total_tax" (/var/www/html/' + SOURCE + ", line 510)"
+)
 
 RULE_KEYS = ("code", "value", "currency", "id_order_invoice")
 PAYMENT_TYPES = ("online", "remote", "pay at hotel")
@@ -76,20 +87,30 @@ class BookingsApi:
         self.b = backend
         self.cfg = config
 
-    def handle(self, ctx: Any, ident: str | None):
-        from simulators.qloapps.api import Reply
-
+    def handle(self, ctx: Ctx, ident: str | None) -> Reply:
         if ctx.method == "DELETE":
             raise WsError(405, 101, "Method DELETE is not allowed for the resource bookings")
         if ctx.method in ("GET", "HEAD"):
             if ident is None:
                 return Reply(200, self.render_list(ctx))
-            if not ident.isdigit() or int(ident) not in self.b.orders:
+            snap = self.b.booking_snapshot(int(ident)) if ident.isdigit() else None
+            if snap is None:  # getBookingDetails: 404 with output disabled (:3548-3551)
                 raise NotFoundEmpty()
-            return Reply(200, self.render(int(ident), ctx))
+            return Reply(200, render_booking(snap, ctx))
         data = self.parse_body(ctx.body)
-        order = self.create(data) if ctx.method == "POST" else self.update(data)
-        return Reply(200, self.render(order.id, ctx))
+        warnings = [(3, MISSING_TOTAL_TAX) for _ in range(_rooms_without_tax(data))]
+        try:
+            order = self.create(data) if ctx.method == "POST" else self.update(data)
+        except WsError as exc:
+            exc.errors = warnings + exc.errors  # the warning was raised first; the refusal sets the status
+            raise
+        if warnings:  # the order exists, but the error list replaces the booking and the status is 500
+            exc = WsError(500, *warnings[0])
+            exc.errors = warnings
+            raise exc
+        snap = self.b.booking_snapshot(order.id)
+        assert snap is not None
+        return Reply(200, render_booking(snap, ctx))
 
     # ---- bodies ------------------------------------------------------------------------------------------
 
@@ -111,40 +132,45 @@ class BookingsApi:
             raise bad('Invalid request data: send {"booking": {...}} or <qloapps><booking>...</booking></qloapps>.')
         booking = dict(data["booking"])
         assoc = booking.pop("associations", None)
-        if isinstance(assoc, dict):
-            for k, v in assoc.items():
-                booking.setdefault(k, v)
+        if isinstance(assoc, dict):  # array_merge($data, $associations): associations win (:406-416)
+            booking.update(assoc)
         return booking
 
     def _guest(self, raw: Any) -> GuestDetails:
-        if not isinstance(raw, dict):
-            raise bad("Customer details are missing.")
-        for name in ("firstname", "lastname"):
-            v = raw.get(name)
-            if not isinstance(v, str) or not v.strip() or not VALIDATORS["isName"](v) or len(v) > 32:
-                raise bad(f"Invalid customer {name}.")
-        email = raw.get("email")
-        if not isinstance(email, str) or not VALIDATORS["isEmail"](email) or len(email) > 128:
-            raise bad("Invalid customer email.")
-        phone = raw.get("phone") or ""
-        if phone and (not isinstance(phone, str) or not VALIDATORS["isPhoneNumber"](phone)):
-            raise bad("Invalid customer phone.")
+        """customer_detail checks of validatePostRequest (:645-672), then the address (:724-769)."""
+        if not isinstance(raw, dict) or not raw:
+            raise bad("Customer details not found.")
         id_customer = None
         if raw.get("id_customer") not in (None, "", 0, "0"):
-            id_customer = _int(raw["id_customer"], "Invalid customer id.")
+            id_customer = _int(raw["id_customer"], "Please provide a valid id_customer.")
             if id_customer not in self.b.customers:
-                raise bad("Invalid customer id.")
-        address_fields = [raw.get(k) for k in ("address", "city", "country_code")]
-        if any(address_fields) and not all(address_fields):
-            raise bad("Address, city and country code are required to save the customer address.")
-        if raw.get("country_code") and raw["country_code"] not in self.b.country_isos.values():
-            raise bad("Invalid country code.")
+                raise bad("Please provide a valid id_customer.")
+        for name, label in (("firstname", "first name"), ("lastname", "last name"), ("email", "email")):
+            v = raw.get(name)
+            if not isinstance(v, str) or not v.strip():
+                raise bad(f"Please provide a valid {label}.")
+        phone = raw.get("phone") or ""
+        if self.cfg.phone_required and (not isinstance(phone, str) or not phone.strip()):
+            raise bad("Please provide a valid phone number.")
+        # Stricter than the source, which only checks the fields are not empty (Customer::add would fail later).
+        for name in ("firstname", "lastname"):
+            if not VALIDATORS["isName"](raw[name]) or len(raw[name]) > 32:
+                raise bad(f"Please provide a valid {'first' if name == 'firstname' else 'last'} name.")
+        if not VALIDATORS["isEmail"](raw["email"]) or len(raw["email"]) > 128:
+            raise bad("Please provide a valid email.")
+        if phone and (not isinstance(phone, str) or not VALIDATORS["isPhoneNumber"](phone)):
+            raise bad("Please provide a valid phone number.")
         address = None
-        if all(address_fields):
+        if any(k in raw for k in ("address", "city", "country_code", "state_code", "zip")):
+            for key, message in (("address", "Address is required."), ("city", "City is required."),
+                                 ("country_code", "Country code is required.")):  # fmt: skip
+                if not raw.get(key):
+                    raise bad(message)
+            if raw["country_code"] not in self.b.country_isos.values():
+                raise bad("Invalid country code.")
             address = {k: str(raw.get(k) or "") for k in ("address", "city", "country_code", "zip", "state_code")}
-        return GuestDetails(
-            raw["firstname"].strip(), raw["lastname"].strip(), email.strip(), str(phone), id_customer, address
-        )
+        return GuestDetails(raw["firstname"].strip(), raw["lastname"].strip(), raw["email"].strip(), str(phone),
+                            id_customer, address)  # fmt: skip
 
     def _cart_rules(self, raw: Any) -> list[CartRuleSpec]:
         out = []
@@ -161,30 +187,38 @@ class BookingsApi:
         return out
 
     def _lines(self, raw: Any, id_hotel: int, *, new: bool) -> list[StayLine]:
+        """formatRoomTypesInRequestData (:441-474) and validateRoomType (:2981-3013) for every line."""
         items = _list(raw, "room_type")
-        if not items:
-            raise bad("Room types are missing.")
+        if not items:  # validateRequestedRoomTypes with nothing to book (:775-776)
+            raise bad(NOT_AVAILABLE)
         merged: dict[tuple[int, date, date], StayLine] = {}
         today = self.b.clock.today()
         for item in items:
-            if not isinstance(item, dict):
-                raise bad("Invalid room type in the request")
-            rt_id = _int(item.get("id_room_type"), "Invalid room type in the request")
-            rt = self.b.room_types.get(rt_id)
-            if rt is None or rt.id_hotel != id_hotel:
-                raise bad("Invalid room type in the request")
+            if not isinstance(item, dict) or "id_room_type" not in item:
+                raise bad("Id room type is missing")
             d_from = parse_date(str(item.get("checkin_date") or ""))
-            if d_from is None or (new and d_from < today):
+            # No past-date check in the source; `--strict-dates` adds one.
+            if d_from is None or (new and self.cfg.strict_dates and d_from < today):
                 raise bad("Invalid check in date in the request")
             d_to = parse_date(str(item.get("checkout_date") or ""))
-            if d_to is None or d_to <= d_from or (d_to - d_from).days > MAX_NIGHTS:
+            if d_to is None:
                 raise bad("Invalid check out date in the request")
-            n = _int(item.get("number_of_rooms"), "Invalid number of rooms in the request")
-            if n < 1:
-                raise bad("Invalid number of rooms in the request")
+            if item.get("number_of_rooms") in (None, ""):
+                raise bad("number of rooms is missing")
+            rt_id = _int(item.get("id_room_type"), "Invalid room type in the request")
+            rt = self.b.room_types.get(rt_id)
+            if rt is None:
+                raise bad("Invalid room type in the request")
+            n = _int(item.get("number_of_rooms"), NOT_AVAILABLE)
             rooms = [self._room(r) for r in _list(item.get("rooms"), "room")]
             if rooms and len(rooms) != n:
                 raise bad("Room count does not matches with the number of rooms")
+            if d_from > d_to:
+                raise bad("Invalid check in and check out dates in the request")
+            # A room type of another hotel, no night to stay, no room asked for, or a simulator-only guard against
+            # absurd ranges: dataForFrontSearch finds nothing bookable (:783-797).
+            if rt.id_hotel != id_hotel or d_to == d_from or n < 1 or (d_to - d_from).days > MAX_NIGHTS:
+                raise bad(NOT_AVAILABLE)
             key = (rt_id, d_from, d_to)
             if key in merged:  # same room type and dates: merged, number_of_rooms summed
                 merged[key].number_of_rooms += n
@@ -214,36 +248,43 @@ class BookingsApi:
         req.child_ages = [_int(a, "Invalid child age in the request") for a in ages]
         if raw.get("unit_price_without_tax") not in (None, ""):
             req.unit_price_without_tax = _dec(raw["unit_price_without_tax"], "Invalid room price in the request")
+        if raw.get("total_tax") not in (None, ""):
+            req.total_tax = _dec(raw["total_tax"], "Invalid room price in the request")
+        if not ages and not (self.cfg.v161 and raw.get("child") not in (None, "")):
+            req.children = 0  # without child_ages, child is forced to 0 (formatOccupancyInRequestData, :539-541)
         return req
 
     # ---- POST --------------------------------------------------------------------------------------------
 
     def create(self, data: Mapping[str, Any]) -> Order:
-        if data.get("id") not in (None, ""):
-            raise bad("Field id is not allowed when creating a booking.")
+        """validatePostRequest (:631-722) in its order of checks, then handlePostRequest."""
+        if "id" in data:
+            raise bad("id is forbidden when adding a new resource")
         currency = self.b.currency_by_iso(str(data.get("currency") or ""))
         if currency is None:
             raise bad("Please provide valid currency.")
-        id_hotel = _int(data.get("id_property"), "Invalid property id.")
+        if not data.get("customer_detail"):
+            raise bad("Customer details not found.")
+        id_hotel = _int(data.get("id_property"), "Please provide a valid id_property.")
         if id_hotel not in self.b.hotels:
-            raise bad("Invalid property id.")
-        status = _int(data.get("booking_status", 1) or 1, "Invalid booking status.")
+            raise bad("Please provide a valid id_property.")
+        guest = self._guest(data.get("customer_detail"))
+        prices = data.get("price_details") if isinstance(data.get("price_details"), dict) else {}
+        paid = _dec(prices["total_paid"], "Invalid value for total paid.") if prices.get("total_paid") else None
+        override = prices.get("total_price_with_tax")
+        override = _dec(override, "Invalid value for total amount with tax.") if override else None
+        lines = self._lines(data.get("room_types"), id_hotel, new=True)
+        payment = data.get("payment_detail") if isinstance(data.get("payment_detail"), dict) else {}
+        ptype = payment.get("payment_type")
+        if ptype is not None and ptype not in PAYMENT_TYPES:
+            raise bad("Invalid payment type.")
+        status = _int(data.get("booking_status") or 1, "Invalid booking status.")
         if status not in (1, 2, 3, 4):
             raise bad("Invalid booking status.")
         pay_status = data.get("payment_status")
         pay_status = _int(pay_status, "Invalid payment status.") if pay_status not in (None, "") else None
         if pay_status is not None and pay_status not in (1, 2, 3):
             raise bad("Invalid payment status.")
-        guest = self._guest(data.get("customer_detail"))
-        lines = self._lines(data.get("room_types"), id_hotel, new=True)
-        payment = data.get("payment_detail") if isinstance(data.get("payment_detail"), dict) else {}
-        ptype = str(payment.get("payment_type") or "")
-        if ptype and ptype not in PAYMENT_TYPES:
-            raise bad("Invalid payment type.")
-        prices = data.get("price_details") if isinstance(data.get("price_details"), dict) else {}
-        paid = _dec(prices["total_paid"], "Invalid total paid.") if prices.get("total_paid") not in (None, "") else None
-        override = prices.get("total_price_with_tax")
-        override = _dec(override, "Invalid total price.") if override not in (None, "") else None
         cart_rules = self._cart_rules(data.get("cart_rules"))
         remark = data.get("remark") if isinstance(data.get("remark"), str) else ""
         booking_date = str(data.get("booking_date") or "") or None
@@ -251,149 +292,110 @@ class BookingsApi:
             raise bad("Invalid booking date.")
         spec = OrderSpec(
             id_hotel=id_hotel, id_currency=currency.id, guest=guest, lines=lines, target_state=1, total_paid=paid,
-            payment_method=str(payment.get("payment_method") or "Order from API"), payment_type=ptype,
+            payment_method=str(payment.get("payment_method") or "Order from API"), payment_type=str(ptype or ""),
             transaction_id=str(payment.get("transaction_id") or ""), source=str(data.get("source") or ""),
             cart_rules=cart_rules, total_price_with_tax=override,
             remark=remark, booking_date=booking_date if booking_date and len(booking_date) > 10 else
             (f"{booking_date} 00:00:00" if booking_date else None),
         )  # fmt: skip
-        with self.b.lock:
-            try:
-                total = self._quote(lines, cart_rules, override)
-                spec.target_state = self._target_state(status, pay_status, paid, total)
-                return self.b.place_order(spec)
-            except DomainError as exc:
-                raise bad(str(exc) if exc.kind != "unavailable" else (str(exc) or NOT_AVAILABLE)) from None
-
-    def _quote(self, lines: list[StayLine], rules: list[CartRuleSpec], override: Decimal | None) -> Decimal:
-        """The order total the payment status is judged against (rooms, less cart rules, or the override)."""
-        total = Decimal(0)
-        for line in lines:
-            rt = self.b.room_types[line.id_room_type]
-            _, incl = self.b.stay_price(rt, line.date_from, line.date_to)
-            total += incl * line.number_of_rooms
-        discount = sum((total * r.value / 100 if r.type == 2 else r.value for r in rules), Decimal(0))
-        return money(override if override is not None else max(total - discount, Decimal(0)))
-
-    def _target_state(self, status: int, pay_status: int | None, paid: Decimal | None, total: Decimal) -> int:
-        """The order state table of handlePostRequest (§2b)."""
-        if status == 3:
-            return 4
-        if status == 4:
-            return 5
-        if status == 2:
-            return 8 if paid is not None and 0 < paid < total else 2
-        if paid is not None and paid >= total > 0:
-            return 2
-        if paid is not None and 0 < paid < total:
-            return 8
-        return {1: 2, 2: 8}.get(pay_status or 3, 1)
+        try:
+            return self.b.book(spec, status, pay_status)
+        except DomainError as exc:
+            raise bad(str(exc) if exc.kind != "unavailable" else (str(exc) or NOT_AVAILABLE)) from None
 
     # ---- PUT ---------------------------------------------------------------------------------------------
 
     def update(self, data: Mapping[str, Any]) -> Order:
+        """validatePutRequest (:2875-2927): the id comes from the body, the email must be a customer's."""
         id_order = _int(data.get("id"), "Invalid booking id.")
-        order = self.b.orders.get(id_order)
-        if order is None:
+        snap = self.b.booking_snapshot(id_order)
+        if snap is None:
             raise bad("Invalid booking id.")
-        id_hotel = _int(data.get("id_property"), "Invalid property id.")
-        if id_hotel != order.id_hotel:
-            raise bad("Invalid property id.")
+        id_hotel = _int(data.get("id_property"), "Please provide a valid id_property.")
+        if id_hotel != snap.order.id_hotel:
+            raise bad("Please provide a valid id_property.")
         cust = data.get("customer_detail")
         email = cust.get("email") if isinstance(cust, dict) else None
         if not isinstance(email, str) or not self.b.customers_by_email.get(email.strip().lower()):
-            raise bad("Invalid customer email.")
-        status = _int(data.get("booking_status", 1) or 1, "Invalid booking status.")
+            raise bad("Please provide a valid email.")
+        status = _int(data.get("booking_status") or 1, "Invalid booking status.")
         if status not in (1, 2, 3, 4):
             raise bad("Invalid booking status.")
         lines = self._lines(data.get("room_types"), id_hotel, new=False)
-        with self.b.lock:
-            current = {(g[0].id_product, g[0].date_from, g[0].date_to): g for g in self.b.order_lines(order.id)}
-            wanted = {(ln.id_room_type, ln.date_from, ln.date_to): ln for ln in lines}
-            additions: list[StayLine] = []
-            removals: list[int] = []
-            for key, line in wanted.items():
-                have = current.get(key, [])
-                if line.number_of_rooms > len(have):
-                    extra = line.rooms[len(have) :] if line.rooms else []
-                    additions.append(StayLine(*key, line.number_of_rooms - len(have), extra))
-                elif line.number_of_rooms < len(have):
-                    removals += [rb.id for rb in have[line.number_of_rooms :]]
-            for key, group in current.items():
-                if key not in wanted:  # full replacement: a line that is not sent is removed
-                    removals += [rb.id for rb in group]
-            try:
-                if additions:
-                    self.b.add_lines(order, additions)
-            except DomainError as exc:
-                raise bad(str(exc)) from None
-            for rid in removals:
-                self.b.remove_room_booking(rid)
-            if status == 3:
-                self.b.change_state(order.id, 4)
-            elif status == 4:
-                self.b.change_state(order.id, 5)
-            return order
+        try:
+            return self.b.update_booking(id_order, lines, status)
+        except DomainError as exc:
+            raise bad(str(exc)) from None
 
     # ---- rendering ---------------------------------------------------------------------------------------
 
-    def booking_dict(self, id_order: int) -> dict[str, Any]:
-        b = self.b
-        o = b.orders[id_order]
-        c = b.customers.get(o.id_customer)
-        cur = b.currencies.get(o.id_currency)
-        room_types = []
-        for group in b.order_lines(id_order):
-            first = group[0]
-            tax = sum((rb.total_price_tax_incl - rb.total_price_tax_excl for rb in group), Decimal(0))
-            room_types.append({
-                "id_room_type": first.id_product,
-                "checkin_date": f"{first.date_from} 00:00:00",
-                "checkout_date": f"{first.date_to} 00:00:00",
-                "total_tax": money(tax),
-                "number_of_rooms": len(group),
-                "name": first.room_type_name,
-                "rooms": [{
-                    "id_room": rb.id_room, "id_hotel_booking": rb.id, "adults": rb.adults, "child": rb.children,
-                    "child_ages": list(rb.child_ages), "unit_price_without_tax": rb.total_price_tax_excl,
-                    "total_tax": money(rb.total_price_tax_incl - rb.total_price_tax_excl), "services": [],
-                    "facilities": []} for rb in group],
-            })  # fmt: skip
-        return {
-            "id": o.id,
-            "id_property": o.id_hotel,
-            "currency": cur.iso_code if cur else "",
-            "source": o.source,
-            "booking_date": o.date_add,
-            "id_language": o.id_lang,
-            "associations": {
-                "customer_detail": {
-                    "id_customer": o.id_customer, "firstname": c.firstname if c else "",
-                    "lastname": c.lastname if c else "", "email": c.email if c else "", "phone": c.phone if c else "",
-                },
-                "price_details": {
-                    "total_paid": o.total_paid_real, "total_price_without_tax": o.total_paid_tax_excl,
-                    "total_tax": money(o.total_paid_tax_incl - o.total_paid_tax_excl),
-                },
-                "cart_rules": [{k: r[k] for k in RULE_KEYS} for r in o.cart_rules],
-                "remarks": list(o.remarks),
-                "room_types": room_types,
-            },
-        }  # fmt: skip
-
-    def render(self, id_order: int, ctx: Any) -> bytes:
-        with self.b.lock:
-            data = self.booking_dict(id_order)
-        if ctx.as_json:
-            return dumps({"booking": _jsonable(data)})
-        return (XML_HEAD + _xml_node("booking", data, "") + XML_TAIL).encode()
-
-    def render_list(self, ctx: Any) -> bytes:
-        ids = sorted(self.b.orders)  # every order id; no filters (`@todo` in QloApps)
+    def render_list(self, ctx: Ctx) -> bytes:
+        ids = self.b.order_ids()  # every order id; no filters (`@todo`, :303-315)
         if ctx.as_json:
             return b"[]" if not ids else dumps({"bookings": [{"id": i} for i in ids]})
         rows = "".join(f'\t<booking id="{i}" xlink:href="{ctx.api_url}bookings/{i}"/>\n' for i in ids)
         return f"{XML_HEAD}<bookings>\n{rows}</bookings>\n{XML_TAIL}".encode()
+
+
+def _rooms_without_tax(data: Mapping[str, Any]) -> int:
+    """Rooms sent with neither id_tax_rules_group nor total_tax: each raises the PHP warning at :510."""
+    n = 0
+    for item in _list(data.get("room_types"), "room_type"):
+        if isinstance(item, dict):
+            for room in _list(item.get("rooms"), "room"):
+                if isinstance(room, dict) and "id_tax_rules_group" not in room and "total_tax" not in room:
+                    n += 1
+    return n
+
+
+def booking_dict(snap: BookingSnapshot) -> dict[str, Any]:
+    """getBookingDetails (:3545-3713): room objects carry only these keys; `facilities` and `services` appear
+    when the room has some (:3640-3700), which the simulator never books; `child_ages` is never shown."""
+    o, c = snap.order, snap.customer
+    room_types = []
+    for group in snap.lines:
+        first = group[0]
+        tax = sum((rb.total_price_tax_incl - rb.total_price_tax_excl for rb in group), Decimal(0))
+        room_types.append({
+            "id_room_type": first.id_product,
+            "checkin_date": f"{first.date_from} 00:00:00",
+            "checkout_date": f"{first.date_to} 00:00:00",
+            "total_tax": money(tax),
+            "number_of_rooms": len(group),
+            "name": first.room_type_name,
+            "rooms": [{
+                "id_room": rb.id_room, "id_hotel_booking": rb.id, "adults": rb.adults, "child": rb.children,
+                "unit_price_without_tax": money(rb.total_price_tax_excl),
+                "total_tax": money(rb.total_price_tax_incl - rb.total_price_tax_excl)} for rb in group],
+        })  # fmt: skip
+    return {
+        "id": o.id,
+        "id_property": o.id_hotel,
+        "currency": snap.currency,
+        "source": o.source,
+        "booking_date": o.date_add,
+        "id_language": o.id_lang,
+        "associations": {
+            "customer_detail": {
+                "id_customer": o.id_customer, "firstname": c.firstname if c else "",
+                "lastname": c.lastname if c else "", "email": c.email if c else "", "phone": c.phone if c else "",
+            },
+            "price_details": {
+                "total_paid": o.total_paid_real, "total_price_without_tax": o.total_paid_tax_excl,
+                "total_tax": money(o.total_paid_tax_incl - o.total_paid_tax_excl),
+            },
+            "cart_rules": [{k: r[k] for k in RULE_KEYS} for r in o.cart_rules],
+            "remarks": list(o.remarks),
+            "room_types": room_types,
+        },
+    }  # fmt: skip
+
+
+def render_booking(snap: BookingSnapshot, ctx: Ctx) -> bytes:
+    data = booking_dict(snap)
+    if ctx.as_json:
+        return dumps({"booking": _jsonable(data)})
+    return (XML_HEAD + _xml_node("booking", data, "") + XML_TAIL).encode()
 
 
 _SINGULAR = {"room_types": "room_type", "rooms": "room", "remarks": "remark", "cart_rules": "cart_rule",

@@ -13,8 +13,14 @@ def main(
     seed: int = typer.Option(0, "--seed", help="Seed for generated hotels, references and fault randomness"),
     hotels: int = typer.Option(0, "--hotels", min=0, max=500, help="Add N Faker hotels after the demo hotel"),
     qloapps_version: str = typer.Option("1.7.0", "--qloapps-version", help="1.7.0 (default) or 1.6.1"),
-    lax_occupancy: bool = typer.Option(
-        False, "--lax-occupancy", help="Do not validate booking occupancy against max_* (as the real API)"
+    strict_occupancy: bool = typer.Option(
+        False, "--strict-occupancy", help="Refuse bookings over a room type's max_* (QloApps' API does not check)"
+    ),
+    strict_dates: bool = typer.Option(
+        False, "--strict-dates", help="Refuse bookings that check in before today (QloApps' API does not check)"
+    ),
+    no_phone_required: bool = typer.Option(
+        False, "--no-phone-required", help="PS_ONE_PHONE_AT_LEAST=0: customers and bookings without a phone pass"
     ),
     fixture: Path = typer.Option(
         None, "--fixture", exists=True, dir_okay=False, help="JSON/YAML file replacing the demo seed"
@@ -32,7 +38,13 @@ def main(
         typer.echo(f"error: --qloapps-version must be one of {', '.join(VERSIONS)}", err=True)
         raise typer.Exit(2)
     cfg = SimConfig(
-        qloapps_version=qloapps_version, lax_occupancy=lax_occupancy, seed=seed, hotels=hotels, fixture=fixture
+        qloapps_version=qloapps_version,
+        strict_occupancy=strict_occupancy,
+        strict_dates=strict_dates,
+        phone_required=not no_phone_required,
+        seed=seed,
+        hotels=hotels,
+        fixture=fixture,
     )
     try:
         app = create_app(cfg)
@@ -45,6 +57,8 @@ def main(
     typer.echo(f"  API key:        {cfg.keys[0].key if cfg.keys else DEFAULT_API_KEY}")
     typer.echo(f"  hotels:         {len(app.backend.hotels)} ({'fixture' if fixture else 'demo'}"
                f"{f' + {hotels} generated, seed {seed}' if hotels else ''})")  # fmt: skip
-    typer.echo(f"  occupancy:      {'lax (not validated, as real QloApps)' if lax_occupancy else 'validated'}")
+    typer.echo(f"  strictness:     occupancy {'checked' if strict_occupancy else 'not checked (as QloApps)'}, "
+               f"past check-in {'refused' if strict_dates else 'accepted (as QloApps)'}, "
+               f"phone {'required (as a default install)' if not no_phone_required else 'optional'}")  # fmt: skip
     typer.echo(f"  control plane:  {base}/_sim/health  (docs/qloapps-simulator.md)")
     uvicorn.Server(uvicorn_config(app, host, port, log_level)).run()

@@ -37,7 +37,11 @@ class SimConfig:
     """Everything `hotelero sim qloapps` can set."""
 
     qloapps_version: str = "1.7.0"
-    lax_occupancy: bool = False
+    # Stricter than QloApps, off by default: occupancy maxima and past check-in dates on API bookings.
+    strict_occupancy: bool = False
+    strict_dates: bool = False
+    # PS_ONE_PHONE_AT_LEAST, set to 1 by the installer (install/data/xml/configuration.xml:11-12 in Qloapps/QloApps).
+    phone_required: bool = True
     seed: int = 0
     hotels: int = 0
     fixture: Path | None = None

@@ -13,6 +13,7 @@ class WsError(Exception):
         super().__init__(message)
         self.status = status
         self.errors: list[tuple[int, str]] = [(code, message)]
+        self.headers: dict[str, str] = {}
 
     @property
     def code(self) -> int:

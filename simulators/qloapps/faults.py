@@ -53,6 +53,9 @@ class FaultSpec(BaseModel):
     message: str | None = None
     hang_s: float = Field(120.0, ge=0, le=3600)
     mode: Literal["status", "drop"] = "status"  # how "down" fails: 503 page or dropped connections
+    # before: the fault replaces the work (nothing is saved); after: QloApps does the work (an order is saved),
+    # then the answer is delayed, hung, dropped or replaced by the error.
+    phase: Literal["before", "after"] = "before"
     count: int | None = Field(None, ge=1)  # stop after this many hits
     seed: int | None = None
     down: bool | None = None
@@ -135,6 +138,8 @@ class Decision:
     action: str | None = None  # down | hang | drop | error
     fault: Fault | None = None
     applied: list[str] = field(default_factory=list)
+    after: bool = False  # act once the request has been handled
+    reply: Any = None  # the answer the fault gives instead of QloApps' own
 
 
 class FaultBook:
@@ -187,7 +192,7 @@ class FaultBook:
             for kind in ("down", "hang", "drop", "error"):
                 for f in matching:
                     if f.spec.kind == kind and f.roll():
-                        d.action, d.fault = kind, f
+                        d.action, d.fault, d.after = kind, f, f.spec.phase == "after"
                         d.applied.append(f"{kind}#{f.id}")
                         break
                 if d.action:
@@ -195,5 +200,6 @@ class FaultBook:
             for f in matching:
                 if f.spec.kind == "latency" and f.roll():
                     d.delay_ms += f.delay_ms()
+                    d.after = d.after or (d.action is None and f.spec.phase == "after")
                     d.applied.append(f"latency#{f.id}")
         return d

@@ -76,11 +76,16 @@ def booking_json(rt: int, ci: str, co: str, rooms: int = 1, email: str = "ana@ex
     return json.dumps({"booking": body})
 
 
+def rt_row(ari: dict[str, Any], id_room_type: int) -> dict[str, Any]:
+    """One room type of a hotel_ari JSON answer; `room_types` is a list (…HotelAri.php:431)."""
+    return next(x for x in ari["room_types"] if int(x["id_room_type"]) == int(id_room_type))
+
+
 def available(ws: Ws, ci: str, co: str, rt: int) -> int:
     """How many rooms of one type hotel_ari reports available."""
     data = ws.post("/api/hotel_ari", ari_xml(ci, co), json_out=True).json()
-    rooms = data["hotel_ari"]["room_types"][str(rt)]["rooms"]["available"]
-    return len(rooms)
+    row = next(x for x in data["hotel_ari"]["room_types"] if x["id_room_type"] == rt)
+    return len(row["rooms"]["available"])
 
 
 @pytest.fixture(scope="session")

@@ -51,10 +51,10 @@ BAD_BOOKINGS = {
     "booking status 9": B.replace('"booking_status": 1', '"booking_status": 9'),
     "rooms count mismatch": json.dumps({"booking": {**BASE,
         "room_types": [{"id_room_type": 1, "checkin_date": "2027-05-10", "checkout_date": "2027-05-11",
-                        "number_of_rooms": 2, "rooms": [{"adults": 1}]}]}}),
+                        "number_of_rooms": 2, "rooms": [{"adults": 1, "total_tax": 0}]}]}}),
     "negative adults": json.dumps({"booking": {**BASE,
         "room_types": [{"id_room_type": 1, "checkin_date": "2027-05-10", "checkout_date": "2027-05-11",
-                        "number_of_rooms": 1, "rooms": [{"adults": -1, "child": 0}]}]}}),
+                        "number_of_rooms": 1, "rooms": [{"adults": -1, "child": 0, "total_tax": 0}]}]}}),
     "id in post": booking_json(1, "2027-05-10", "2027-05-11", id=5),
     "empty body": b"",
 }  # fmt: skip
@@ -75,13 +75,13 @@ BAD_GENERIC = {
     "entity expansion bomb": ('<?xml version="1.0"?><!DOCTYPE z [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
                               "<qloapps><customer><firstname>&b;</firstname></customer></qloapps>", 500, 127),
     "wrong type for a bool": ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname>"
-                              "<email>a@b.co</email><passwd>secret1</passwd><newsletter>maybe</newsletter>"
+                              "<email>a@b.co</email><phone>+346</phone><passwd>secret1</passwd><newsletter>maybe</newsletter>"
                               "</customer></qloapps>", 400, 85),
     "birthday february 30": ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname>"
-                             "<email>a@b.co</email><passwd>secret1</passwd><birthday>2026-02-30</birthday>"
+                             "<email>a@b.co</email><phone>+346</phone><passwd>secret1</passwd><birthday>2026-02-30</birthday>"
                              "</customer></qloapps>", 400, 85),
     "short password": ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname>"
-                       "<email>a@b.co</email><passwd>123</passwd></customer></qloapps>", 400, 85),
+                       "<email>a@b.co</email><phone>+346</phone><passwd>123</passwd></customer></qloapps>", 400, 85),
     "unknown order state": ("<qloapps><order_history><id_order>1</id_order><id_order_state>99</id_order_state>"
                             "</order_history></qloapps>", 400, 85),
     "order history of no order": ("<qloapps><order_history><id_order>77</id_order><id_order_state>4</id_order_state>"
@@ -99,7 +99,8 @@ def test_bad_generic_write_is_refused_with_the_envelope_and_changes_nothing(seed
 
 
 def test_unknown_xml_fields_are_ignored_as_qloapps_does(ws: Ws):
-    body = ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname><email>a@b.co</email>"
+    body = ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname>"
+            "<email>a@b.co</email><phone>+346</phone>"
             "<passwd>secret1</passwd><favourite_colour>blue</favourite_colour></customer></qloapps>")  # fmt: skip
     r = ws.post("/api/customers", body, json_out=True)
     assert r.status_code == 201 and "favourite_colour" not in r.json()["customer"]

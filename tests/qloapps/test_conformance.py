@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from simulators.qloapps.config import ApiKey
-from tests.qloapps.conftest import KEY, Ws, ari_xml, available, booking_json
+from tests.qloapps.conftest import KEY, Ws, ari_xml, available, booking_json, rt_row
 
 pytestmark = pytest.mark.e2e
 XLINK = "{http://www.w3.org/1999/xlink}href"
@@ -45,7 +45,7 @@ def test_no_key_is_a_plain_text_401_with_basic_challenge(ws: Ws):
     [
         ("", 17, "Authentication key is empty"),
         ("SHORTKEY", 18, "Invalid authentication key format"),
-        ("X" * 32, 20, "Authentification key is not active"),
+        ("X" * 32, 20, "Authentification key is not active"),  # then 21 (WebserviceRequest.php:756-761)
     ],
 )
 def test_key_checks_answer_401_with_their_codes(ws: Ws, key: str, code: int, message: str, as_json: bool):
@@ -54,11 +54,12 @@ def test_key_checks_answer_401_with_their_codes(ws: Ws, key: str, code: int, mes
     assert r.status_code == 401
     if as_json:
         assert r.headers["content-type"].startswith("application/json")
-        assert r.json() == {"errors": [{"code": code, "message": message}]}
+        assert r.json()["errors"][0] == {"code": code, "message": message}
     else:
         assert r.headers["content-type"].startswith("text/xml")
-        assert errors_xml(r.text) == [(code, message)]
+        assert errors_xml(r.text)[0] == (code, message)
         assert f"<code><![CDATA[{code}]]></code>" in r.text
+    assert r.headers["www-authenticate"].startswith('Basic realm="Welcome to QloApps Webservice')  # :765
 
 
 @pytest.fixture
@@ -108,15 +109,14 @@ def test_api_root_lists_only_granted_resources_with_method_flags(ws: Ws, limited
     assert (hotels.get("get"), hotels.get("post"), hotels.get("delete")) == ("true", "false", "false")
     schemas = [s.get("type") for s in hotels.findall("schema")]
     assert schemas == ["blank", "synopsis"]
-    full = ws.get_json("/api/").json()["api"]
-    assert {"hotel_ari", "bookings", "room_bookings", "customers"} <= set(full)
-    assert full["hotel_ari"]["post"] == "true"
+    full = ws.get_json("/api/").json()  # only the names in JSON (WebserviceOutputJSON.php:121-122)
+    assert isinstance(full, list) and {"hotel_ari", "bookings", "room_bookings", "customers"} <= set(full)
 
 
 def test_xml_has_qloapps_root_cdata_values_xlinks_and_i18n_nodes(ws: Ws):
     r = ws.get("/api/room_types/1")
     assert r.status_code == 200
-    assert r.headers["content-type"] == "text/xml;charset=utf-8"
+    assert r.headers["content-type"] == "text/xml;charset=UTF-8"
     assert r.text.startswith(
         '<?xml version="1.0" encoding="UTF-8"?>\n<qloapps xmlns:xlink="http://www.w3.org/1999/xlink">'
     )
@@ -155,10 +155,10 @@ def test_json_only_for_exactly_upper_case_json_with_header_precedence(ws: Ws, he
     r = ws.http.get("/api/hotels", headers=headers, params=params)
     assert r.status_code == 200
     if is_json:
-        assert r.headers["content-type"] == "application/json;charset=utf-8"
+        assert r.headers["content-type"] == "application/json"
         assert r.json() == {"hotels": [{"id": 1}]}
     else:
-        assert r.headers["content-type"] == "text/xml;charset=utf-8"
+        assert r.headers["content-type"] == "text/xml;charset=UTF-8"
         assert ET.fromstring(r.text).find("hotels/hotel").get("id") == "1"
 
 
@@ -170,11 +170,15 @@ def test_empty_list_is_bare_brackets_in_json_and_empty_node_in_xml(ws: Ws):
     assert root.find("customers") is not None and len(root.find("customers")) == 0
 
 
-def test_display_forces_the_plural_wrapper_even_for_one_id(ws: Ws):
+def test_display_on_one_id_gives_the_plural_wrapper_and_only_the_id(ws: Ws):
     plain = ws.get_json("/api/hotels/1").json()
     assert set(plain) == {"hotel"} and plain["hotel"]["hotel_name"] == "The Hotel Prime"
+    # full is forced only without display (WebserviceRequest.php:1229-1233): the minimum form
+    # (WebserviceOutputBuilder.php:412-421), the fields asked for are not shown.
     forced = ws.get_json("/api/hotels/1", display="[id,hotel_name]").json()
-    assert forced == {"hotels": [{"id": 1, "hotel_name": "The Hotel Prime"}]}
+    assert forced == {"hotels": [{"id": 1}]}
+    xml = ws.get("/api/hotels/1", display="[id,hotel_name]").text
+    assert '<hotel id="1" xlink:href="' in xml and "hotel_name" not in xml
     full = ws.get_json("/api/hotels/1", display="full").json()
     assert isinstance(full["hotels"], list) and full["hotels"][0]["check_in"] == "12:00"
 
@@ -192,7 +196,7 @@ def test_webservice_headers_are_present(ws: Ws):
 # ---- 2. generic resources ------------------------------------------------------------------------------------
 
 CUSTOMER_XML = (
-    "<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname><email>ana@example.com</email>"
+    "<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname><email>ana@example.com</email><phone>+346</phone>"
     "<passwd>secret123</passwd></customer></qloapps>"
 )
 
@@ -249,9 +253,10 @@ def test_hotel_ari_json_has_the_code_shape(ws: Ws):
     r = ws.post("/api/hotel_ari", ari_xml("2027-05-03", "2027-05-05", occupancies=((2, 0), (1, 1))), json_out=True)
     assert r.status_code == 200
     ari = r.json()["hotel_ari"]
-    assert (ari["id_hotel"], ari["currency"], ari["total_rooms"], ari["total_available_rooms"]) == (1, "EUR", 20, 20)
+    assert isinstance(ari["room_types"], list)  # rows appended (…HotelAri.php:431); id_hotel echoed as sent (:399)
+    assert (ari["id_hotel"], ari["currency"], ari["total_rooms"], ari["total_available_rooms"]) == ("1", "EUR", 20, 20)
     assert "total_booked_rooms" not in ari
-    gr = ari["room_types"]["1"]
+    gr = rt_row(ari, 1)
     assert gr["name"] == "General Rooms" and gr["base_price"] == 1000 and gr["base_price_with_tax"] == 1100
     assert gr["total_price"] == 4000  # 2 nights x 1000 x 2 occupancies: occupancies only multiply the total
     room = gr["rooms"]["available"]["1"]
@@ -277,12 +282,12 @@ def test_hotel_ari_flags_booked_partial_unavailable_and_breakdown(ws: Ws):
     assert ari["total_available_rooms"] == 14
     assert ari["total_partial_available_rooms"] == 5 and ari["total_unavailable_rooms"] == 1
     assert ari["total_booked_rooms"] == 0
-    partial = ari["room_types"]["1"]["rooms"]["partially_available"]["1"]["avail_dates"]
+    partial = rt_row(ari, 1)["rooms"]["partially_available"]["1"]["avail_dates"]
     assert partial == [{"date_from": "2027-05-03", "date_to": "2027-05-04"},
                        {"date_from": "2027-05-05", "date_to": "2027-05-06"}]  # fmt: skip
     no_partial = {**flags, "get_partial_available_rooms": 0}
     ari2 = ws.post("/api/hotel_ari", ari_xml("2027-05-03", "2027-05-06", flags=no_partial), json_out=True).json()
-    booked = ari2["hotel_ari"]["room_types"]["1"]["rooms"]["booked"]["1"]["detail"]
+    booked = rt_row(ari2["hotel_ari"], 1)["rooms"]["booked"]["1"]["detail"]
     assert booked[0]["date_from"] == "2027-05-04 00:00:00" and booked[0]["id_order"] == 1
     days = ws.post("/api/hotel_ari", ari_xml("2027-05-03", "2027-05-06", flags={"get_available_rooms": 1,
                    "date_wise_breakdown": 1}), json_out=True).json()["hotel_aris"]  # fmt: skip
@@ -309,7 +314,7 @@ def test_bookings_post_xml_is_accepted_and_rendered_in_xml(ws: Ws):
     xml = (
         "<qloapps><booking><currency>EUR</currency><id_property>1</id_property><booking_status>2</booking_status>"
         "<associations><customer_detail><firstname>Ana</firstname><lastname>Lopez</lastname>"
-        "<email>ana@example.com</email></customer_detail><room_types><room_type><id_room_type>3</id_room_type>"
+        "<email>ana@example.com</email><phone>+34600000001</phone></customer_detail><room_types><room_type><id_room_type>3</id_room_type>"
         "<checkin_date>2027-06-01</checkin_date><checkout_date>2027-06-02</checkout_date>"
         "<number_of_rooms>2</number_of_rooms></room_type></room_types></associations></booking></qloapps>"
     )
@@ -355,7 +360,7 @@ def test_adults_field_is_read_as_adults_in_170_and_adult_in_161(ws: Ws, sim_serv
     cfg.qloapps_version = version
     try:
         body = json.loads(booking_json(1, "2027-05-10", "2027-05-11"))
-        body["booking"]["room_types"][0]["rooms"] = [{"adults": 1, "child": 0}]
+        body["booking"]["room_types"][0]["rooms"] = [{"adults": 1, "child": 0, "total_tax": 0}]
         r = ws.post("/api/bookings", json.dumps(body), json_out=True)
         assert r.status_code == 200
         assert r.json()["booking"]["associations"]["room_types"][0]["rooms"][0]["adults"] == expected_adults

@@ -59,11 +59,15 @@ def test_metrics_count_requests_by_resource_method_status(ws: Ws):
     assert "qloapps_sim_request_seconds_bucket" in text and "qloapps_sim_orders 0.0" in text
 
 
-def test_clock_controls_what_today_means_for_check_in(ws: Ws):
+def test_clock_controls_what_today_means_for_check_in_under_strict_dates(ws: Ws, sim_server):
     assert ws.post("/api/bookings", booking_json(1, "2027-02-01", "2027-02-02")).status_code == 200
     assert ws.http.post("/_sim/clock", json={"today": "2027-03-01"}).json()["today"] == "2027-03-01"
-    r = ws.post("/api/bookings", booking_json(1, "2027-02-05", "2027-02-06"), json_out=True)
-    assert r.json()["errors"][0]["message"] == "Invalid check in date in the request"
+    sim_server.app.config.strict_dates = True
+    try:
+        r = ws.post("/api/bookings", booking_json(1, "2027-02-05", "2027-02-06"), json_out=True)
+        assert r.json()["errors"][0]["message"] == "Invalid check in date in the request"
+    finally:
+        sim_server.app.config.strict_dates = False
     assert ws.http.post("/_sim/clock", json={"today": "bad"}).status_code == 400
 
 

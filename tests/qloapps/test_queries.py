@@ -88,7 +88,8 @@ def test_head_has_headers_and_no_body(ws: Ws):
 
 
 def test_ps_method_overrides_post_with_put_and_delete(ws: Ws):
-    customer = ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname><email>a@b.co</email>"
+    customer = ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname>"
+            "<email>a@b.co</email><phone>+346</phone>"
                 "<passwd>secret1</passwd></customer></qloapps>")  # fmt: skip
     assert ws.post("/api/customers", customer).status_code == 201
     put = ws.post("/api/customers/1", customer.replace("<customer>", "<customer><id>1</id>").replace("Ana", "Eva"),
@@ -100,7 +101,8 @@ def test_ps_method_overrides_post_with_put_and_delete(ws: Ws):
 
 
 def test_delete_several_ids_with_the_id_parameter(ws: Ws):
-    customer = ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname><email>a@b.co</email>"
+    customer = ("<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname>"
+            "<email>a@b.co</email><phone>+346</phone>"
                 "<passwd>secret1</passwd></customer></qloapps>")  # fmt: skip
     for _ in range(3):
         ws.post("/api/customers", customer)

@@ -17,6 +17,7 @@ import pytest
 from simulators.qloapps.config import DEFAULT_API_KEY, SimConfig
 from simulators.qloapps.seed import add_faker_hotels, demo_seed, load_fixture
 from simulators.qloapps.server import free_port
+from tests.qloapps.conftest import rt_row
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,7 +137,7 @@ def test_fixture_server_prices_with_feature_prices_and_tax_and_uses_its_keys(tmp
         body = ("<qloapps><hotel_ari><id_hotel>1</id_hotel><date_from>2027-07-02</date_from>"
                 "<date_to>2027-07-05</date_to></hotel_ari></qloapps>")  # fmt: skip
         r = httpx.post(f"{sim.base_url}/api/hotel_ari", params={"output_format": "JSON"}, content=body, auth=auth)
-        rt = r.json()["hotel_ari"]["room_types"]["1"]
+        rt = rt_row(r.json()["hotel_ari"], 1)
         # Fri 100 + Sat 150 + Sun 100 = 350 tax excluded; 21 % tax.
         assert (rt["total_price"], rt["total_price_with_tax"], rt["base_price"]) == (350, 423.5, 116.67)
         denied = httpx.get(f"{sim.base_url}/api/hotels", params={"output_format": "JSON"}, auth=auth)

@@ -14,7 +14,7 @@ from simulators.qloapps.api import Request
 from simulators.qloapps.app import QloAppsSimulator
 from simulators.qloapps.clock import SimClock
 from simulators.qloapps.config import DEFAULT_API_KEY, SimConfig
-from tests.qloapps.conftest import TODAY, ari_xml
+from tests.qloapps.conftest import TODAY, ari_xml, rt_row
 
 BASE = date(2027, 3, 1)
 TYPES = {1: [1, 2, 3, 4, 5], 2: [6, 7, 8, 9, 10]}  # demo room ids per room type
@@ -50,7 +50,7 @@ class InventoryMachine(RuleBasedStateMachine):
         status, data = self.call("POST", "hotel_ari", ari_xml(f.isoformat(), t.isoformat(), flags=flags))
         assert status == 200
         ari = data["hotel_ari"]
-        rooms = ari["room_types"][str(rt)]["rooms"]
+        rooms = rt_row(ari, rt)["rooms"]
         got = sorted(int(k) for k in rooms["available"]) if rooms["available"] else []
         assert got == sorted(self.model_free(rt, f, t))
         # Hotel-wide totals: disabled rooms are unavailable, held ones booked, the rest available.
@@ -67,7 +67,7 @@ class InventoryMachine(RuleBasedStateMachine):
         f, t = BASE + timedelta(days=start), BASE + timedelta(days=start + nights)
         free = self.model_free(rt, f, t)
         body = {"booking": {"currency": "EUR", "id_property": 1, "customer_detail": {
-            "firstname": "Ana", "lastname": "Lopez", "email": "ana@example.com"}, "room_types": [{
+            "firstname": "Ana", "lastname": "Lopez", "email": "ana@example.com", "phone": "+346"}, "room_types": [{
             "id_room_type": rt, "checkin_date": f.isoformat(), "checkout_date": t.isoformat(),
             "number_of_rooms": n}]}}  # fmt: skip
         status, data = self.call("POST", "bookings", json.dumps(body))
@@ -110,7 +110,10 @@ class InventoryMachine(RuleBasedStateMachine):
     @rule(room=st.sampled_from([r for rooms in TYPES.values() for r in rooms]), disable=st.booleans())
     def toggle_room(self, room: int, disable: bool) -> None:
         status_value = 2 if disable else 1
-        body = f"<qloapps><room><id>{room}</id><id_status>{status_value}</id_status></room></qloapps>"
+        product = next(t for t, rooms in TYPES.items() if room in rooms)
+        # A PUT replaces the whole room: id_product must be sent (HotelRoomInformation.php:314-325).
+        body = (f"<qloapps><room><id>{room}</id><id_product>{product}</id_product><id_status>{status_value}</id_status>"
+                "</room></qloapps>")  # fmt: skip
         status, _ = self.call("PUT", f"hotel_rooms/{room}", body)
         assert status == 200
         (self.disabled.add if disable else self.disabled.discard)(room)
