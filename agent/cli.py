@@ -31,11 +31,16 @@ def main(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8080, help="Port to listen on."),
+    web: int = typer.Option(None, min=1, max=16, help="HTTP server processes [AGENT_WEB_WORKERS, default 1]."),
     workers: int = typer.Option(
-        None, min=1, max=16, help="Server processes, each with its own worker [AGENT_WEB_WORKERS, default 1]."
+        None,
+        min=0,
+        max=16,
+        help="Separate worker processes under a supervisor that restarts them; 0 runs the worker inside each web"
+        " process [AGENT_WORKER_PROCESSES, default 0]. On 2 cores: --web 1 --workers 1 (docs/agent.md).",
     ),
 ) -> None:
-    """Run the agent: webhook, admin API and (unless AGENT_RUN_WORKER=false) the in-process worker."""
+    """Run the agent: webhook, admin API and the worker (in-process, or --workers M separate processes)."""
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn
@@ -45,7 +50,19 @@ def main(
 
     settings = _settings()
     configure(settings.log_level)
-    workers = workers or settings.web_workers
+    web = web or settings.web_workers
+    workers = settings.worker_processes if workers is None else workers
+    if workers > 0:
+        from agent.migrate import apply
+        from agent.supervisor import Layout, run_layout
+
+        if settings.migrate_on_start:
+            asyncio.run(apply(settings.database_url))  # once here, not in every child
+        typer.echo(
+            f"hotelero agent on http://{host}:{port}: {web} web process(es) and {workers} worker process(es)", err=True
+        )
+        raise typer.Exit(run_layout(Layout(web=web, workers=workers, host=host, port=port)))
+    workers = web
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Set before any server process imports prometheus_client, so /metrics sums every process.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hotelero-metrics-")

@@ -101,6 +101,13 @@ class StackOptions:
     whatsapp_port: int | None = None
     qloapps_port: int | None = None
     agent_port: int | None = None
+    # The agent's process layout (`hotelero agent --web N --workers M`). 1 web + 1 separate worker measured best on
+    # 2 cores (docs/agent.md), and a worker that dies never takes the webhook with it: the supervisor restarts it.
+    agent_web: int = 1
+    agent_workers: int = 1
+    # The business number's throughput tier in the WhatsApp simulator. Meta: 80 messages/s by default, 1,000 after
+    # an upgrade (developers.facebook.com/docs/whatsapp/throughput); the load stages need the upgraded tier.
+    whatsapp_throughput_mps: float = 1000.0
 
 
 @dataclass
@@ -339,6 +346,8 @@ def run_stack(opts: StackOptions, on_step: Callable[[str], None] = lambda _msg: 
                     creds.access_token,
                     "--phone-number-id",
                     creds.phone_number_id,
+                    "--throughput-mps",
+                    str(opts.whatsapp_throughput_mps),
                     "--host",
                     "127.0.0.1",
                     "--port",
@@ -383,7 +392,20 @@ def run_stack(opts: StackOptions, on_step: Callable[[str], None] = lambda _msg: 
                 raise StackError("agent migrate", f"exited with code {code}", migrate.log_tail())
             on_step(f"starting the agent on :{agent_port}")
             proc = start_process(
-                "agent", hotelero_command("agent", "--host", "127.0.0.1", "--port", str(agent_port)), log_dir, env
+                "agent",
+                hotelero_command(
+                    "agent",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(agent_port),
+                    "--web",
+                    str(opts.agent_web),
+                    "--workers",
+                    str(opts.agent_workers),
+                ),
+                log_dir,
+                env,
             )
             proc.port = agent_port
             started["agent"] = proc
