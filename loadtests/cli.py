@@ -21,6 +21,8 @@ import loadtests
 from loadtests.settings import SettingsError, resolve
 
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
+# The meanings of `hotelero validate`'s codes (validation/exitcodes.py): 2 could not run, 3 INVALID.
+EXIT_ERROR = 2
 EXIT_INVALID = 3
 
 
@@ -126,6 +128,9 @@ def load_command(
         "http://127.0.0.1:8082", "--whatsapp-url", "--host", help="The WhatsApp simulator's base URL"
     ),
     out: Path = typer.Option(None, "--out", help="Output folder (default reports/load-<shape>-<time>)"),
+    stop_file: Path = typer.Option(
+        None, "--stop-file", help="Stop the schedule early once this file exists (in-flight replies still counted)"
+    ),
     workers: int = typer.Option(0, "--workers", help="Distributed: a Locust master plus N worker processes"),
     expect_workers: int = typer.Option(None, "--expect-workers", help="Workers the master waits for (default N)"),
     master_host: str = typer.Option(
@@ -140,7 +145,7 @@ def load_command(
 
     Every guest message yields an `ack` and an `e2e:<flow>` sample; the exact samples, a run summary and
     Locust's CSV/HTML land in --out. Exit 0 when the run completed, 3 when it is INVALID (the generator
-    could not offer the rate), 1 when it could not run.
+    could not offer the rate), 2 when it could not run.
     """
     flags: dict[str, Any] = {
         "shape": shape,
@@ -161,15 +166,16 @@ def load_command(
         "seed": seed,
         "no_reply_check": no_reply_check or None,
         "conversations_dir": str(conversations_dir) if conversations_dir else None,
+        "stop_file": str(stop_file) if stop_file else None,
     }
     try:
         settings = resolve(flags)
     except SettingsError as exc:
         typer.echo(f"hotelero load: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_ERROR) from None
     if workers < 0:
         typer.echo("hotelero load: --workers must be 0 (one process) or more", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ERROR)
 
     if master_host:
         _run_remote_workers(max(1, workers), master_host, master_port or 5557, whatsapp_url)
@@ -215,7 +221,7 @@ def load_command(
             code = procs[0].wait(timeout=budget + (60 if workers else 0))
         except subprocess.TimeoutExpired:
             typer.echo(f"hotelero load: Locust did not finish within {budget:.0f} s; stopped it", err=True)
-            code = 1
+            code = EXIT_ERROR
     except KeyboardInterrupt:
         code = 130
     finally:
@@ -224,7 +230,7 @@ def load_command(
     summary_path = out / "summary.json"
     if not summary_path.exists():
         typer.echo(f"hotelero load: no summary was written (Locust exit {code}); see {out / 'locust.log'}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ERROR)
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     print_summary(summary, out)
     if not summary["valid"]:
@@ -249,4 +255,4 @@ def _run_remote_workers(n: int, master_host: str, port: int, whatsapp_url: str) 
         _stop(procs)
     codes = {p.returncode for p in procs}
     if codes - {0}:
-        raise typer.Exit(max(c for c in codes if c is not None) or 1)
+        raise typer.Exit(EXIT_ERROR)

@@ -73,6 +73,9 @@ def _add_arguments(parser: Any) -> None:
     parser.add_argument("--conversations-dir", type=str, default=None, help="golden conversation YAML files")
     parser.add_argument("--samples-file", type=str, default=None, help="JSONL file with every sample")
     parser.add_argument("--summary-file", type=str, default=None, help="run summary JSON")
+    parser.add_argument(
+        "--stop-file", type=str, default=None, help="stop scheduling once this file exists (in-flight turns finish)"
+    )
     parser.add_argument("--generators", type=int, default=1, include_in_web_ui=False, help="set by the master")
 
 
@@ -105,6 +108,7 @@ class Recorder:
         self.greenlets: list[gevent.Greenlet] = []
         self.proc = psutil.Process()
         self.finished = False
+        self.stop_file: Path | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -118,6 +122,7 @@ class Recorder:
         self.schedule_started_unix = None
         self.judged_steps = 0
         self.finished = False
+        self.stop_file = Path(s.stop_file) if s.stop_file else None
         path = Path(s.samples_file)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.handle = path.open("w", encoding="utf-8")
@@ -157,6 +162,10 @@ class Recorder:
             if self.handle is not None:
                 # Readers (the validation runner) follow the sample file live.
                 self.handle.flush()
+            started = self.schedule_started_unix
+            if self.stop_at_s is None and started is not None and self.stop_file and self.stop_file.exists():
+                log.info("stop file %s found; stopping the schedule", self.stop_file)
+                self.stop(time.time() - started)
 
     def _judge_loop(self) -> None:
         """Ramp: stop scheduling once a finished step broke the gates (the knee is then behind us)."""

@@ -53,6 +53,8 @@ class LoadSettings:
     conversations_dir: str = str(REPO / "validation" / "conversations")
     samples_file: str = "load-samples.jsonl"
     summary_file: str = "load-summary.json"
+    # When this file appears the schedule stops early (the validation runner's abort_on_fail).
+    stop_file: str | None = None
     # Filled by resolve(): the load stage's blocking gates, as the one window rule (qualitygates.window).
     gates: WindowRule = field(default_factory=lambda: WindowRule((), (), 10_000.0))
     profile: str | None = None
@@ -132,7 +134,7 @@ def resolve(options: dict[str, Any]) -> LoadSettings:
         for flag in ("seed", "settle_ms", "run_tag"):
             if options.get(flag) is not None:
                 setattr(s, flag, int(options[flag]))
-        for flag in ("conversations_dir", "samples_file", "summary_file"):
+        for flag in ("conversations_dir", "samples_file", "summary_file", "stop_file"):
             if options.get(flag):
                 setattr(s, flag, str(options[flag]))
         if options.get("no_reply_check"):

@@ -101,7 +101,7 @@ class GateResult(BaseModel):
         return self.model_copy(update=changes)
 
 
-def _matches(scope: Scope, stage: str, flow: str | None, language: str | None) -> bool:
+def matches(scope: Scope, stage: str, flow: str | None, language: str | None) -> bool:
     for field, value in (("stage", stage), ("flow", flow), ("language", language)):
         accepted = scope.values(field)
         if accepted is not None and value not in accepted:
@@ -110,7 +110,7 @@ def _matches(scope: Scope, stage: str, flow: str | None, language: str | None) -
 
 
 def _e2e_in_scope(gate: Gate, samples: Iterable[E2ESample]) -> list[E2ESample]:
-    return [s for s in samples if not s.warmup and _matches(gate.scope, s.stage, s.flow, s.language)]
+    return [s for s in samples if not s.warmup and matches(gate.scope, s.stage, s.flow, s.language)]
 
 
 def _result(gate: Gate, status: Status, measured: float | None, n: int, reason: str) -> GateResult:
@@ -200,12 +200,12 @@ def _judge_errors(gate: Gate, m: Measurements) -> GateResult:
 
 
 def _judge_readiness(gate: Gate, m: Measurements) -> GateResult:
-    probes = [p for p in m.probes if _matches(gate.scope, p.stage, None, None)]
+    probes = [p for p in m.probes if matches(gate.scope, p.stage, None, None)]
     return _judge_ratio(gate, sum(1 for p in probes if p.ok), len(probes), "probes", "ready")
 
 
 def _judge_functional(gate: Gate, m: Measurements) -> GateResult:
-    convs = [c for c in m.conversations if _matches(gate.scope, "functional", c.flow or None, c.language or None)]
+    convs = [c for c in m.conversations if matches(gate.scope, "functional", c.flow or None, c.language or None)]
     return _judge_ratio(gate, sum(1 for c in convs if c.passed), len(convs), "conversations", "passed")
 
 

@@ -17,7 +17,7 @@ import validation
 from qualitygates.durations import parse_duration
 from qualitygates.schema import GateConfigError, GatesFile, Profile, load_gates
 from validation.exitcodes import ExitCode
-from validation.gates import GateResult, Status, Verdict, decide, evaluate, not_run
+from validation.gates import GateResult, Status, Verdict, decide, evaluate, evaluate_gate, not_run
 from validation.monitor import CpuMonitor, ReadinessProber
 from validation.reports import history, render_all
 from validation.reports.console import print_result
@@ -252,21 +252,42 @@ def _partly_run(gates: list[GateResult], ran: list[str], why: dict[str, str]) ->
     return out
 
 
-def stage_statuses(stages: list[StageResult], gates: list[GateResult]) -> list[StageResult]:
-    """A stage's status agrees with its blocking gates: a failed gate fails each stage it judges."""
+def stage_statuses(
+    stages: list[StageResult], gates: list[GateResult], config: GatesFile, m: Measurements
+) -> list[StageResult]:
+    """A stage's status agrees with its blocking gates: a gate that fails on that stage's own samples fails it.
+
+    A gate spanning several stages (readiness) is judged again on each stage's samples alone, so a PMS outage
+    during load fails load, not preflight.
+    """
     out = []
     for stage in stages:
         if stage.status in ("PASS", "INCONCLUSIVE"):
-            mine = [g for g in gates if g.blocking and stage.name in (g.stages() or ())]
-            failed = [g.name for g in mine if g.status is Status.FAIL]
-            unproven = [g.name for g in mine if g.status is Status.INCONCLUSIVE and g.blocks_if_inconclusive]
-            if failed:
-                detail = f"{stage.detail}; gate failed: {', '.join(failed)}" if stage.detail else ""
-                stage = stage.model_copy(update={"status": "FAIL", "detail": detail or f"gate failed: {failed}"})
-            elif unproven and stage.status == "PASS":
-                stage = stage.model_copy(
-                    update={"status": "INCONCLUSIVE", "detail": f"{stage.detail}; not proven: {', '.join(unproven)}"}
+            failed, unproven = [], []
+            for g in gates:
+                if not g.blocking or stage.name not in (g.stages() or ()):
+                    continue
+                if g.status is Status.FAIL and len(g.stages() or ()) > 1:
+                    gate = config.gate(g.name)
+                    own = gate.model_copy(update={"scope": gate.scope.model_copy(update={"stage": stage.name})})
+                    if evaluate_gate(own, m).status is Status.FAIL:
+                        failed.append(g.name)
+                elif g.status is Status.FAIL:
+                    failed.append(g.name)
+                elif g.status is Status.INCONCLUSIVE and g.blocks_if_inconclusive:
+                    unproven.append(g.name)
+            note = "; ".join(
+                text
+                for text in (
+                    f"gate failed: {', '.join(failed)}" if failed else "",
+                    f"not proven: {', '.join(unproven)}" if unproven and not failed else "",
                 )
+                if text
+            )
+            if note:
+                status = "FAIL" if failed else "INCONCLUSIVE"
+                detail = f"{stage.detail}; {note}" if stage.detail else note
+                stage = stage.model_copy(update={"status": status, "detail": detail})
         out.append(stage)
     return out
 
@@ -376,7 +397,7 @@ def run_validation(opts: RunOptions, console: Console | None = None) -> int:
     ran = [s.name for s in stage_results if s.status != "NOT_RUN"]
     gates = evaluate(config, m, not_run(config, ran, why), profile.unproven_ok)
     gates = _partly_run(gates, ran, why)
-    stage_results = stage_statuses(stage_results, gates)
+    stage_results = stage_statuses(stage_results, gates, config, m)
     tripped = any(g.tripped for g in m.guards)
     failed_checks = sum(1 for s in stage_results for c in s.checks if not c.passed)
     failed_checks += sum(1 for s in stage_results if s.status == "ERROR")

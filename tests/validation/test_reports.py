@@ -91,7 +91,8 @@ def test_html_holds_chart_data_computed_from_the_raw_samples(run_dir: Path, resu
     assert data["faults"] == [{"name": "qloapps down", "start_s": 55.0, "end_s": 60.0}]
     assert sum(b["replies"] + b["errors"] for b in data["bins"]) * data["bin_s"] == len(samples)
     assert sum(b["errors"] for b in data["bins"]) == sum(1 for s in samples if not s.ok)
-    assert sum(h[2] for h in data["histogram"]) == sum(1 for s in samples if not s.warmup)
+    # The histogram holds exactly the e2e gate's samples: its stage (load), warm-up excluded.
+    assert sum(h[2] for h in data["histogram"]) == sum(1 for s in samples if not s.warmup and s.stage == "load")
     # The fault window raises the per-bin p95 above the gate line.
     assert max(b["p95"] for b in data["bins"] if 55 <= b["t_s"] < 60) > 2000
     for marker in (
@@ -109,6 +110,71 @@ def test_html_holds_chart_data_computed_from_the_raw_samples(run_dir: Path, resu
 def test_render_all_writes_the_three_reports(run_dir: Path, result: Result) -> None:
     render_all(result, run_dir)
     assert {p.name for p in run_dir.iterdir()} >= {"junit.xml", "summary.md", "report.html", "result.json"}
+
+
+def test_a_fast_wrong_answer_is_drawn_at_the_reply_timeout_as_unanswered_and_judged_so(tmp_path: Path) -> None:
+    from qualitygates.schema import parse_gates
+    from validation.gates import evaluate
+    from validation.samples import Measurements, write_jsonl
+
+    gates_text = (FIXTURE.parent.parent.parent.parent / "quality_gates.yaml").read_text()
+    right = [E2ESample("load", "faq", "es", i * 100.0, True, latency_ms=50.0) for i in range(90)]
+    apologies = [
+        E2ESample("load", "availability", "es", 9000 + i * 100.0, False, latency_ms=80.0, error="wrong answer: x")
+        for i in range(10)
+    ]
+    m = Measurements(e2e=right + apologies, reply_timeout_ms=10_000)
+    gates = evaluate(parse_gates(gates_text), m)
+    p95 = next(g for g in gates if g.name == "e2e_latency_p95")
+    assert (p95.status, p95.measured) == ("FAIL", 10_000)
+    write_jsonl(tmp_path / "samples" / "e2e.jsonl", m.e2e)
+    run = Result.read(FIXTURE / "result.json").model_copy(
+        update={"gates": gates, "faults": [], "stages": [], "reply_timeout_ms": 10_000}
+    )
+    data = chart_data(run, tmp_path)
+    drawn = {(round(t * 1000), y, ok) for t, y, ok in data.points}
+    assert all((round(s.intended_ms), 10_000.0, 0) in drawn for s in apologies)
+    assert data.histogram[-1][2] == 10  # the last bar: no right answer within the timeout
+    assert max(b["p95"] for b in data.bins) == 10_000.0
+    flows = {f["flow"]: f for f in data.flows}
+    assert (flows["availability"]["p50"], flows["availability"]["errors"]) == (10_000.0, 10)
+    assert (flows["faq"]["count"], flows["faq"]["p99"]) == (90, 50.0)
+    html = render_html_for(run, tmp_path)
+    assert 'class="unanswered"' in html and "no right answer" in html
+
+
+def render_html_for(result: Result, folder: Path) -> str:
+    render_all(result, folder)
+    return (folder / "report.html").read_text()
+
+
+def test_report_shows_failed_conversation_transcripts_links_and_trends(run_dir: Path, result: Result) -> None:
+    failed = replace(
+        result.conversations[1],
+        passed=False,
+        transcript=[
+            {
+                "index": 0, "sent": "quiero cancelar", "passed": False, "latency_ms": 812.0,
+                "replies": ["¿Cuál es la referencia?"],
+                "checks": [{"name": "contains 'cancelada'", "passed": False, "detail": "not in the reply"}],
+            }
+        ],
+    )  # fmt: skip
+    run = result.model_copy(update={"conversations": [failed], "artefacts": {"locust_html": "load/locust.html"}})
+    render_all(run, run_dir)
+    second = run.model_copy(update={"run": run.run.model_copy(update={"run_id": "second"})})
+    from validation.reports import history
+
+    history.append(run, run_dir)
+    history.append(second, run_dir)
+    html = render_html_for(second, run_dir)
+    assert "quiero cancelar" in html and "¿Cuál es la referencia?" in html and "812 ms" in html
+    assert "contains &#x27;cancelada&#x27;" in html and "not in the reply" in html
+    assert "href='load/locust.html'" in html and "href='samples/e2e.jsonl'" in html and "href='logs/agent.log'" in html
+    payload = json.loads(re.search(r"id='chart-data'>(.*?)</script>", html, re.S).group(1))  # type: ignore[union-attr]
+    p95_trend = next(t for t in payload["trends"] if t["gate"] == "e2e_latency_p95")
+    assert [r["run_id"] for r in p95_trend["runs"]][-2:] == [result.run.run_id, "second"]
+    assert 'class="trend"' in html
 
 
 def test_chart_bins_hold_exact_percentiles(run_dir: Path, result: Result) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from html import escape
 from typing import Any
 
+from qualitygates.schema import Scope, to_canonical
 from qualitygates.stats import percentile
+from qualitygates.window import judged_latency_ms
+from validation.gates import GateResult, judged_latencies, matches
 from validation.samples import E2ESample
 
 MAX_POINTS = 4000
@@ -15,72 +18,138 @@ MAX_POINTS = 4000
 
 @dataclass
 class ChartData:
-    """Everything the report's charts draw, kept as plain numbers so it can be embedded and tested."""
+    """Everything the report's charts draw, kept as plain numbers so it can be embedded and tested.
+
+    Latencies are the ones the gates judge (qualitygates.window): a message without a right answer is drawn
+    at the reply timeout (or the time waited, if longer) and flagged, never at the speed of a fast apology.
+    """
 
     bin_s: float = 1.0
-    points: list[list[float]] = field(default_factory=list)  # [t_s, latency_ms, ok(1/0)]
+    points: list[list[float]] = field(default_factory=list)  # [t_s, judged latency_ms, answered right (1/0)]
     bins: list[dict[str, float | None]] = field(default_factory=list)  # t_s, p50, p95, replies, errors
-    histogram: list[list[float]] = field(default_factory=list)  # [from_ms, to_ms, count]
+    histogram: list[list[float]] = field(default_factory=list)  # [from_ms, to_ms, count] of the gate's samples
     gate_ms: float | None = None
+    gate_name: str = ""
+    reply_timeout_ms: float = 10_000.0
     faults: list[dict[str, Any]] = field(default_factory=list)  # name, start_s, end_s
     stages: list[dict[str, Any]] = field(default_factory=list)  # name, start_s, end_s
+    flows: list[dict[str, Any]] = field(default_factory=list)  # flow, count, errors, p50, p95, p99, histogram
+    trends: list[dict[str, Any]] = field(default_factory=list)  # gate, unit, threshold, comparator, runs
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "bin_s": self.bin_s,
-            "points": self.points,
-            "bins": self.bins,
-            "histogram": self.histogram,
-            "gate_ms": self.gate_ms,
-            "faults": self.faults,
-            "stages": self.stages,
-        }
+        return asdict(self)
+
+
+def _histogram(values: list[float], gate_ms: float | None, reply_timeout_ms: float) -> list[list[float]]:
+    """30 equal bars up to a little past the gate (or p99.5), and one bar for everything above."""
+    if not values:
+        return []
+    answered = [v for v in values if v < reply_timeout_ms] or values
+    top = max(percentile(answered, 99.5), gate_ms or 0.0) * 1.1 or 1.0
+    width = top / 30.0
+    counts = [0] * 31
+    for value in values:
+        counts[min(30, int(value // width))] += 1
+    bars = [[round(i * width, 1), round((i + 1) * width, 1), c] for i, c in enumerate(counts[:30])]
+    bars.append([round(30 * width, 1), round(max(values), 1), counts[30]])
+    return bars
 
 
 def build(
     samples: list[E2ESample],
-    gate_ms: float | None,
+    gate: GateResult | None,
+    reply_timeout_ms: float,
     faults: list[dict[str, Any]],
     stages: list[dict[str, Any]],
 ) -> ChartData:
-    """Bin the raw e2e samples by intended send time; percentiles per bin are exact (nearest rank)."""
-    data = ChartData(gate_ms=gate_ms, faults=faults, stages=stages)
+    """Bin the raw e2e samples by intended send time; every figure uses the gates' latency rule.
+
+    `gate`: the blocking e2e latency gate; its line is drawn, and the histogram and the per-flow table use
+    exactly its samples (its scope, warm-up excluded).
+    """
+    gate_ms = to_canonical(gate.threshold, gate.unit) if gate is not None else None
+    data = ChartData(
+        gate_ms=gate_ms,
+        gate_name=gate.name if gate is not None else "",
+        reply_timeout_ms=reply_timeout_ms,
+        faults=faults,
+        stages=stages,
+    )
     if not samples:
         return data
-    t0 = 0.0
+
+    def judged(s: E2ESample) -> float:
+        value = judged_latency_ms(s, reply_timeout_ms)
+        # Not answered right: at the reply timeout, or at the time waited when that was longer.
+        return max(value or 0.0, reply_timeout_ms) if not s.ok else (value or 0.0)
+
     t_end = max(s.intended_ms for s in samples) / 1000.0
-    data.bin_s = max(1.0, math.ceil((t_end - t0) / 300.0))
+    data.bin_s = max(1.0, math.ceil(t_end / 300.0))
     step = max(1, math.ceil(len(samples) / MAX_POINTS))
-    data.points = [
-        [round(s.intended_ms / 1000.0, 3), round(s.latency_ms, 1), 1 if s.ok else 0]
-        for s in samples[::step]
-        if s.latency_ms is not None
-    ]
+    data.points = [[round(s.intended_ms / 1000.0, 3), round(judged(s), 1), 1 if s.ok else 0] for s in samples[::step]]
     buckets: dict[int, list[E2ESample]] = {}
     for s in samples:
         buckets.setdefault(int(s.intended_ms / 1000.0 // data.bin_s), []).append(s)
     for index in sorted(buckets):
         group = buckets[index]
-        latencies = [s.latency_ms for s in group if s.latency_ms is not None]
+        latencies = [judged(s) for s in group]
         data.bins.append(
             {
                 "t_s": index * data.bin_s,
-                "p50": percentile(latencies, 50) if latencies else None,
-                "p95": percentile(latencies, 95) if latencies else None,
+                "p50": percentile(latencies, 50),
+                "p95": percentile(latencies, 95),
                 "replies": sum(1 for s in group if s.ok) / data.bin_s,
                 "errors": sum(1 for s in group if not s.ok) / data.bin_s,
             }
         )
-    judged = [s.latency_ms for s in samples if s.latency_ms is not None and not s.warmup]
-    if judged:
-        top = max(percentile(judged, 99.5), gate_ms or 0.0) * 1.1 or 1.0
-        width = top / 30.0
-        counts = [0] * 31
-        for value in judged:
-            counts[min(30, int(value // width))] += 1
-        data.histogram = [[round(i * width, 1), round((i + 1) * width, 1), c] for i, c in enumerate(counts[:30])]
-        data.histogram.append([round(30 * width, 1), round(max(judged), 1), counts[30]])
+    scoped = [s for s in samples if not s.warmup and (gate is None or _in_scope(s, gate))]
+    values = judged_latencies(scoped, reply_timeout_ms)
+    data.histogram = _histogram(values, gate_ms, reply_timeout_ms)
+    by_flow: dict[str, list[E2ESample]] = {}
+    for s in scoped:
+        by_flow.setdefault(s.flow or "-", []).append(s)
+    for flow, group in sorted(by_flow.items()):
+        lat = judged_latencies(group, reply_timeout_ms)
+        data.flows.append(
+            {
+                "flow": flow,
+                "count": len(group),
+                "errors": sum(1 for s in group if not s.ok),
+                "p50": percentile(lat, 50) if lat else None,
+                "p95": percentile(lat, 95) if lat else None,
+                "p99": percentile(lat, 99) if lat else None,
+                "histogram": _histogram(lat, gate_ms, reply_timeout_ms),
+            }
+        )
     return data
+
+
+def _in_scope(sample: E2ESample, gate: GateResult) -> bool:
+    return matches(Scope.model_validate(gate.scope), sample.stage, sample.flow, sample.language)
+
+
+def trends(rows: list[dict[str, Any]], gates: list[GateResult]) -> list[dict[str, Any]]:
+    """The blocking gates over the last runs of the history (oldest first), one series per gate."""
+    out = []
+    for gate in gates:
+        if not gate.blocking:
+            continue
+        runs = [
+            {"run_id": r.get("run_id"), "verdict": r.get("verdict"), **r["gates"][gate.name]}
+            for r in rows
+            if gate.name in r.get("gates", {}) and r["gates"][gate.name].get("unit") == gate.unit
+        ]
+        if any(run.get("measured") is not None for run in runs):
+            out.append(
+                {
+                    "gate": gate.name,
+                    "unit": gate.unit,
+                    "threshold": gate.threshold,
+                    "comparator": gate.comparator,
+                    "runs": runs,
+                }
+            )
+    return out
 
 
 # --- SVG --------------------------------------------------------------------------------------------------
@@ -163,22 +232,39 @@ def _x_max(data: ChartData) -> float:
     return max(ends, default=1.0) or 1.0
 
 
+UNANSWERED = "#6f1d8f"  # no right answer within the reply timeout: distinct from answers and the gate line
+
+
 def latency_svg(data: ChartData) -> str:
-    """Latency over time: every (sampled) reply as a dot, p50/p95 per bin as lines, the gate as a red line."""
+    """Latency over time, as judged: answered messages as blue dots, unanswered and wrong ones at the reply
+    timeout in purple, p50/p95 per bin as lines, the gate as a red dashed line, faults shaded."""
     x_max = _x_max(data)
-    top = max([p[1] for p in data.points] + [data.gate_ms or 0.0] + [1.0])
-    y_max = _nice_max(
-        min(top, max((data.gate_ms or 0) * 3, percentile([p[1] for p in data.points], 99.5) if data.points else 1.0))
-        * 1.05
-    )
+    answered = [p[1] for p in data.points if p[2]]
+    missed = [p for p in data.points if not p[2]]
+    scale_top = max((data.gate_ms or 0) * 3, percentile(answered, 99.5) if answered else 1.0)
+    if missed:
+        scale_top = max(scale_top, data.reply_timeout_ms)
+    top = max([p[1] for p in data.points] + [data.gate_ms or 0.0, 1.0])
+    y_max = _nice_max(min(top, scale_top) * 1.05)
     sx, sy = _scale(0, x_max, PAD_L, W - PAD_R), _scale(0, y_max, H - PAD_B, PAD_T)
-    parts = _frame("e2e latency over time", x_max, y_max, "latency ms") + _shade(data, x_max)
+    parts = _frame("e2e latency over time (time to a right answer)", x_max, y_max, "latency ms") + _shade(data, x_max)
     for t, lat, ok in data.points:
-        color = "#9ec5fe" if ok else "#dc3545"
-        parts.append(f'<circle cx="{sx(t):.1f}" cy="{sy(min(lat, y_max)):.1f}" r="1.3" fill="{color}"/>')
-    for key, color, dash in (("p50", "#198754", ""), ("p95", "#fd7e14", "")):
+        if ok:
+            parts.append(f'<circle class="answered" cx="{sx(t):.1f}" cy="{sy(min(lat, y_max)):.1f}" r="1.3" '
+                         'fill="#9ec5fe"/>')
+    for t, lat, _ok in missed:
+        x, y = sx(t), sy(min(lat, y_max))
+        parts.append(f'<path class="unanswered" d="M{x - 2:.1f},{y - 2:.1f}l4,4m0,-4l-4,4" stroke="{UNANSWERED}" '
+                     'stroke-width="1.2"/>')
+    if missed:
+        y = sy(min(data.reply_timeout_ms, y_max))
+        parts.append(
+            f'<line class="timeout" x1="{PAD_L}" x2="{W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="{UNANSWERED}" '
+            'stroke-dasharray="1 3"/>'
+        )
+    for key, color in (("p50", "#198754"), ("p95", "#fd7e14")):
         pts = [(sx(b["t_s"] + data.bin_s / 2), sy(min(b[key], y_max))) for b in data.bins if b[key] is not None]
-        parts.append(_polyline(pts, color, key, dash))
+        parts.append(_polyline(pts, color, key))
     if data.gate_ms is not None:
         y = sy(min(data.gate_ms, y_max))
         parts.append(
@@ -187,9 +273,20 @@ def latency_svg(data: ChartData) -> str:
         )
         parts.append(
             f'<text x="{W - PAD_R - 4}" y="{y - 4:.1f}" text-anchor="end" font-size="10" fill="#dc3545">'
-            f"gate p95 &lt; {data.gate_ms:g} ms</text>"
+            f"{escape(data.gate_name or 'gate')} &lt; {data.gate_ms:g} ms</text>"
         )
-    parts.append(_legend([("#198754", "p50"), ("#fd7e14", "p95"), ("#dc3545", "gate / error"), ("#f8d7da", "fault")]))
+    parts.append(
+        _legend(
+            [
+                ("#9ec5fe", "answered"),
+                (UNANSWERED, f"no right answer (at {data.reply_timeout_ms / 1000:g} s timeout)"),
+                ("#198754", "p50"),
+                ("#fd7e14", "p95"),
+                ("#dc3545", "gate"),
+                ("#f8d7da", "fault"),
+            ]
+        )
+    )
     return "\n".join(parts + ["</svg>"])
 
 
@@ -220,27 +317,56 @@ def rate_svg(data: ChartData, key: str, title: str, color: str) -> str:
     return "\n".join(parts + ["</svg>"])
 
 
-def histogram_svg(data: ChartData) -> str:
-    """Distribution of judged e2e latencies (the last bar collects everything above the range)."""
-    if not data.histogram:
+def histogram_svg(data: ChartData, bars: list[list[float]] | None = None, title: str = "latency histogram") -> str:
+    """Distribution of judged e2e latencies (the last bar collects everything above, unanswered included)."""
+    bars = data.histogram if bars is None else bars
+    if not bars:
         return '<p class="empty">no latency samples</p>'
-    x_max = data.histogram[-2][1] if len(data.histogram) > 1 else data.histogram[-1][1]
+    x_max = bars[-2][1] if len(bars) > 1 else bars[-1][1]
     x_max = x_max * (31 / 30)
-    y_max = _nice_max(max(h[2] for h in data.histogram) * 1.05)
+    y_max = _nice_max(max(h[2] for h in bars) * 1.05)
     sx, sy = _scale(0, x_max, PAD_L, W - PAD_R), _scale(0, y_max, H - PAD_B, PAD_T)
-    parts = _frame("latency histogram", x_max, y_max, "replies", "latency ms")
-    for i, (lo, _hi, count) in enumerate(data.histogram):
+    parts = _frame(title, x_max, y_max, "messages", "latency ms")
+    for i, (lo, _hi, count) in enumerate(bars):
         x = sx(lo) if i < 30 else sx(x_max * 30 / 31)
         w = max(1.0, sx(x_max / 31) - sx(0) - 1)
         if count:
+            color = "#0d6efd" if i < 30 else UNANSWERED
             parts.append(
                 f'<rect class="bar" x="{x:.1f}" y="{sy(count):.1f}" width="{w:.1f}" '
-                f'height="{sy(0) - sy(count):.1f}" fill="#6f42c1"><title>{lo:g}+ ms: {count:g}</title></rect>'
+                f'height="{sy(0) - sy(count):.1f}" fill="{color}"><title>{lo:g}+ ms: {count:g}</title></rect>'
             )
     if data.gate_ms is not None and data.gate_ms <= x_max:
         x = sx(data.gate_ms)
         parts.append(
             f'<line class="gate" x1="{x:.1f}" x2="{x:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" stroke="#dc3545" '
             'stroke-dasharray="6 4"/>'
+        )
+    return "\n".join(parts + ["</svg>"])
+
+
+def trend_svg(trend: dict[str, Any]) -> str:
+    """One gate's measured value over the last runs (oldest left), its threshold dashed, failures in red."""
+    runs = trend["runs"]
+    values = [r["measured"] for r in runs if r.get("measured") is not None]
+    y_max = _nice_max(max([*values, trend["threshold"]]) * 1.1)
+    n = max(1, len(runs) - 1)
+    sx, sy = _scale(0, n, PAD_L, W - PAD_R), _scale(0, y_max, H - PAD_B, PAD_T)
+    parts = _frame(f"{trend['gate']} over the last runs", n, y_max, trend["unit"], "run (oldest left, this run right)")
+    y = sy(trend["threshold"])
+    parts.append(
+        f'<line class="gate" x1="{PAD_L}" x2="{W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dc3545" '
+        'stroke-dasharray="6 4"/>'
+    )
+    pts = [(sx(i), sy(r["measured"])) for i, r in enumerate(runs) if r.get("measured") is not None]
+    parts.append(_polyline(pts, "#0d6efd", "trend"))
+    for i, r in enumerate(runs):
+        if r.get("measured") is None:
+            continue
+        color = {"PASS": "#198754", "FAIL": "#dc3545"}.get(r.get("status", ""), "#b58105")
+        parts.append(
+            f'<circle class="run" cx="{sx(i):.1f}" cy="{sy(r["measured"]):.1f}" r="3" fill="{color}">'
+            f'<title>{escape(str(r.get("run_id")))}: {r["measured"]:g} {escape(trend["unit"])} '
+            f"({escape(str(r.get('status')))})</title></circle>"
         )
     return "\n".join(parts + ["</svg>"])

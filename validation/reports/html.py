@@ -18,6 +18,7 @@ th{background:#f6f6f6}.PASS{color:#198754;font-weight:600}.FAIL,.ERROR{color:#dc
 .INCONCLUSIVE{color:#b58105;font-weight:600}.INVALID{color:#8e44ad;font-weight:600}
 .NOT_RUN{color:#888}.worse{color:#dc3545;font-weight:600}.meta{color:#555;font-size:13px}
 svg{width:100%;height:auto;background:#fafafa;border:1px solid #eee;margin:6px 0}
+h3{font-size:15px;margin-top:18px}.reply{white-space:pre-wrap}.transcript td{vertical-align:top}
 .verdict{font-size:20px;padding:8px 12px;border-radius:6px;background:#f6f6f6;display:inline-block}
 """
 
@@ -97,32 +98,119 @@ def render_html(result: Result, data: charts.ChartData, deltas: list[Delta] | No
     out.append("</table>")
     out.append("<h2>Guest-visible latency over time</h2>")
     out.append(
-        "<p class='meta'>Each dot is one guest message at its intended send time (red: no reply). "
-        f"Lines: exact p50/p95 per {data.bin_s:g} s bin. Shaded: injected faults.</p>"
+        "<p class='meta'>Each mark is one guest message at its intended send time, at the latency the gates judge: "
+        "the time to a right answer. Blue dots were answered; purple crosses got no right answer (no reply, a "
+        f"late one, or a wrong answer such as an apology) and sit at the {data.reply_timeout_ms / 1000:g} s reply "
+        f"timeout or the time waited. Lines: exact p50/p95 per {data.bin_s:g} s bin. Shaded: injected faults.</p>"
     )
     out.append(charts.latency_svg(data))
-    out.append("<h2>Latency histogram (judged samples)</h2>" + charts.histogram_svg(data))
+    scope = f" ({escape(data.gate_name)}'s samples)" if data.gate_name else ""
+    out.append(f"<h2>Latency histogram{scope}</h2>" + charts.histogram_svg(data))
+    out += _flows(data)
     out.append("<h2>Throughput over time</h2>" + charts.rate_svg(data, "replies", "replies over time", "#0d6efd"))
     out.append("<h2>Errors over time</h2>" + charts.rate_svg(data, "errors", "errors over time", "#dc3545"))
-    if result.conversations:
-        passed = sum(1 for c in result.conversations if c.passed)
-        out.append(
-            f"<h2>Golden conversations ({passed}/{len(result.conversations)} passed)</h2><table>"
-            "<tr><th>conversation</th><th>result</th><th>turns</th><th>detail</th></tr>"
-        )
-        for c in result.conversations:
-            status = "PASS" if c.passed else "FAIL"
-            detail = escape(c.detail) + "".join(f"<br><code>{escape(str(t))}</code>" for t in c.failed_turns[:20])
-            out.append(
-                f"<tr><td>{escape(c.name)}</td><td class='{status}'>{status}</td><td>{c.turns}</td>"
-                f"<td>{detail}</td></tr>"
-            )
-        out.append("</table>")
-    out.append("<h2>Files</h2><ul>")
-    for name, path in {**result.samples, **result.logs}.items():
-        out.append(f"<li>{escape(name)}: <a href='{escape(path)}'>{escape(path)}</a></li>")
-    out.append("</ul>")
+    out += _conversations(result)
+    out += _trends(data)
+    out += _files(result)
     payload = json.dumps(data.as_dict(), separators=(",", ":")).replace("</", "<\\/")
     out.append(f"<script type='application/json' id='chart-data'>{payload}</script>")
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def _flows(data: charts.ChartData) -> list[str]:
+    """Per-flow latency: the gate's samples split by flow, with the gates' latency rule."""
+    if not data.flows:
+        return []
+    out = [
+        "<h2>Latency per flow</h2><table><tr><th>flow</th><th>messages</th><th>errors</th><th>p50</th><th>p95</th>"
+        "<th>p99</th></tr>"
+    ]
+    for f in data.flows:
+        cls = " class='FAIL'" if f["errors"] else ""
+        out.append(
+            f"<tr><td>{escape(f['flow'])}</td><td>{f['count']}</td><td{cls}>{f['errors']}</td>"
+            f"<td>{_ms(f['p50'])}</td><td>{_ms(f['p95'])}</td><td>{_ms(f['p99'])}</td></tr>"
+        )
+    out.append("</table>")
+    for f in data.flows:
+        out.append(f"<h3>{escape(f['flow'])}</h3>")
+        out.append(charts.histogram_svg(data, f["histogram"], f"{f['flow']} latency histogram"))
+    return out
+
+
+def _conversations(result: Result) -> list[str]:
+    """Every golden conversation; a failed one with its whole transcript, per-turn latency and checks."""
+    if not result.conversations:
+        return []
+    passed = sum(1 for c in result.conversations if c.passed)
+    out = [
+        f"<h2>Golden conversations ({passed}/{len(result.conversations)} passed)</h2><table>"
+        "<tr><th>conversation</th><th>result</th><th>turns</th><th>time</th><th>detail</th></tr>"
+    ]
+    for c in result.conversations:
+        status = "PASS" if c.passed else "FAIL"
+        out.append(
+            f"<tr><td>{escape(c.name)}</td><td class='{status}'>{status}</td><td>{c.turns}</td>"
+            f"<td>{c.duration_ms / 1000:.1f} s</td><td>{escape(c.detail)}</td></tr>"
+        )
+    out.append("</table>")
+    for c in result.conversations:
+        if c.passed:
+            continue
+        out.append(f"<h3 id='conv-{escape(c.name)}'>Failed: {escape(c.name)} ({escape(c.language)}, "
+                   f"{escape(c.flow)})</h3>")
+        if not c.transcript:
+            out.append(f"<p>{escape(c.detail) or 'no transcript recorded'}</p>")
+            continue
+        out.append(
+            "<table class='transcript'><tr><th>turn</th><th>guest sent</th><th>agent replied</th><th>latency</th>"
+            "<th>checks</th></tr>"
+        )
+        for turn in c.transcript:
+            replies = "<br>".join(f"<span class='reply'>{escape(str(r))}</span>" for r in turn.get("replies", []))
+            checks = "<br>".join(
+                f"<span class='{'PASS' if k.get('passed') else 'FAIL'}'>{'✓' if k.get('passed') else '✗'}</span> "
+                f"{escape(str(k.get('name', '')))}"
+                + (f" <span class='meta'>({escape(str(k.get('detail')))})</span>" if k.get("detail") else "")
+                for k in turn.get("checks", [])
+            )
+            cls = "PASS" if turn.get("passed") else "FAIL"
+            out.append(
+                f"<tr><td class='{cls}'>{turn.get('index')}</td><td>{escape(str(turn.get('sent', '')))}</td>"
+                f"<td>{replies or '<em>no reply</em>'}</td><td>{_ms(turn.get('latency_ms'))}</td><td>{checks}</td></tr>"
+            )
+        out.append("</table>")
+    return out
+
+
+def _trends(data: charts.ChartData) -> list[str]:
+    if not data.trends:
+        return []
+    runs = max(len(t["runs"]) for t in data.trends)
+    out = [
+        f"<h2>Trends (last {runs} runs, reports/history.jsonl)</h2>",
+        "<p class='meta'>Each blocking gate's measured value per run, oldest left; dashed: its threshold; "
+        "dots green PASS, red FAIL, amber otherwise.</p>",
+    ]
+    out += [charts.trend_svg(t) for t in data.trends]
+    return out
+
+
+def _files(result: Result) -> list[str]:
+    """Links (relative to report.html) to Locust's HTML report, the logs and the raw samples."""
+    out = ["<h2>Files</h2><ul>"]
+    labels = {"locust_html": "Locust HTML report"}
+    for name, path in result.artefacts.items():
+        out.append(f"<li>{escape(labels.get(name, name))}: <a href='{escape(path)}'>{escape(path)}</a></li>")
+    for name, path in result.samples.items():
+        out.append(f"<li>raw samples ({escape(name)}): <a href='{escape(path)}'>{escape(path)}</a></li>")
+    for name, path in result.logs.items():
+        out.append(f"<li>log ({escape(name)}): <a href='{escape(path)}'>{escape(path)}</a></li>")
+    out.append("<li>machine-readable: <a href='result.json'>result.json</a>, <a href='junit.xml'>junit.xml</a>, "
+               "<a href='summary.md'>summary.md</a></li></ul>")
+    return out

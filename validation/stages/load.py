@@ -152,6 +152,8 @@ async def _run_locust(ctx: RunContext, live: LiveFigures, total: int) -> tuple[l
     assert spec is not None
     out = ctx.out_dir / "load"
     out.mkdir(parents=True, exist_ok=True)
+    stop_file = out / "STOP"
+    stop_file.unlink(missing_ok=True)
     argv = hotelero_command(
         "load",
         "--shape", "steady",
@@ -163,6 +165,7 @@ async def _run_locust(ctx: RunContext, live: LiveFigures, total: int) -> tuple[l
         "--whatsapp-url", ctx.stack.whatsapp_url,
         "--seed", "1",
         "--out", str(out),
+        "--stop-file", str(stop_file),
     )  # fmt: skip
     log_path = ctx.out_dir / "logs" / "load.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,10 +188,9 @@ async def _run_locust(ctx: RunContext, live: LiveFigures, total: int) -> tuple[l
                 ctx.ui.stage_progress("load", completed=live.done, figures=live.text())
                 if proc.returncode is not None:
                     break
-                if ctx.should_abort(followed):
-                    # Locust writes its summary when it quits on SIGTERM; the samples so far are judged.
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGTERM)
+                if not stop_file.exists() and ctx.should_abort(followed):
+                    # Locust stops scheduling, lets in-flight replies arrive and writes its summary.
+                    stop_file.touch()
         finally:
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
