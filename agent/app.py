@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from agent import admin, health, metrics, migrate, webhook
+from agent import admin, apidocs, health, metrics, migrate, webhook
 from agent.bodytimeout import BodyTimeout
 from agent.clock import Clock, SystemClock
 from agent.dedupe import SeenWamids
@@ -128,7 +128,8 @@ def create_app(
                     if close is not None:
                         await close()
 
-    app = FastAPI(title="hotelero agent", lifespan=lifespan, docs_url="/admin/docs", openapi_url="/admin/openapi.json")
+    # Docs and the OpenAPI document are served by agent/apidocs.py, behind the admin token and offline.
+    app = FastAPI(title="hotelero agent", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.clock = clock
     app.state.worker = None
@@ -137,6 +138,8 @@ def create_app(
     app.include_router(webhook.router)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(apidocs.router)
+    app.include_router(apidocs.protected)
     from agent.nlu_routes import router as nlu_router
 
     app.include_router(nlu_router)

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 import orjson
 from pydantic import ValidationError
 
+from simulators.apidocs import docs_answer
+from simulators.qloapps import openapi
 from simulators.qloapps.api import WebService
 from simulators.qloapps.clock import SimClock
 from simulators.qloapps.config import SimConfig
@@ -80,8 +82,11 @@ class QloAppsSimulator:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
+        docs = docs_answer(path, "QloApps webservice simulator", openapi.spec) if path.startswith("/_sim/") else None
         if path == "/api" or path.startswith("/api/"):
             await self._api(scope, receive, send)
+        elif docs is not None:
+            await _respond(send, docs[0], docs[1], docs[2])
         elif path.startswith("/_sim/"):
             body = await _read_body(receive, 1_000_000)
             status, payload = self.control(scope["method"], path, _query(scope), body or b"")

@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from simulators.whatsapp import chat
+from simulators.apidocs import docs_answer
+from simulators.whatsapp import chat, openapi
 from simulators.whatsapp import control as c
 from simulators.whatsapp.config import SimSettings
 from simulators.whatsapp.errors import GraphError
@@ -20,6 +21,13 @@ from simulators.whatsapp.http import error_response
 from simulators.whatsapp.simulator import Simulator
 
 log = logging.getLogger("simulators.whatsapp")
+
+
+async def api_docs(request: Request) -> Response:
+    """Swagger UI, ReDoc, their files and the OpenAPI document, all served locally (offline)."""
+    answer = docs_answer(request.url.path, "WhatsApp Cloud API simulator", openapi.spec)
+    status, body, ctype = answer or (404, b"not found", "text/plain")
+    return Response(body, status_code=status, media_type=ctype)
 
 
 def create_app(settings: SimSettings | None = None, base_url: str | None = None) -> Starlette:
@@ -62,6 +70,10 @@ def create_app(settings: SimSettings | None = None, base_url: str | None = None)
         Route("/errors", g(c.value_errors), methods=["POST"]),
         Route("/chat", chat.page, methods=["GET"]),
         Route("/chat/events", chat.events, methods=["GET"]),
+        Route("/openapi.json", api_docs, methods=["GET"]),
+        Route("/docs", api_docs, methods=["GET"]),
+        Route("/redoc", api_docs, methods=["GET"]),
+        Route("/docs/assets/{name}", api_docs, methods=["GET"]),
         Route("/{rest:path}", c.unknown_control, methods=["GET", "POST", "DELETE", "PUT", "PATCH"]),
     ]
     routes = [
