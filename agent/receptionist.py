@@ -25,9 +25,10 @@ from agent.clock import Clock
 from agent.knowledge import load_knowledge
 from agent.outbound import Buttons, ListMessage, ListRow, Location, Outbound, ReplyButton, Text
 from agent.pms import QloAppsClient, QloAppsConfig
+from agent.pms.booker import Outcome, SafeBooker
 from agent.pms.cache import PmsCache
-from agent.pms.errors import NotFound, PmsError, PmsRejected, PmsUnavailable, RoomsUnavailable
-from agent.pms.guard import BookingGuard, LockBusy
+from agent.pms.errors import NotFound, PmsError, PmsRejected
+from agent.pms.guard import BookingGuard
 from agent.pms.models import Booking, BookingRequest, GuestDetails, Hotel, split_occupancy
 from agent.responder import Turn, TurnResult
 
@@ -51,6 +52,7 @@ class Receptionist:
     ) -> None:
         self.pms = pms
         self._guard = guard
+        self._booker = SafeBooker(pms, guard)
         self._hotel_id = hotel_id
         self._knowledge = knowledge if knowledge is not None else load_knowledge()
         self._idle = timedelta(minutes=idle_minutes)
@@ -228,41 +230,12 @@ class Receptionist:
         key = f"{turn.guest.key}:{e.nonce}"
         hotel = await self._hotel_or_none()
         check_in_time = hotel.check_in if hotel else "12:00"
-        try:
-            if self._guard is not None:
-                prior = await self._guard.outcome(key)
-                if prior is not None:
-                    return ft.BookingMade(_view_from_json(prior), check_in_time, replayed=True)
-                async with self._guard.stay_lock(self._hotel_id, e.id_room_type, e.check_in, e.check_out):
-                    prior = await self._guard.outcome(key)
-                    if prior is not None:
-                        return ft.BookingMade(_view_from_json(prior), check_in_time, replayed=True)
-                    made = await self._book_now(e, turn)
-                    if isinstance(made, ft.BookingMade):
-                        await self._guard.remember(key, _view_to_json(made.booking))
-                    return made
-            return await self._book_now(e, turn)
-        except RoomsUnavailable as exc:
-            return ft.BookingFailed("unavailable", exc.message)
-        except LockBusy as exc:
-            return ft.BookingFailed("pms_down", str(exc))
-        except PmsUnavailable as exc:
-            return ft.BookingFailed("pms_down", str(exc))
-        except PmsRejected as exc:
-            return ft.BookingFailed("rejected", exc.message)
-        except PmsError as exc:
-            return ft.BookingFailed("pms_down", str(exc))
-
-    async def _book_now(self, e: fx.CreateBooking, turn: Turn) -> ft.Fact:
-        # Under the lock, ask QloApps afresh (no cache): the last room may have gone a moment ago.
-        fresh = await self._search(
-            fx.SearchStay(e.check_in, e.check_out, e.adults, e.children, e.rooms), use_cache=False
-        )
-        offer = next((o for o in fresh.offers if o.id_room_type == e.id_room_type), None)
-        if offer is None:
-            return ft.BookingFailed("unavailable", "no room of that type left")
-        phone = f"+{turn.guest.wa_id}" if turn.guest.wa_id else None
-        booking = await self.pms.create_booking(
+        if self._guard is not None:
+            prior = await self._guard.outcome(key)
+            if prior is not None:
+                return ft.BookingMade(_view_from_json(prior), check_in_time, replayed=True)
+        # SafeBooker locks the stay's nights, finds a booking already made for this key, and reconciles lost answers.
+        result = await self._booker.book(
             BookingRequest(
                 hotel_id=self._hotel_id,
                 id_room_type=e.id_room_type,
@@ -271,14 +244,19 @@ class Receptionist:
                 adults=e.adults,
                 children=e.children,
                 rooms=e.rooms,
-                currency=offer.currency,
-                guest=GuestDetails(e.firstname, e.lastname, e.email, phone),
+                currency="",
+                guest=GuestDetails(e.firstname, e.lastname, e.email, f"+{turn.guest.wa_id}"),
                 remark=f"WhatsApp receptionist, confirmation {e.nonce}",
+                idempotency_key=key,
             )
         )
-        view = _view(booking, fallback_total=offer.total, fallback_name=offer.name)
-        hotel = await self._hotel_or_none()
-        return ft.BookingMade(view, hotel.check_in if hotel else "12:00")
+        if result.outcome is Outcome.BOOKED and result.booking is not None:
+            view = _view(result.booking, fallback_total=result.fallback_total, fallback_name=result.fallback_name)
+            if self._guard is not None:
+                await self._guard.remember(key, _view_to_json(view))
+            return ft.BookingMade(view, check_in_time, replayed=result.replayed)
+        reason = {Outcome.UNAVAILABLE: "unavailable", Outcome.REJECTED: "rejected", Outcome.UNKNOWN: "uncertain"}
+        return ft.BookingFailed(reason.get(result.outcome, "pms_down"), result.detail)  # type: ignore[arg-type]
 
     async def _find(self, e: fx.FindBooking, turn: Turn) -> ft.BookingsFound:
         found: list[Booking] = []

@@ -171,13 +171,15 @@ class QloAppsClient:
             self.breaker.on_failure()
             PMS_CALLS.labels(resource, "server_error").inc()
             code, message = wire.parse_errors(parsed)
-            raise PmsUnavailable(f"QloApps answered HTTP {status} (code {code}): {message}")
+            raise PmsUnavailable(f"QloApps answered HTTP {status} (code {code}): {message}", answered=True)
         # Any non-5xx answer proves QloApps is alive.
         self.breaker.on_success()
         if status in (200, 201):
             if isinstance(parsed, str):
                 PMS_CALLS.labels(resource, "bad_body").inc()
-                raise PmsUnavailable(f"QloApps answered HTTP {status} with a non-JSON body: {text[:200]}")
+                raise PmsUnavailable(
+                    f"QloApps answered HTTP {status} with a non-JSON body: {text[:200]}", answered=True
+                )
             PMS_CALLS.labels(resource, "ok").inc()
             return parsed
         code, message = wire.parse_errors(parsed)
@@ -323,6 +325,25 @@ class QloAppsClient:
     async def bookings_for_phone(self, phone: str) -> list[Booking]:
         """Every booking of the customers with this phone (as the agent sends it: `+<wa_id>`), newest first."""
         return await self._bookings_of(await self.find_customers_by_phone(phone))
+
+    async def find_booking_by_key(self, email: str, idempotency_key: str, newest: int = 20) -> Booking | None:
+        """The booking whose remark carries this idempotency key, among the newest orders of the customers with
+        this email (QloApps books under the customer found by email), or None when QloApps holds none."""
+        marker = wire.idempotency_marker(idempotency_key)
+        for customer in await self.find_customers(email):
+            body = await self._request(
+                "GET",
+                "orders",
+                "orders",
+                params={"filter[id_customer]": f"[{customer.id}]", "display": "full", "sort": "[id_DESC]",
+                        "limit": str(newest)},  # fmt: skip
+                retry=True,
+            )
+            for order in wire.parse_orders(body):
+                booking = await self.get_booking(int(order["id"]), order)
+                if any(marker in remark for remark in booking.remarks):
+                    return booking
+        return None
 
     async def _bookings_of(self, customers: list[Customer]) -> list[Booking]:
         out: list[Booking] = []

@@ -8,7 +8,15 @@ class PmsError(Exception):
 
 
 class PmsUnavailable(PmsError):
-    """QloApps could not be reached or answered 5xx/garbage; retry later or hand over to staff."""
+    """QloApps could not be reached or answered 5xx/garbage; retry later or hand over to staff.
+
+    `answered` is True when QloApps sent a full answer (a 5xx): the request has finished on its side, so a write
+    it did not save will not be saved later. False for timeouts and dropped connections: the outcome is unknown.
+    """
+
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered
 
 
 class CircuitOpen(PmsUnavailable):

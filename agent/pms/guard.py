@@ -1,20 +1,43 @@
-"""Booking safety in Redis: a lock per hotel, room type and dates, and idempotency keys for confirmations."""
+"""Booking safety in Redis: a lock on every night of a stay of one room type, and idempotency keys for confirmations.
+
+Two stays that overlap share at least one night, so they never book the same room type at once; stays that do not
+overlap (or other room types) proceed in parallel.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
 
-from agent.locks import TokenLocks
-
 LOCK_TTL_MS = 15_000
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600
+LOCK_PREFIX = "hotelero:lock:booking:"
+
+# Take every night's key or none: a stay never holds half its nights while waiting for the rest.
+_ACQUIRE_ALL = """
+for i = 1, #KEYS do
+    if redis.call('exists', KEYS[i]) == 1 then return 0 end
+end
+for i = 1, #KEYS do
+    redis.call('set', KEYS[i], ARGV[1], 'PX', ARGV[2])
+end
+return 1
+"""
+# Free only the nights still ours: a holder slower than the TTL must not free someone else's lock.
+_RELEASE_ALL = """
+local n = 0
+for i = 1, #KEYS do
+    if redis.call('get', KEYS[i]) == ARGV[1] then n = n + redis.call('del', KEYS[i]) end
+end
+return n
+"""
 
 
 class LockBusy(Exception):
@@ -26,27 +49,34 @@ class BookingGuard:
 
     def __init__(self, redis: Redis, lock_ttl_ms: int = LOCK_TTL_MS, wait_s: float = 8.0) -> None:
         self._redis = redis
-        self._locks = TokenLocks(redis, prefix="hotelero:lock:booking:")
+        self._acquire = redis.register_script(_ACQUIRE_ALL)
+        self._release = redis.register_script(_RELEASE_ALL)
         self._lock_ttl_ms = lock_ttl_ms
         self._wait_s = wait_s
 
+    @staticmethod
+    def night_keys(hotel_id: int, id_room_type: int, date_from: date, date_to: date) -> list[str]:
+        """One key per night [date_from, date_to); the hash tag keeps them in one Redis Cluster slot."""
+        nights = max((date_to - date_from).days, 1)
+        tag = f"{{{hotel_id}:{id_room_type}}}"
+        return [f"{LOCK_PREFIX}{tag}:{date_from + timedelta(days=i)}" for i in range(nights)]
+
     @asynccontextmanager
     async def stay_lock(self, hotel_id: int, id_room_type: int, date_from: date, date_to: date) -> AsyncIterator[None]:
-        """Hold `hotelero:lock:booking:{hotel}:{room_type}:{from}:{to}` for the duration of the block."""
-        name = f"{hotel_id}:{id_room_type}:{date_from}:{date_to}"
+        """Hold every night of the stay for this room type for the duration of the block."""
+        keys = self.night_keys(hotel_id, id_room_type, date_from, date_to)
+        token = secrets.token_hex(16)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait_s
-        lock = await self._locks.acquire(name, self._lock_ttl_ms)
-        while lock is None:
+        while not await self._acquire(keys=keys, args=[token, self._lock_ttl_ms]):
             if loop.time() > deadline:
-                raise LockBusy(f"booking lock {name} still held after {self._wait_s}s")
+                raise LockBusy(f"booking lock for room type {id_room_type}, {date_from}..{date_to} still held "
+                               f"after {self._wait_s}s")  # fmt: skip
             await asyncio.sleep(0.05)
-            lock = await self._locks.acquire(name, self._lock_ttl_ms)
         try:
             yield
         finally:
-            # Released only if still ours: a holder slower than the TTL must not free someone else's lock.
-            await self._locks.release(lock)
+            await self._release(keys=keys, args=[token])
 
     async def outcome(self, idempotency_key: str) -> dict[str, Any] | None:
         """The stored result of a confirmation already carried out, if any."""

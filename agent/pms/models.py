@@ -107,6 +107,9 @@ class BookingRequest:
     currency: str
     guest: GuestDetails
     remark: str = ""
+    # What QloApps 1.7.0 needs per room (total_tax) and what finds the booking again after a lost answer.
+    total_tax_per_room: Decimal = Decimal(0)
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class Booking:
     currency: str
     total_paid_tax_incl: Decimal
     lines: tuple[StayLine, ...] = ()
+    remarks: tuple[str, ...] = ()
 
     @property
     def cancelled(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -51,17 +52,43 @@ def ari_search_xml(hotel_id: int, date_from: date, date_to: date, occupancies: I
     )
 
 
+def idempotency_marker(key: str) -> str:
+    """How the agent tags a booking's remark so the booking can be found again by its idempotency key."""
+    return f"[hotelero:{key}]"
+
+
+_PARTY = re.compile(r"\[party:(\d+)\+(\d+)\]")
+
+
+def party_marker(adults: int, children: int) -> str:
+    """The whole party in the remark: without child ages QloApps records 0 children
+    (formatOccupancyInRequestData, WebserviceSpecificManagementBookings.php:539-541), and the guest gave none."""
+    return f"[party:{int(adults)}+{int(children)}]"
+
+
 def booking_json(req: BookingRequest) -> dict[str, Any]:
-    """The `POST /api/bookings` JSON body (the only QloApps resource that accepts JSON)."""
-    # 1.6.1 reads `adult`, 1.7.0 reads `adults`; children are `child` in both.
-    rooms = [{"adults": a, "adult": a, "child": c} for a, c in split_occupancy(req.adults, req.children, req.rooms)]
+    """The `POST /api/bookings` JSON body (the only QloApps resource that accepts JSON).
+
+    Every room carries `total_tax`: without it (or `id_tax_rules_group`) QloApps 1.7.0 saves the order, then answers
+    HTTP 500 (WebserviceSpecificManagementBookings.php:510). The phone is always sent: a default install requires
+    it (PS_ONE_PHONE_AT_LEAST, :670-673).
+    """
+    if not req.guest.phone:
+        raise ValueError("QloApps needs the guest's phone to book (PS_ONE_PHONE_AT_LEAST): set GuestDetails.phone")
+    # 1.6.1 reads `adult`, 1.7.0 `adults`; children are `child` in both.
+    rooms = [
+        {"adults": a, "adult": a, "child": c, "total_tax": float(req.total_tax_per_room)}
+        for a, c in split_occupancy(req.adults, req.children, req.rooms)
+    ]
+    remark = f"{req.remark} {party_marker(req.adults, req.children)}".strip()
+    if req.idempotency_key:
+        remark = f"{remark} {idempotency_marker(req.idempotency_key)}"
     customer: dict[str, Any] = {
         "firstname": req.guest.firstname,
         "lastname": req.guest.lastname,
         "email": req.guest.email,
+        "phone": req.guest.phone,
     }
-    if req.guest.phone:
-        customer["phone"] = req.guest.phone
     return {
         "booking": {
             "currency": req.currency,
@@ -69,7 +96,7 @@ def booking_json(req: BookingRequest) -> dict[str, Any]:
             "booking_status": 1,
             "payment_status": 3,
             "source": "whatsapp",
-            "remark": req.remark,
+            "remark": remark,
             "customer_detail": customer,
             "payment_detail": {"payment_type": "pay at hotel", "payment_method": "WhatsApp receptionist"},
             "room_types": [
@@ -298,6 +325,10 @@ def parse_booking(body: Any, order: dict[str, Any]) -> Booking:
                 children=sum(_int(r.get("child")) for r in rooms),
             )
         )
+    remarks = tuple(_text(r) for r in _items(assoc.get("remarks"), "remark") if r not in (None, "", 0, "0"))
+    party = next((m for r in remarks if (m := _PARTY.search(r))), None)
+    if party is not None and len(lines) == 1 and lines[0].children == 0:
+        lines = [replace(lines[0], adults=int(party.group(1)), children=int(party.group(2)))]
     return Booking(
         id_order=_int(b.get("id")),
         reference=_text(order.get("reference")),
@@ -309,6 +340,7 @@ def parse_booking(body: Any, order: dict[str, Any]) -> Booking:
         currency=_text(b.get("currency")) or "EUR",
         total_paid_tax_incl=_dec(order.get("total_paid_tax_incl")),
         lines=tuple(lines),
+        remarks=remarks,
     )
 
 

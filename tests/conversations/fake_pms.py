@@ -30,6 +30,7 @@ class FakePms:
     taken: list[tuple[int, date, date, int]] = field(default_factory=list)  # (type, from, to, order)
     orders: dict[int, Booking] = field(default_factory=dict)
     phones: dict[int, str] = field(default_factory=dict)  # order → the customer phone it was booked with
+    keys: dict[int, str] = field(default_factory=dict)  # order → the idempotency key in its remark
     calls: list[str] = field(default_factory=list)
 
     def _check(self, name: str) -> None:
@@ -83,9 +84,14 @@ class FakePms:
         b = Booking(oid, ref, 1, 1, req.guest.email, req.guest.firstname, req.guest.lastname, "EUR", total, (line,))
         self.orders[oid] = b
         self.phones[oid] = req.guest.phone or ""
+        self.keys[oid] = req.idempotency_key
         for _ in range(req.rooms):
             self.taken.append((req.id_room_type, req.date_from, req.date_to, oid))
         return b
+
+    async def find_booking_by_key(self, email, idempotency_key):
+        self._check("by_key")
+        return next((self.orders[o] for o, k in self.keys.items() if k == idempotency_key), None)
 
     async def booking_by_reference(self, reference):
         self._check("by_ref")

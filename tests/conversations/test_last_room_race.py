@@ -37,7 +37,7 @@ async def _leave_one_delux(client: QloAppsClient) -> int:
     avail = await client.search_availability(1, CI, CO, use_cache=False)
     delux = next(o for o in avail.offers if o.name == "Delux Rooms")
     if delux.available > 1:
-        filler = GuestDetails("Filler", "Guest", "filler.race@example.com")
+        filler = GuestDetails("Filler", "Guest", "filler.race@example.com", "+34600000000")
         req = BookingRequest(1, delux.id_room_type, CI, CO, 2, 0, delux.available - 1, avail.currency, filler)
         await client.create_booking(req)
     return delux.id_room_type

@@ -460,6 +460,19 @@ def test_booking_body_spreads_the_party_over_the_rooms_with_both_adult_spellings
     from agent.pms.wire import booking_json
 
     req = booking_request()
-    body = booking_json(BookingRequest(**{**req.__dict__, "adults": 3, "children": 1, "rooms": 2}))
+    body = booking_json(BookingRequest(**{**req.__dict__, "adults": 3, "children": 1, "rooms": 2,
+                                          "total_tax_per_room": Decimal("150.00"), "idempotency_key": "g1:b7"}))
     rooms = body["booking"]["room_types"][0]["rooms"]
-    assert rooms == [{"adults": 2, "adult": 2, "child": 1}, {"adults": 1, "adult": 1, "child": 0}]
+    # total_tax on every room: QloApps 1.7.0 answers 500 after saving without it (…Bookings.php:510).
+    assert rooms == [{"adults": 2, "adult": 2, "child": 1, "total_tax": 150.0},
+                     {"adults": 1, "adult": 1, "child": 0, "total_tax": 150.0}]  # fmt: skip
+    assert body["booking"]["customer_detail"]["phone"] == "+34600000000"
+    assert body["booking"]["remark"].endswith("[party:3+1] [hotelero:g1:b7]")
+
+
+def test_booking_body_without_a_phone_is_refused_before_sending():
+    from agent.pms.wire import booking_json
+
+    req = booking_request()
+    with pytest.raises(ValueError, match="PS_ONE_PHONE_AT_LEAST"):
+        booking_json(BookingRequest(**{**req.__dict__, "guest": GuestDetails("Ana", "Lopez", "ana@example.com")}))

@@ -66,3 +66,33 @@ def test_confirmation_outcome_is_remembered_for_a_week(fresh_redis_url: str):
 
     stored, ttl = asyncio.run(main())
     assert stored == {"reference": "ABCDEFGHI"} and 6 * 86400 < ttl <= 7 * 86400
+
+
+def test_overlapping_stays_of_one_room_type_wait_for_each_other_and_adjacent_stays_do_not(fresh_redis_url: str):
+    d = [date(2027, 1, n) for n in range(1, 6)]
+
+    async def main():
+        redis = Redis.from_url(fresh_redis_url)
+        guard = BookingGuard(redis)
+        order: list[str] = []
+
+        async def hold(tag: str, stay: tuple[date, date], pause: float, start_after: float = 0.0) -> None:
+            await asyncio.sleep(start_after)
+            async with guard.stay_lock(1, 2, *stay):
+                order.append(f"{tag} in")
+                await asyncio.sleep(pause)
+                order.append(f"{tag} out")
+
+        try:
+            # a: nights 1-2; b: nights 2-3 (overlaps a on night 2); c: night 4 only (touches b's check-out day).
+            await asyncio.gather(hold("a", (d[0], d[2]), 0.3), hold("b", (d[1], d[3]), 0.1, 0.05),
+                                 hold("c", (d[3], d[4]), 0.0, 0.1))  # fmt: skip
+            keys = sorted(k.decode() for k in await redis.keys("hotelero:lock:booking:*"))
+        finally:
+            await redis.aclose()
+        return order, keys
+
+    order, keys_left = asyncio.run(main())
+    assert order.index("a out") < order.index("b in")  # the overlapping stay waited
+    assert order.index("c in") < order.index("a out")  # a stay that shares no night did not
+    assert keys_left == []  # every night's lock was released

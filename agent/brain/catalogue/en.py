@@ -127,6 +127,8 @@ TEXTS: dict[str, Any] = {
         f"{money(p['total'], p['currency'])}. Check-in is from {p['check_in_time']}. See you soon!"
     ),
     "book.already": "That booking is already confirmed: reference {reference}. Nothing was booked twice.",
+    "book.uncertain": "The hotel system did not answer in time, so I can't tell yet whether your booking went "
+    "through. Please don't book again: a member of staff will check and confirm it in this chat shortly.",
     "book.aborted": "No problem, I haven't booked anything. Anything else?",
     "book.room_gone": "Sorry, that room has just been taken by someone else. Let me check what is still free…",
     "book.rejected": "The hotel system did not accept the booking details. Please send a valid email address, or "

@@ -131,6 +131,8 @@ TEXTS: dict[str, Any] = {
         f"La entrada es a partir de las {p['check_in_time']}. ¡Le esperamos!"
     ),
     "book.already": "Esa reserva ya está confirmada: localizador {reference}. No se ha reservado dos veces.",
+    "book.uncertain": "El sistema del hotel no respondió a tiempo y aún no sé si su reserva se completó. No la "
+    "repita, por favor: una persona del equipo lo comprobará y se la confirmará en este chat en breve.",
     "book.aborted": "Sin problema, no he reservado nada. ¿Algo más?",
     "book.room_gone": "Lo siento, alguien acaba de reservar esa habitación. Miro qué queda libre…",
     "book.rejected": "El sistema del hotel no ha aceptado los datos de la reserva. Envíeme un email válido o hable "

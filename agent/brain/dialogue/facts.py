@@ -105,9 +105,10 @@ class BookingMade:
 
 @dataclass(frozen=True)
 class BookingFailed:
-    """CreateBooking did not book: the room went (`unavailable`), QloApps is down, or it refused the data."""
+    """CreateBooking did not book: the room went (`unavailable`), QloApps is down, or it refused the data;
+    `uncertain`: the write timed out and QloApps could not say whether the booking exists."""
 
-    reason: Literal["unavailable", "pms_down", "rejected"]
+    reason: Literal["unavailable", "pms_down", "rejected", "uncertain"]
     detail: str = ""
 
 

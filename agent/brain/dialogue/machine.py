@@ -783,11 +783,15 @@ def _on_booking_failed(st: ConversationState, fact: BookingFailed) -> Decision:
     if st.flow == "modify":
         if fact.reason == "pms_down":
             return _handoff(st, "pms_down", "modify.failed_down")
+        if fact.reason == "uncertain":
+            return _handoff(st, "booking_uncertain", "book.uncertain")
         ref = (st.target or {}).get("reference", "")
         st.reset_flow()
         return Decision(st, [Say("modify.failed", {"reference": ref})])
     if fact.reason == "pms_down":
         return _handoff(st, "pms_down", "pms.down_booking")
+    if fact.reason == "uncertain":  # never "not booked" when it may be: a person checks and confirms
+        return _handoff(st, "booking_uncertain", "book.uncertain")
     if fact.reason == "rejected":
         st.pending = None
         st.step = "email"
