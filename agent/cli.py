@@ -47,6 +47,7 @@ def main(
 
     from agent.app import create_app
     from agent.logs import configure
+    from agent.webhook import WebhookFastPath
 
     settings = _settings()
     configure(settings.log_level)
@@ -68,7 +69,7 @@ def main(
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hotelero-metrics-")
     typer.echo(f"hotelero agent on http://{host}:{port} (webhook /webhooks/whatsapp, admin /admin)", err=True)
     # Several processes need an import string; each builds its app from the same environment.
-    target = "agent.app:create_app" if workers > 1 else create_app(settings)
+    target = "agent.webhook:served_app" if workers > 1 else WebhookFastPath(create_app(settings))
     uvicorn.run(
         target,
         factory=workers > 1,

@@ -6,11 +6,14 @@ import asyncio
 import hmac
 import logging
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from agent import metrics, signature
+from agent.bodytimeout import BodyTimeout
 from agent.envelope import parse_envelope
 from agent.logs import describe_error, mask_phone
 from agent.pgtext import loads_storable
@@ -52,24 +55,33 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
 
 
 async def receive_notification(request: Request) -> Response:
-    """Verify the signature over the raw bytes, parse every item, store, commit, then 200. No business logic here."""
+    """The webhook as a Starlette route (in-process apps and tests); served processes use `WebhookFastPath`."""
     state = request.app.state
-    settings = state.settings
     started = state.clock.monotonic()
-    body = await _read_limited(request, settings.webhook_max_bytes)
+    body = await _read_limited(request, state.settings.webhook_max_bytes)
+    status, payload = await handle_notification(state, body, request.headers.get("x-hub-signature-256"), started)
+    return _json(status, payload)
+
+
+async def handle_notification(state, body: bytes | None, sig: str | None, started: float) -> tuple[int, bytes]:  # noqa: ANN001 - app.state
+    """Verify the signature over the raw bytes, parse every item, store, commit, then 200. No business logic here.
+
+    `body` is None when it exceeded the size limit. Returns the status and the JSON body to answer.
+    """
+    settings = state.settings
     if body is None:
         metrics.WEBHOOK_REQUESTS.labels(result="too_large").inc()
-        return _json(413, b'{"error":"payload too large"}')
-    if not signature.is_valid(settings.app_secret.get_secret_value(), body, request.headers.get("x-hub-signature-256")):
+        return 413, b'{"error":"payload too large"}'
+    if not signature.is_valid(settings.app_secret.get_secret_value(), body, sig):
         metrics.WEBHOOK_REQUESTS.labels(result="bad_signature").inc()
         log.warning("webhook signature missing or wrong", extra={"bytes": len(body)})
-        return _json(401, b'{"error":"invalid signature"}')
+        return 401, b'{"error":"invalid signature"}'
     try:
         # Cleaned of what Postgres cannot store (U+0000, lone surrogates): such a message is answered, not refused.
         data = loads_storable(body)
     except ValueError:
         metrics.WEBHOOK_REQUESTS.labels(result="bad_json").inc()
-        return _json(400, b'{"error":"body is not JSON"}')
+        return 400, b'{"error":"body is not JSON"}'
     env = parse_envelope(data)
     for problem in env.problems:
         log.info("webhook item skipped", extra={"problem": problem})
@@ -83,15 +95,16 @@ async def receive_notification(request: Request) -> Response:
         if wamids and not env.statuses and await _all_seen(state, wamids):
             metrics.WEBHOOK_REQUESTS.labels(result="duplicate").inc()
             metrics.WEBHOOK_ACK_SECONDS.observe(state.clock.monotonic() - started)
-            return _json(200, _OK)
+            return 200, _OK
         try:
             # Bounded: without Postgres the answer is a quick 503 (Meta redelivers), never a hang.
-            stored = await asyncio.wait_for(state.writer.store(env), settings.webhook_store_timeout_seconds)
+            async with asyncio.timeout(settings.webhook_store_timeout_seconds):
+                stored = await state.writer.store(env)
         except Exception as exc:
             # Not stored, so not acknowledged: Meta will redeliver.
             metrics.WEBHOOK_REQUESTS.labels(result="store_failed").inc()
             log.error("webhook not stored", extra={"error": describe_error(exc)})
-            return _json(503, b'{"error":"temporarily unavailable, retry"}')
+            return 503, b'{"error":"temporarily unavailable, retry"}'
         if stored.new_wamids and state.worker is not None:
             state.worker.wake()
         for msg in env.messages:
@@ -99,7 +112,7 @@ async def receive_notification(request: Request) -> Response:
                 log.info("stored", extra={"wamid": msg.wamid, "guest": mask_phone(msg.guest), "type": msg.type})
     metrics.WEBHOOK_REQUESTS.labels(result="ok").inc()
     metrics.WEBHOOK_ACK_SECONDS.observe(state.clock.monotonic() - started)
-    return _json(200, _OK)
+    return 200, _OK
 
 
 async def _all_seen(state, wamids: list[str]) -> bool:  # noqa: ANN001 - app.state
@@ -111,3 +124,64 @@ async def _all_seen(state, wamids: list[str]) -> bool:  # noqa: ANN001 - app.sta
 
 # The hot path as a plain Starlette route: no FastAPI parameter solving or validation per webhook (~20% less CPU).
 notification_route = Route("/webhooks/whatsapp", receive_notification, methods=["POST"], name="receive_notification")
+
+
+class WebhookFastPath:
+    """The served ASGI app: POST /webhooks/whatsapp goes straight to `handle_notification`, the rest to the app.
+
+    Four webhooks per guest message (the message and its sent/delivered/read statuses) make the per-request
+    framework cost the largest part of the web process's CPU; this path skips FastAPI's middleware stack and
+    Starlette's Request, keeping the body deadline (BodyTimeout) and the same answers as the route.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.state = app.state
+        self._webhook = BodyTimeout(self._serve, timeout_s=app.state.settings.request_body_timeout_seconds)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/webhooks/whatsapp" and scope["method"] == "POST":
+            await self._webhook(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = self.state.clock.monotonic()
+        limit = self.state.settings.webhook_max_bytes
+        sig: str | None = None
+        declared = b""
+        for key, value in scope["headers"]:
+            if key == b"x-hub-signature-256":
+                sig = value.decode("latin-1")
+            elif key == b"content-length":
+                declared = value
+        body: bytes | None = None
+        if not (declared.isdigit() and int(declared) > limit):
+            body = await _receive_limited(receive, limit)
+        status, payload = await handle_notification(self.state, body, sig, started)
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+async def _receive_limited(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def served_app() -> WebhookFastPath:
+    """The factory `hotelero agent` serves (settings from the environment)."""
+    from agent.app import create_app
+
+    return WebhookFastPath(create_app())
