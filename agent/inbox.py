@@ -288,11 +288,19 @@ async def extend_lease(pool: AsyncConnectionPool, guest: str, token: str, until:
         return await cur.fetchone() is not None
 
 
+# Nothing is written when an earlier message of the guest (Meta timestamp, then arrival) arrived during this turn:
+# the turn yields, the earlier message is answered first, and this one is decided again after it.
 _PLAN_SQL = """
-WITH conv AS (
+WITH earlier AS (
+    SELECT 1 FROM inbound_messages e, inbound_messages me
+    WHERE me.id = %(inbound_id)s AND e.guest = me.guest AND e.state = 'pending'
+      AND (e.meta_ts, e.id) < (me.meta_ts, me.id)
+    LIMIT 1
+), conv AS (
     INSERT INTO conversations (guest, state, language, needs_human, handoff_reason, last_inbound_at,
                                created_at, updated_at)
-    VALUES (%(guest)s, %(state)s, %(lang)s, %(handoff)s, %(reason)s, %(received)s, %(now)s, %(now)s)
+    SELECT %(guest)s, %(state)s, %(lang)s, %(handoff)s, %(reason)s, %(received)s, %(now)s, %(now)s
+    WHERE NOT EXISTS (SELECT 1 FROM earlier)
     ON CONFLICT (guest) DO UPDATE SET
         state = EXCLUDED.state, language = EXCLUDED.language,
         needs_human = conversations.needs_human OR EXCLUDED.needs_human,
@@ -306,16 +314,22 @@ WITH conv AS (
     INSERT INTO outbound_messages (inbound_wamid, idx, guest, origin, body, created_at, updated_at, sending_at)
     SELECT %(wamid)s, x.idx, %(guest)s, %(origin)s, x.body, %(now)s, %(now)s, %(now)s
     FROM jsonb_to_recordset(%(replies)s::jsonb) AS x(idx int, body jsonb)
+    WHERE NOT EXISTS (SELECT 1 FROM earlier)
     ON CONFLICT (inbound_wamid, idx) DO NOTHING
     RETURNING id, idx, body
 ), ho AS (
     INSERT INTO handoffs (conversation_id, guest, reason, created_at)
     SELECT conv.id, %(guest)s, %(reason)s, %(now)s FROM conv WHERE %(handoff)s
 ), mark AS (
-    UPDATE inbound_messages SET planned_at = %(now)s WHERE id = %(inbound_id)s
+    UPDATE inbound_messages SET planned_at = %(now)s WHERE id = %(inbound_id)s AND NOT EXISTS (SELECT 1 FROM earlier)
 )
 SELECT (SELECT id FROM conv), o.id, o.idx, o.body FROM (SELECT 1) one LEFT JOIN outs o ON true ORDER BY o.idx
 """
+
+
+class EarlierMessagePending(Exception):
+    """An earlier message of the guest arrived while this one was being decided (a late redelivery): nothing was
+    planned; answer the earlier one first."""
 
 
 async def plan(
@@ -348,6 +362,8 @@ async def plan(
         cur = await conn.execute(_PLAN_SQL, params)
         rows = await cur.fetchall()
     conv_id = rows[0][0]
+    if conv_id is None:
+        raise EarlierMessagePending(claim_.wamid)
     return conv_id, [PlannedReply(r[1], r[2], r[3], None) for r in rows if r[1] is not None]
 
 

@@ -181,6 +181,11 @@ class Worker:
             log.info(
                 "processed", extra={"guest": mask_phone(claim.guest), "outcome": outcome, "attempt": claim.attempts}
             )
+        except inbox.EarlierMessagePending:
+            # Answered in the guest's order: the earlier message first, then this one again, in its context.
+            await inbox.schedule_retry(self.pool, claim, "yielded to an earlier message of the guest", self.clock.now())
+            metrics.MESSAGES.labels(type=claim.type, outcome="yielded").inc()
+            log.info("yielded to an earlier message", extra={"guest": mask_phone(claim.guest)})
         except asyncio.CancelledError:
             # Shutting down past the grace period: keep what was sent so the reclaim does not send it again.
             with contextlib.suppress(Exception):
