@@ -34,7 +34,7 @@ _STAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Durations in seconds, written in the one grammar (qualitygates.durations).
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
 Positive = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
-Unit = Literal["ms", "s", "%", "/h"]
+Unit = Literal["ms", "s", "%", "/h", "count"]
 Comparator = Literal["<", "<=", ">", ">="]
 Severity = Literal["blocking", "warning"]
 
@@ -47,7 +47,7 @@ class MetricSpec(BaseModel):
     """What a metric measures, which aggregations make sense and which units it is expressed in."""
 
     name: str
-    kind: Literal["distribution", "ratio", "throughput"]
+    kind: Literal["distribution", "ratio", "throughput", "count"]
     units: tuple[str, ...]
     description: str
     # For ratio metrics: whether the metric counts failures (error_rate) or successes (readiness).
@@ -74,6 +74,20 @@ METRICS: dict[str, MetricSpec] = {
             kind="distribution",
             units=("ms", "s"),
             description="fault restored -> rolling p95 and error rate back within their gates",
+        ),
+        *(
+            MetricSpec(
+                name=name,
+                kind="count",
+                units=("count",),
+                description=f"{what}, per fault of the resilience matrix (max: the worst fault; sum: all faults)",
+            )
+            for name, what in (
+                ("lost_messages", "guest messages never answered"),
+                ("duplicate_replies", "replies the guest received twice"),
+                ("out_of_order_replies", "replies reaching the guest after a reply to a later message the agent held"),
+                ("orphan_bookings", "PMS bookings no confirmation told the guest about, or told of but not in the PMS"),
+            )
         ),
         MetricSpec(
             name="error_rate",
@@ -120,6 +134,8 @@ def allowed_aggregations(metric: MetricSpec) -> str:
     """Human list of the aggregations a metric accepts (for error messages)."""
     if metric.kind == "distribution":
         return "pN (p50, p95, p99.9 ...), mean, min, max"
+    if metric.kind == "count":
+        return "max, sum"
     return "rate"
 
 
@@ -187,6 +203,8 @@ class Gate(_Strict):
             )
         if spec.kind == "distribution":
             ok = self.aggregation in ("mean", "min", "max") or percentile_of(self.aggregation) is not None
+        elif spec.kind == "count":
+            ok = self.aggregation in ("max", "sum")
         else:
             ok = self.aggregation == "rate"
         if not ok:
@@ -265,17 +283,35 @@ class LoadSpec(_Strict):
     mix: dict[str, float] | None = None
 
 
-class ResilienceSpec(_Strict):
-    """The fault injected into the QloApps simulator during load, then restored."""
+ResilienceFault = Literal[
+    "pms-down", "pms-slow", "redis-down", "postgres-restart", "worker-sigkill", "webhooks-refused"
+]
 
+
+class ResilienceSpec(_Strict):
+    """The fault matrix: each fault in turn under guest traffic, then restored, then the backlog watched drain.
+
+    `fault`/`fault_latency_ms`/`fault_duration` shape the PMS faults; the others have their own length.
+    """
+
+    faults: list[ResilienceFault] = Field(default_factory=lambda: ["pms-down"], min_length=1)
     fault: Literal["down", "latency", "error"] = "down"
     fault_latency_ms: int = Field(default=3000, ge=1)
     rate_per_s: float = Field(gt=0, le=2000)
+    # Guests writing at once; each writes every guests / rate_per_s seconds, whether answered or not.
+    guests: int = Field(default=20, ge=1, le=1000)
     before: Seconds = 5.0
     fault_duration: Positive
     observe: Positive
     window: Positive = 10.0
     reply_timeout: Positive = 10.0
+    redis_down: Positive = 20.0
+    refuse_webhooks: Positive = 60.0
+    worker_kills: int = Field(default=3, ge=1, le=20)
+    # How long to wait after the traffic ends for every message to be answered (Meta redelivers refused ones).
+    drain_timeout: Positive = 120.0
+    # The WhatsApp simulator's retry schedule is Meta's (15 s, doubling) scaled by this during the stage.
+    retry_time_scale: float = Field(default=0.1, gt=0, le=1)
 
 
 class Profile(_Strict):

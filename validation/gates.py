@@ -244,6 +244,19 @@ def _judge_recovery(gate: Gate, m: Measurements) -> GateResult:
     return _judge_distribution(gate, recovered, "faults recovered")  # type: ignore[arg-type]
 
 
+def _judge_fault_count(gate: Gate, m: Measurements) -> GateResult:
+    """lost_messages, duplicate_replies, ...: the worst fault (max) or all faults (sum) of the resilience matrix."""
+    rows = m.fault_outcomes
+    if not rows:
+        return _result(gate, Status.INCONCLUSIVE, None, 0, "no fault of the resilience matrix ran")
+    values = [getattr(r, gate.metric) for r in rows]
+    measured = float(max(values) if gate.aggregation == "max" else sum(values))
+    worst = max(rows, key=lambda r: getattr(r, gate.metric))
+    reason = f"{len(rows)} faults; worst {worst.fault}: {getattr(worst, gate.metric)}"
+    met = compare(measured, gate.comparator, gate.threshold_canonical)
+    return _result(gate, Status.PASS if met else Status.FAIL, measured, len(rows), reason)
+
+
 # One judge per metric of qualitygates.schema.METRICS (a test checks they match).
 JUDGES: dict[str, Callable[[Gate, Measurements], GateResult]] = {
     "e2e_latency": _judge_e2e,
@@ -253,6 +266,10 @@ JUDGES: dict[str, Callable[[Gate, Measurements], GateResult]] = {
     "readiness": _judge_readiness,
     "functional_pass_rate": _judge_functional,
     "recovery_time": _judge_recovery,
+    "lost_messages": _judge_fault_count,
+    "duplicate_replies": _judge_fault_count,
+    "out_of_order_replies": _judge_fault_count,
+    "orphan_bookings": _judge_fault_count,
 }
 
 

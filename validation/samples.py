@@ -80,6 +80,23 @@ class RecoverySample:
 
 
 @dataclass(frozen=True)
+class FaultOutcome:
+    """One fault of the resilience matrix, counted from the guests' side (validation/outcomes.py)."""
+
+    fault: str
+    sent: int
+    answered: int
+    lost_messages: int
+    duplicate_replies: int
+    out_of_order_replies: int
+    orphan_bookings: int
+    webhooks_refused: int
+    late_redeliveries: int
+    handed_to_staff: int
+    recovery_ms: float | None
+
+
+@dataclass(frozen=True)
 class Guard:
     """A run-validity guard: when tripped, the run's figures cannot be trusted (verdict INVALID).
 
@@ -113,6 +130,7 @@ class Measurements:
     probes: list[ProbeSample] = field(default_factory=list)
     conversations: list[ConversationResult] = field(default_factory=list)
     recoveries: list[RecoverySample] = field(default_factory=list)
+    fault_outcomes: list[FaultOutcome] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
     windows: dict[str, StageWindow] = field(default_factory=dict)
     # How long a guest was watched for the right answer; a wrong answer counts as not answered within it.
