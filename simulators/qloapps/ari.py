@@ -9,7 +9,7 @@ from typing import Any
 from simulators.qloapps.config import SimConfig
 from simulators.qloapps.errors import WsError
 from simulators.qloapps.fields import FieldDef, parse_date
-from simulators.qloapps.pricing import money
+from simulators.qloapps.pricing import php_float
 from simulators.qloapps.protocol import Ctx, Reply, SchemaAssoc, schema_body
 from simulators.qloapps.specs import RoomAvailability
 from simulators.qloapps.state import Backend
@@ -27,12 +27,6 @@ SCHEMA_FIELDS = [
     *[FieldDef(f, "isBool") for f in FLAGS],
     FieldDef("date_wise_breakdown", "isBool"),
 ]
-
-
-def _f(v: Decimal) -> float | int:
-    """A PHP float as json_encode prints it: 1000 for 1000.0, 1100.5 otherwise."""
-    q = money(v)
-    return int(q) if q == q.to_integral_value() else float(q)
 
 
 class HotelAri:
@@ -181,10 +175,10 @@ class HotelAri:
             }  # fmt: skip
         return {
             "id_room_type": rt.id,
-            "base_price": _f(excl / nights),
-            "base_price_with_tax": _f(incl / nights),
-            "total_price": _f(excl * n_occ),
-            "total_price_with_tax": _f(incl * n_occ),
+            "base_price": php_float(excl / nights),
+            "base_price_with_tax": php_float(incl / nights),
+            "total_price": php_float(excl * n_occ),
+            "total_price_with_tax": php_float(incl * n_occ),
             "name": rt.name,
             "rooms": rooms,
         }

@@ -17,7 +17,7 @@ from simulators.qloapps.config import SimConfig
 from simulators.qloapps.errors import DomainError, NotFoundEmpty, WsError
 from simulators.qloapps.fields import VALIDATORS, parse_date
 from simulators.qloapps.models import Order
-from simulators.qloapps.pricing import money
+from simulators.qloapps.pricing import money, php_float
 from simulators.qloapps.protocol import Ctx, Reply
 from simulators.qloapps.specs import (
     NOT_AVAILABLE,
@@ -423,5 +423,5 @@ def _xml_node(name: str, value: Any, indent: str) -> str:
         item = _SINGULAR.get(name, name.rstrip("s"))
         inner = "".join(_xml_node(item, v, indent + "\t") for v in value)
         return f"{indent}<{name}>\n{inner}{indent}</{name}>\n"
-    text = scalar(money(value) if isinstance(value, Decimal) else value)
+    text = scalar(php_float(value) if isinstance(value, Decimal) else value)  # ps_round floats echo as 300, 300.5
     return f"{indent}<{name}>{cdata(text if text != '' else '0')}</{name}>\n"

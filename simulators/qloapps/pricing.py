@@ -17,6 +17,12 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def php_float(v: Decimal) -> float | int:
+    """A rounded price as PHP prints a float (json_encode, or echo in XML): 1000 for 1000.0, 1100.5 otherwise."""
+    q = money(v)
+    return int(q) if q == q.to_integral_value() else float(q)
+
+
 def applies(rule: FeaturePrice, day: date) -> bool:
     if not rule.active or not (rule.date_from <= day <= rule.date_to):
         return False
