@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     # Worker.
     worker_concurrency: int = Field(default=32, ge=1, le=512)
     run_worker: bool = True  # the in-process worker; `hotelero agent worker` runs it alone
-    lease_seconds: float = Field(default=30.0, gt=0)
+    # A dead worker's guests wait this long before another claims them; live ones renew every third of it.
+    lease_seconds: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=1.0, ge=0)
     retry_max_seconds: float = Field(default=60.0, ge=0)
