@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from validation.exitcodes import ExitCode
 from validation.runner import RunOptions, run_validation
 from validation.stack import Credentials, StackError, StackOptions, Terminated, run_stack, sigterm_unwinds
 
@@ -124,11 +125,11 @@ def up_command(
                 if dead:
                     proc = stack.processes[dead[0]]
                     console.print(f"[red]{dead[0]} exited[/] (code {proc.popen.returncode}):\n{proc.log_tail()}")
-                    raise typer.Exit(1)
+                    raise typer.Exit(ExitCode.ERROR)
                 time.sleep(1.0)
     except StackError as exc:
         console.print(f"[red]the stack did not come up[/]: {exc}", highlight=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.ERROR) from None
     except (KeyboardInterrupt, Terminated):
         console.print("stopping: every started process was stopped")
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from validation.reports import charts, history
+from validation.reports.annotations import render_annotations
 from validation.reports.baseline import Delta, compare
 from validation.reports.html import render_html
 from validation.reports.junit import render_junit
@@ -32,13 +33,14 @@ def chart_data(result: Result, folder: Path, history_rows: list[dict[str, Any]] 
 
 
 def render_all(result: Result, folder: Path, baseline: Result | None = None) -> list[Delta] | None:
-    """Write junit.xml, summary.md and report.html next to result.json; return baseline deltas if any.
+    """Write junit.xml, summary.md, annotations.txt and report.html beside result.json; return baseline deltas.
 
     report.html charts the key gates over the last runs of the history beside the run folder.
     """
     deltas = compare(result, baseline) if baseline is not None else None
     (folder / "junit.xml").write_text(render_junit(result), encoding="utf-8")
     (folder / "summary.md").write_text(render_markdown(result, deltas), encoding="utf-8")
+    (folder / "annotations.txt").write_text(render_annotations(result), encoding="utf-8")
     rows = history.read(history.history_path(folder))
     if not rows or rows[-1].get("run_id") != result.run.run_id:
         rows = [*rows, history.entry(result, folder)][-history.TREND_RUNS :]
