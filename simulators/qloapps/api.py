@@ -185,7 +185,7 @@ class WebService:
         reply.headers["X-Powered-By"] = "PrestaShop Webservice"
         reply.headers["PSWS-Version"] = PSWS_VERSION
         reply.headers["Execution-Time"] = f"{elapsed:.3f}"
-        # An error list replaces the content and is sent without its hash (WebserviceRequest.php:1744-1751).
+        # An error list replaces the content and is sent without its hash (WebserviceRequest.php:1745-1755).
         if reply.body and not failed:
             reply.headers["Content-Sha1"] = hashlib.sha1(reply.body).hexdigest()
         if method == "HEAD":

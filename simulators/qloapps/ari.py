@@ -102,7 +102,7 @@ class HotelAri:
                                        f"Room-{n} occupancy.")  # fmt: skip
             occupancies.append((int(a), int(c)))
         return {
-            "id_hotel": id_hotel,  # echoed as sent: a string in JSON (:399)
+            "id_hotel": id_hotel,  # echoed as sent: a string in JSON (:390)
             "id_room_type": int(id_rt) if id_rt else None,
             "date_from": d_from,
             "date_to": d_to,

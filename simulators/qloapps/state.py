@@ -142,15 +142,24 @@ class Backend(AvailabilityMixin, OrdersMixin):
             self.customers_by_email[old.email.lower()].remove(id_customer)
 
     def find_or_create_customer(self, guest: GuestDetails) -> Customer:
-        """bookings POST: by id_customer, else by email, else a new customer with a random password."""
+        """bookings POST: by id_customer, else the first customer with the email (processGuestDetails,
+        WebserviceSpecificManagementBookings.php:1312-1332), whose names, email and phone the booking then
+        overwrites (processCustomer, :1386-1403); else a new customer with a random password (:1376-1385)."""
+        c = None
         if guest.id_customer:
             c = self.customers.get(guest.id_customer)
             if c is None:
                 raise DomainError("Invalid customer id.", "customer")
+        elif ids := self.customers_by_email.get(guest.email.lower()):
+            c = self.customers[ids[0]]
+        if c is not None:
+            if c.email.lower() != guest.email.lower():
+                self.customers_by_email[c.email.lower()].remove(c.id)
+                self.customers_by_email[guest.email.lower()].append(c.id)
+            c.firstname, c.lastname, c.email = guest.firstname, guest.lastname, guest.email
+            c.phone = guest.phone or c.phone
+            c.date_upd = self.clock.stamp()
             return c
-        ids = self.customers_by_email.get(guest.email.lower())
-        if ids:
-            return self.customers[ids[0]]
         pw = "".join(self.rng.choice(string.ascii_letters + string.digits) for _ in range(12))
         return self.add_customer(
             Customer(

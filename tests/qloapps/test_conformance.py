@@ -253,7 +253,7 @@ def test_hotel_ari_json_has_the_code_shape(ws: Ws):
     r = ws.post("/api/hotel_ari", ari_xml("2027-05-03", "2027-05-05", occupancies=((2, 0), (1, 1))), json_out=True)
     assert r.status_code == 200
     ari = r.json()["hotel_ari"]
-    assert isinstance(ari["room_types"], list)  # rows appended (…HotelAri.php:431); id_hotel echoed as sent (:399)
+    assert isinstance(ari["room_types"], list)  # rows appended (…HotelAri.php:431); id_hotel echoed as sent (:390)
     assert (ari["id_hotel"], ari["currency"], ari["total_rooms"], ari["total_available_rooms"]) == ("1", "EUR", 20, 20)
     assert "total_booked_rooms" not in ari
     gr = rt_row(ari, 1)

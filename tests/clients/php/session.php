@@ -158,7 +158,7 @@ step('add a booking with total_tax per room', function () use ($ws, &$state) {
     $state['booking'] = (int)$b->id;
     $room = $b->associations->room_types->room_type->rooms->room;
     check((int)$room->id_room > 0 && (int)$room->adults === 2, 'room with its occupancy');
-    // Only these keys (WebserviceSpecificManagementBookings.php:3630-3690).
+    // Only these keys (WebserviceSpecificManagementBookings.php:3630-3706).
     $keys = array_map(fn ($n) => $n->getName(), iterator_to_array($room->children(), false));
     check($keys === ['id_room', 'id_hotel_booking', 'adults', 'child', 'unit_price_without_tax', 'total_tax'], 'keys');
     check((string)$room->total_tax === '300', 'total_tax as sent, echoed as a PHP float');
