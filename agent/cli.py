@@ -114,8 +114,10 @@ def worker_command() -> None:
             if close is not None:
                 await close()
 
+    import uvloop
+
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+        uvloop.run(run())  # the event loop the web processes run (uvicorn --loop uvloop)
 
 
 @app.command("migrate")

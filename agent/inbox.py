@@ -196,10 +196,8 @@ class Claim:
     state: dict[str, Any]
     language: str
     needs_human: bool
-    # A planned message's replies, read by the claim itself; None when not planned.
+    # A planned message's replies (with the wamids of those already out), read by the claim; None when not planned.
     replies: list[PlannedReply] | None = None
-    # Some planned reply may have gone out without its wamid recorded (a crash mid-send): reconcile before sending.
-    unsure: bool = False
     # (outbound id, wamid) sent during this attempt, recorded with `finish` (or `record_sent` on failure).
     sent: list[tuple[int, str]] = field(default_factory=list)
     # Set by `finish`: the guest has later messages waiting (unknown until then, so assume so).
@@ -237,10 +235,16 @@ WITH cand AS (
 )
 SELECT b.id, b.wamid, b.guest, b.kind, b.type, b.payload, b.received_at, b.attempts, b.planned_at IS NOT NULL,
        l.lease_token, l.wa_id, l.user_id, l.profile_name, c.id, c.state, c.language, c.needs_human,
-       -- A retry of a planned message needs its replies: read here, not in another round trip.
+       -- A retry of a planned message needs its replies: read here, not in another round trip. A reply marked
+       -- "sending" whose wamid was never recorded (a crash mid-send) did go out if a status carries its callback key.
        CASE WHEN b.planned_at IS NOT NULL THEN (
-           SELECT jsonb_agg(jsonb_build_array(o.id, o.idx, o.body, o.wamid, o.sending_at IS NOT NULL) ORDER BY o.idx)
-           FROM outbound_messages o WHERE o.inbound_wamid = b.wamid) END
+           SELECT jsonb_agg(jsonb_build_array(o.id, o.idx, o.body, o.wamid, f.wamid) ORDER BY o.idx)
+           FROM outbound_messages o
+           LEFT JOIN LATERAL (
+               SELECT s.wamid FROM message_statuses s
+               WHERE o.wamid IS NULL AND o.sending_at IS NOT NULL AND s.callback = 'o:' || o.id
+               ORDER BY agent_status_rank(s.status) DESC LIMIT 1) f ON true
+           WHERE o.inbound_wamid = b.wamid) END
 FROM bumped b JOIN leased l ON l.lease_message = b.id LEFT JOIN conversations c ON c.guest = b.guest
 ORDER BY b.id
 """
@@ -271,8 +275,9 @@ async def claim(pool: AsyncConnectionPool, owner: str, limit: int, now: datetime
             state=r[14] or {},
             language=r[15] or "es",
             needs_human=bool(r[16]),
-            replies=[PlannedReply(i, x, body, w) for i, x, body, w, _ in r[17] or []] if r[8] else None,
-            unsure=any(w is None and sending for *_, w, sending in r[17] or []),
+            replies=[PlannedReply(i, x, body, w or found) for i, x, body, w, found in r[17] or []] if r[8] else None,
+            # Found through their statuses: recorded with `finish` like any reply sent in this attempt.
+            sent=[(i, found) for i, _, _, w, found in r[17] or [] if w is None and found],
         )
         for r in rows
     ]

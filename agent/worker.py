@@ -293,10 +293,7 @@ class Worker:
         now = self.clock.now()
         if claim.planned:
             # A retry after the replies were decided: resend what is missing, never decide again.
-            planned = claim.replies
-            if planned is None or claim.unsure:  # a send may have gone out unrecorded: reconcile with statuses
-                planned = await inbox.planned_replies(self.pool, claim.wamid, now)
-            refused = await self._send_all(claim, planned, metrics.flow_label(claim.state))
+            refused = await self._send_all(claim, claim.replies or [], metrics.flow_label(claim.state))
             return await self._after_refusals(claim, refused, "resent")
         if claim.needs_human:
             return "human"
