@@ -275,19 +275,19 @@ async def main_async(args: argparse.Namespace, db_url: str, redis_url: str, tmp:
             "simulators.whatsapp",
             "--webhook-url",
             f"http://127.0.0.1:{agent_port}/webhooks/whatsapp",
-            "--app-secret",
-            SECRET,
-            "--verify-token",
-            VERIFY,
-            "--access-token",
-            TOKEN,
             "--phone-number-id",
             PHONE_ID,
             "--port",
             str(sim_port),
             "--no-rate-limits",
         ],
-        {k: v for k, v in os.environ.items() if not k.startswith("AGENT_")},
+        {
+            **{k: v for k, v in os.environ.items() if not k.startswith("AGENT_")},
+            # Secrets by environment, never argv.
+            "WHATSAPP_SIM_APP_SECRET": SECRET,
+            "WHATSAPP_SIM_VERIFY_TOKEN": VERIFY,
+            "WHATSAPP_SIM_ACCESS_TOKEN": TOKEN,
+        },
         tmp / "sim.log",
     )
     connector = aiohttp.TCPConnector(limit=600)

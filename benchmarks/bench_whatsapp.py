@@ -107,8 +107,9 @@ async def run_receiver(port: int, sim_base: str, echo: bool) -> None:
 # -- orchestration ---------------------------------------------------------------------------------
 def start(cmd: list[str], log: str) -> subprocess.Popen:
     # Logs go to a file: an unread pipe would fill up and stall the process.
+    env = {**os.environ, "WHATSAPP_SIM_ACCESS_TOKEN": TOKEN}  # secrets by environment, never argv
     with open(log, "wb") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
 async def wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
@@ -319,8 +320,6 @@ async def main_async(args: argparse.Namespace) -> None:
             "simulators.whatsapp",
             "--webhook-url",
             f"http://127.0.0.1:{rx_port}/webhook",
-            "--access-token",
-            TOKEN,
             "--port",
             str(sim_port),
             "--no-rate-limits",

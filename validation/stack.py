@@ -338,12 +338,6 @@ def run_stack(opts: StackOptions, on_step: Callable[[str], None] = lambda _msg: 
                     "whatsapp",
                     "--webhook-url",
                     f"{agent_url}/webhooks/whatsapp",
-                    "--app-secret",
-                    creds.app_secret,
-                    "--verify-token",
-                    creds.verify_token,
-                    "--access-token",
-                    creds.access_token,
                     "--phone-number-id",
                     creds.phone_number_id,
                     "--throughput-mps",
@@ -354,6 +348,12 @@ def run_stack(opts: StackOptions, on_step: Callable[[str], None] = lambda _msg: 
                     str(port),
                 ),
                 log_dir,
+                # Secrets by environment: argv is readable by every user (ps).
+                {
+                    "WHATSAPP_SIM_APP_SECRET": creds.app_secret,
+                    "WHATSAPP_SIM_VERIFY_TOKEN": creds.verify_token,
+                    "WHATSAPP_SIM_ACCESS_TOKEN": creds.access_token,
+                },
             )
             proc.port = port
             started["whatsapp-sim"] = proc

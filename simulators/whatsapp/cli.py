@@ -16,8 +16,16 @@ from simulators.whatsapp.config import (
     load_config,
 )
 
+# Secrets come from the environment (or `app_secret:` etc. in --config): argv is readable by every user via `ps`.
+SECRET_ENV = {
+    "app_secret": "WHATSAPP_SIM_APP_SECRET",
+    "verify_token": "WHATSAPP_SIM_VERIFY_TOKEN",
+    "access_token": "WHATSAPP_SIM_ACCESS_TOKEN",
+}
+
 
 def main(
+    ctx: typer.Context,
     webhook_url: str = typer.Option(
         None,
         "--webhook-url",
@@ -25,10 +33,23 @@ def main(
         "http://127.0.0.1:8080/webhooks/whatsapp). Without it nothing is delivered.",
     ),
     app_secret: str = typer.Option(
-        None, "--app-secret", help=f"Signs X-Hub-Signature-256 (default {DEFAULT_APP_SECRET})"
+        None,
+        "--app-secret",
+        envvar=SECRET_ENV["app_secret"],
+        help=f"Signs X-Hub-Signature-256 (default {DEFAULT_APP_SECRET}); set it in the environment, not here",
     ),
-    verify_token: str = typer.Option(None, "--verify-token", help=f"hub.verify_token (default {DEFAULT_VERIFY_TOKEN})"),
-    access_token: str = typer.Option(None, "--access-token", help=f"Bearer token (default {DEFAULT_ACCESS_TOKEN})"),
+    verify_token: str = typer.Option(
+        None,
+        "--verify-token",
+        envvar=SECRET_ENV["verify_token"],
+        help=f"hub.verify_token (default {DEFAULT_VERIFY_TOKEN}); set it in the environment, not here",
+    ),
+    access_token: str = typer.Option(
+        None,
+        "--access-token",
+        envvar=SECRET_ENV["access_token"],
+        help=f"Bearer token (default {DEFAULT_ACCESS_TOKEN}); set it in the environment, not here",
+    ),
     phone_number_id: str = typer.Option(None, "--phone-number-id", help="The (first) business phone number id"),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8082, "--port"),
@@ -46,6 +67,16 @@ def main(
     """Run the WhatsApp Cloud API simulator (Graph API + signed webhooks + /_sim/ control plane)."""
     from simulators.whatsapp.app import create_app
     from simulators.whatsapp.server import uvicorn_config
+
+    for name, env in SECRET_ENV.items():
+        source = ctx.get_parameter_source(name)
+        if getattr(source, "name", "") == "COMMANDLINE":  # typer may carry its own click: compare by name
+            flag = "--" + name.replace("_", "-")
+            typer.echo(
+                f"warning: {flag} on the command line is visible to every user (ps, /proc); "
+                f"set {env} in the environment or `{name}:` in the --config file instead",
+                err=True,
+            )
 
     try:
         settings = load_config(config) if config else SimSettings()

@@ -158,19 +158,18 @@ def start_stack(
         "simulators.whatsapp",
         "--webhook-url",
         f"{stack.agent_url}/webhooks/whatsapp",
-        "--app-secret",
-        APP_SECRET,
-        "--verify-token",
-        VERIFY_TOKEN,
-        "--access-token",
-        ACCESS_TOKEN,
         "--phone-number-id",
         PHONE_NUMBER_ID,
         "--port",
         str(sim_port),
         *(sim_args or []),
     ]
-    sim = start_process(sim_cmd, {k: v for k, v in os.environ.items() if not k.startswith("AGENT_")}, tmp / "sim.log")
+    sim_env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_")}
+    # Secrets by environment, never argv.
+    sim_env["WHATSAPP_SIM_APP_SECRET"] = APP_SECRET
+    sim_env["WHATSAPP_SIM_VERIFY_TOKEN"] = VERIFY_TOKEN
+    sim_env["WHATSAPP_SIM_ACCESS_TOKEN"] = ACCESS_TOKEN
+    sim = start_process(sim_cmd, sim_env, tmp / "sim.log")
     stack.procs.append(sim)
     try:
         wait_until(lambda: stack.client.get(stack.agent_url + "/health/ready").status_code == 200, 60, "agent ready")

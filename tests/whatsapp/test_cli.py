@@ -31,12 +31,6 @@ def test_module_entry_point_prints_credentials_and_serves(tmp_path: Path) -> Non
             sys.executable,
             "-m",
             "simulators.whatsapp",
-            "--access-token",
-            "tok",
-            "--app-secret",
-            "sec",
-            "--verify-token",
-            "vt",
             "--port",
             str(port),
             "--config",
@@ -45,7 +39,14 @@ def test_module_entry_point_prints_credentials_and_serves(tmp_path: Path) -> Non
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            # Secrets by environment: argv is readable by every user.
+            "WHATSAPP_SIM_ACCESS_TOKEN": "tok",
+            "WHATSAPP_SIM_APP_SECRET": "sec",
+            "WHATSAPP_SIM_VERIFY_TOKEN": "vt",
+        },
     )
     try:
         base = f"http://127.0.0.1:{port}"
