@@ -19,7 +19,6 @@ import asyncio
 import base64
 import json
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -32,27 +31,18 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from qualitygates.stats import percentile  # noqa: E402
 from simulators.qloapps.config import DEFAULT_API_KEY  # noqa: E402
+from simulators.serving import free_port  # noqa: E402
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{DEFAULT_API_KEY}:".encode()).decode()}
 START = date(2027, 1, 1)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(samples: list[float], p: float) -> float:
-    s = sorted(samples)
-    return s[min(len(s) - 1, max(0, round(p / 100 * len(s)) - 1))]
-
-
 def summary(name: str, ms: list[float], wall_s: float | None = None) -> str:
     line = (
-        f"{name:<44} n={len(ms):>5}  p50={pct(ms, 50):7.2f} ms  p95={pct(ms, 95):7.2f} ms  "
-        f"p99={pct(ms, 99):7.2f} ms  max={max(ms):7.2f} ms"
+        f"{name:<44} n={len(ms):>5}  p50={percentile(ms, 50):7.2f} ms  p95={percentile(ms, 95):7.2f} ms  "
+        f"p99={percentile(ms, 99):7.2f} ms  max={max(ms):7.2f} ms"
     )
     if wall_s:
         line += f"  {len(ms) / wall_s:8.1f} req/s"
@@ -78,10 +68,11 @@ async def seed_bookings(session: aiohttp.ClientSession, base: str, target: int, 
 
     async def one(rt: int, f: date, nights: int) -> bool:
         body = {"booking": {"currency": "EUR", "id_property": 1, "customer_detail": {
-            "firstname": "Bench", "lastname": "Guest", "email": f"bench{rng.randrange(5000)}@example.com"},
+            "firstname": "Bench", "lastname": "Guest", "email": f"bench{rng.randrange(5000)}@example.com",
+            "phone": "+34600000000"},  # a default install requires it
             "room_types": [{"id_room_type": rt, "checkin_date": f.isoformat(),
-                            "checkout_date": (f + timedelta(days=nights)).isoformat(),
-                            "number_of_rooms": 1}]}}  # fmt: skip
+                            "checkout_date": (f + timedelta(days=nights)).isoformat(), "number_of_rooms": 1,
+                            "rooms": [{"adults": 2, "child": 0, "total_tax": 0}]}]}}  # fmt: skip
         async with sem, session.post(f"{base}/api/bookings", data=json.dumps(body), headers=AUTH) as r:
             await r.read()
             return r.status == 200
