@@ -58,7 +58,9 @@ class Template(_Strict):
     header: str = ""
     footer: str = ""
     buttons: list[TemplateButton] = Field(default_factory=list)
-    # Sample values of the body parameters, as given at creation (`example.body_text`).
+    # {{1}} (POSITIONAL) or {{name}} (NAMED) parameters.
+    parameter_format: Literal["POSITIONAL", "NAMED"] = "POSITIONAL"
+    # Sample values of the body parameters, as given at creation (`example.body_text` or its named form).
     examples: list[str] = Field(default_factory=list)
     # Graph id of the template (assigned when missing).
     id: str | None = None

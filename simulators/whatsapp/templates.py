@@ -107,7 +107,12 @@ def template_node(tpl: Template) -> dict[str, Any]:
     if tpl.body_params:
         # Meta keeps the sample values given at creation; registry templates get placeholders.
         samples = tpl.examples or [f"example {i + 1}" for i in range(tpl.body_params)]
-        body["example"] = {"body_text": [samples]}
+        if tpl.parameter_format == "NAMED":
+            names = list(dict.fromkeys(_PARAM.findall(tpl.body)))
+            named = [{"param_name": n, "example": v} for n, v in zip(names, samples, strict=False)]
+            body["example"] = {"body_text_named_params": named}
+        else:
+            body["example"] = {"body_text": [samples]}
     components.append(body)
     if tpl.footer:
         components.append({"type": "FOOTER", "text": tpl.footer})
@@ -120,7 +125,7 @@ def template_node(tpl: Template) -> dict[str, Any]:
         "status": tpl.status,
         "category": tpl.category.upper(),
         # POSITIONAL ({{1}}) or NAMED ({{name}}): Meta's template node field, read by pywa.
-        "parameter_format": "POSITIONAL",
+        "parameter_format": tpl.parameter_format,
         "id": tpl.id or template_id(tpl),
     }
 
@@ -160,6 +165,17 @@ def _params_in(text: str) -> int:
     return len(set(_PARAM.findall(text)))
 
 
+def _body_examples(example: Any, named: bool) -> list[str]:
+    """Samples of the body variables: `body_text: [[...]]`, or `body_text_named_params: [{param_name, example}]`."""
+    if not isinstance(example, dict):
+        return []
+    if named:
+        items = example.get("body_text_named_params")
+        return [str(i.get("example")) for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    rows = example.get("body_text")
+    return [str(v) for v in rows[0]] if isinstance(rows, list) and rows and isinstance(rows[0], list) else []
+
+
 def create_template(settings: SimSettings, body: Any) -> Template:
     """Validate a create request and add it as PENDING (the review later approves it)."""
     if not isinstance(body, dict):
@@ -177,6 +193,10 @@ def create_template(settings: SimSettings, body: Any) -> Template:
     components = body.get("components")
     if not isinstance(components, list) or not components:
         raise invalid_param("The parameter components is required.", "(#100) The parameter components is required.")
+    fmt = body.get("parameter_format", "POSITIONAL")
+    if fmt not in ("POSITIONAL", "NAMED"):
+        raise invalid_param("Param parameter_format must be one of {POSITIONAL, NAMED}")
+    named = fmt == "NAMED"
     fields: dict[str, Any] = {"body": None, "header": "", "footer": "", "buttons": [], "examples": []}
     for i, comp in enumerate(components):
         if not isinstance(comp, dict) or not isinstance(comp.get("type"), str):
@@ -188,10 +208,7 @@ def create_template(settings: SimSettings, body: Any) -> Template:
                 raise invalid_param(f"Param components[{i}]['text'] must be a string.")
             fields[ctype.lower()] = text
             if ctype == "BODY":
-                example = comp.get("example") or {}
-                rows = example.get("body_text") if isinstance(example, dict) else None
-                if isinstance(rows, list) and rows and isinstance(rows[0], list):
-                    fields["examples"] = [str(v) for v in rows[0]]
+                fields["examples"] = _body_examples(comp.get("example"), named)
         elif ctype == "BUTTONS":
             for b in comp.get("buttons") or []:
                 btype = str(b.get("type", "")).upper() if isinstance(b, dict) else ""
@@ -206,9 +223,8 @@ def create_template(settings: SimSettings, body: Any) -> Template:
         raise invalid_param("Param components BODY text must be at most 1024 characters long.")
     if len(fields["examples"]) != _params_in(fields["body"]):
         # Review needs a sample for every variable (Meta's template guidelines).
-        raise invalid_param(
-            f"The BODY has {_params_in(fields['body'])} variables: give that many samples in example.body_text."
-        )
+        where = "example.body_text_named_params" if named else "example.body_text"
+        raise invalid_param(f"The BODY has {_params_in(fields['body'])} variables: give that many samples in {where}.")
     if any(t.name == name and t.language == language for t in settings.templates):
         # Meta refuses a second translation in the same language (error_subcode 2388024).
         raise GraphError(
@@ -229,6 +245,7 @@ def create_template(settings: SimSettings, body: Any) -> Template:
             buttons=fields["buttons"],
             body_params=_params_in(fields["body"]),
             examples=fields["examples"],
+            parameter_format=fmt,
             header_params=_params_in(fields["header"]),
         )
     except ValidationError as exc:

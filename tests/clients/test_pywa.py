@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pywa import WhatsApp, errors, types
+from pywa.types import templates as t
 from pywa.types.message_status import MessageStatusType
 from pywa.types.templates import TemplateLanguage
 
@@ -68,6 +69,7 @@ def env() -> Iterator[Env]:
     wa.on_callback_button()(lambda _c, b: seen.add("button", b))
     wa.on_callback_selection()(lambda _c, s: seen.add("selection", s))
     wa.on_message_status()(lambda _c, s: seen.add("status", s))
+    wa.on_template_status_update()(lambda _c, u: seen.add("template", u))
     server = ThreadedServer(app, "127.0.0.1", port).start()
     control = httpx.Client(base_url=sim.base_url, timeout=10)
     try:
@@ -158,3 +160,23 @@ def test_phone_number_node_and_template_list_parse(env: Env) -> None:
     assert phone.platform_type == "CLOUD_API"
     names = {t.name for t in env.wa.get_templates()}
     assert {"hello_world", "booking_reminder"} <= names
+
+
+def test_created_template_is_approved_by_webhook_and_listed(env: Env) -> None:
+    # pywa's own create_template example: NAMED parameters with their samples.
+    template = t.Template(
+        name="seasonal_promotion",
+        category=t.TemplateCategory.MARKETING,
+        language=TemplateLanguage.ENGLISH_US,
+        parameter_format=t.ParamFormat.NAMED,
+        components=[
+            t.BodyText(text="Shop now through {{end_date}} with code {{code}}.", end_date="August", code="25OFF"),
+            t.Buttons(buttons=[t.QuickReplyButton(text="Unsubscribe")]),
+        ],
+    )
+    created = env.wa.create_template(template)
+    assert created.status == t.TemplateStatus.PENDING
+    update = env.seen.wait("template", lambda u: u.template_name == "seasonal_promotion")
+    assert update.new_status == t.TemplateStatus.APPROVED and str(update.template_id) == created.id
+    listed = {x.name: x for x in env.wa.get_templates(name="seasonal_promotion")}
+    assert listed["seasonal_promotion"].status == t.TemplateStatus.APPROVED
