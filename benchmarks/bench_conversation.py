@@ -9,7 +9,6 @@ Postgres and Redis through the foundation's tiers) unless URLs are given.
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import tempfile
 from datetime import date, datetime, timedelta
@@ -18,18 +17,12 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from qualitygates.stats import percentile
 from validation.conversations_runner import run_conversations, summarize
 from validation.stack import StackOptions, run_stack
 
 MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
              "noviembre", "diciembre")  # fmt: skip
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of raw samples."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
-    return ordered[k]
 
 
 def booking_files(out: Path, n: int) -> list[Path]:

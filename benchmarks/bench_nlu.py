@@ -12,14 +12,8 @@ import time
 
 from agent.brain.nlu import parse
 from agent.brain.nlu.normalize import correct_token
+from qualitygates.stats import percentile
 from validation.nlu_eval import default_sets, load_examples
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """Nearest-rank percentile of raw samples."""
-    ordered = sorted(samples)
-    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def timed_pass(examples: list) -> list[float]:

@@ -59,7 +59,7 @@ def read_samples(path: Path) -> list[Sample]:
     return rows
 
 
-def percentile(values: list[float], p: float) -> float | None:
+def percentile_or_none(values: list[float], p: float) -> float | None:
     """qualitygates' nearest-rank percentile, or None when there are no values."""
     return stats.percentile(values, p) if values else None
 
@@ -96,9 +96,9 @@ def distribution(rows: Iterable[Sample], reply_timeout_ms: float | None = None) 
     return Distribution(
         count=len(rows),
         failures=sum(1 for r in rows if not r.ok),
-        p50_ms=_round(percentile(lat, 50)),
-        p95_ms=_round(percentile(lat, 95)),
-        p99_ms=_round(percentile(lat, 99)),
+        p50_ms=_round(percentile_or_none(lat, 50)),
+        p95_ms=_round(percentile_or_none(lat, 95)),
+        p99_ms=_round(percentile_or_none(lat, 99)),
         max_ms=_round(max(lat) if lat else None),
         mean_ms=_round(sum(lat) / len(lat) if lat else None),
         errors=dict(errors.most_common()),
@@ -279,8 +279,8 @@ def summarize(
         "offered_rate_per_s": round(offered_rate, 4),
         "achieved_rate_per_s": round(achieved_rate, 4),
         "send_lag_ms": {
-            "p50": _round(percentile(lags, 50)),
-            "p99": _round(percentile(lags, 99)),
+            "p50": _round(percentile_or_none(lags, 50)),
+            "p99": _round(percentile_or_none(lags, 99)),
             "max": _round(max(lags) if lags else None),
         },
         "generator_cpu": {

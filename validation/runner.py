@@ -30,7 +30,7 @@ from validation.stages.registry import STAGES
 from validation.ui import Ui
 
 INBOX_DRAIN_S = 30.0
-_INJECT = re.compile(r"^(qloapps)-(latency|down|error)(?:=(\d+)\s*(ms|s))?$")
+_INJECT = re.compile(r"^(qloapps)-(latency|down|error)(?:=(.+))?$")
 
 
 @dataclass
@@ -68,10 +68,15 @@ def parse_injection(text: str) -> Injection:
     match = _INJECT.match(text.strip())
     if not match:
         raise GateConfigError(f"--inject {text!r}: expected qloapps-latency=3000ms, qloapps-down or qloapps-error")
-    target, kind, value, unit = match.groups()
+    target, kind, value = match.groups()
     if kind == "latency" and value is None:
         raise GateConfigError(f"--inject {text!r}: latency needs a value, e.g. qloapps-latency=3000ms")
-    ms = int(value) * (1000 if unit == "s" else 1) if value else 0
+    if value and value.strip().replace(".", "", 1).isdigit():
+        raise GateConfigError(f"--inject {text!r}: give the latency a unit, e.g. qloapps-latency={value}ms")
+    try:
+        ms = round(parse_duration(value) * 1000) if value else 0
+    except ValueError as exc:
+        raise GateConfigError(f"--inject {text!r}: {exc}") from None
     return Injection(target=target, kind=kind, value_ms=ms)
 
 
@@ -185,7 +190,10 @@ async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float)
     prober = ReadinessProber(ctx.stack.agent_url, ctx.clock, probe_interval, stage=lambda: ctx.stage)
     prober.start()
     results: list[StageResult] = []
+    watchers = [STAGES[name] for name in chosen if STAGES[name].begin is not None]
     try:
+        for spec in watchers:
+            await spec.begin(ctx)  # type: ignore[misc]
         for name in chosen:
             if ctx.aborted:
                 break
@@ -219,6 +227,9 @@ async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float)
             ctx.ui.stage_finished(name, result.status, result.detail)
         ctx.stage = "teardown"
     finally:
+        for spec in watchers:
+            if spec.end is not None:
+                await spec.end(ctx)
         await prober.stop()
         await ctx.cpu.stop()
         ctx.m.probes = prober.samples

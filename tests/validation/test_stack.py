@@ -67,8 +67,11 @@ def test_injection_option_parses_and_refuses_garbage() -> None:
     assert parse_injection("qloapps-latency=3000ms").value_ms == 3000
     assert parse_injection("qloapps-latency=3s").value_ms == 3000
     assert parse_injection("qloapps-down").kind == "down"
+    assert parse_injection("qloapps-latency=1.5s").value_ms == 1500
     with pytest.raises(GateConfigError):
         parse_injection("postgres-latency=3s")
+    with pytest.raises(GateConfigError, match="unit"):
+        parse_injection("qloapps-latency=3000")
 
 
 def test_bad_gates_file_exits_2_before_anything_starts_and_leaves_ci_an_errored_junit_case(tmp_path: Path) -> None:

@@ -16,6 +16,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a server could bind host:port now (SO_REUSEADDR, as uvicorn and the servers set it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def port_answers(host: str, port: int, timeout: float) -> bool:
     """True when something accepts a TCP connection there."""
     try:
