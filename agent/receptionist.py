@@ -21,6 +21,7 @@ from agent.brain.dialogue import effects as fx
 from agent.brain.dialogue import facts as ft
 from agent.brain.dialogue.replies import Reply, Say, SendLocation
 from agent.brain.nlu import parse
+from agent.brain.nlu.intent_model import default_model
 from agent.clock import Clock
 from agent.knowledge import load_knowledge
 from agent.outbound import Buttons, ListMessage, ListRow, Location, Outbound, ReplyButton, Text
@@ -62,6 +63,7 @@ class Receptionist:
         """Build from agent Settings and the service's Redis client (cache, locks, idempotency keys)."""
         if not settings.qloapps_url:
             raise ValueError("AGENT_RESPONDER=receptionist needs AGENT_QLOAPPS_URL and AGENT_QLOAPPS_KEY")
+        default_model()  # load (or fit once and cache) the intent model now, not while the first guest waits
         pms = QloAppsClient(
             QloAppsConfig(base_url=settings.qloapps_url, api_key=settings.qloapps_key.get_secret_value()),
             cache=PmsCache(redis),

@@ -38,6 +38,9 @@ _OFFSET = re.compile(r"^\+(\d+)d$")
 # ---- the file format ------------------------------------------------------------------------------------------
 
 
+# A phone that is no golden guest's WhatsApp number (setup bookings must not be found as the guest's own).
+_OTHER_PHONE = "+34600000000"
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -376,7 +379,10 @@ class _Driver:
                     seed.children,
                     seed.rooms,
                     currency,
-                    GuestDetails(seed.firstname, seed.lastname, seed.email, f"+{wa_id}" if seed.guest_phone else None),
+                    # QloApps requires a phone (PS_ONE_PHONE_AT_LEAST); another number unless the seed is the guest's.
+                    GuestDetails(
+                        seed.firstname, seed.lastname, seed.email, f"+{wa_id}" if seed.guest_phone else _OTHER_PHONE
+                    ),
                     "golden conversation setup",
                 )
             )
@@ -407,7 +413,7 @@ class _Driver:
                     0,
                     take,
                     avail.currency,
-                    GuestDetails("Filler", "Guest", f"filler-{self.run_tag}@example.com"),
+                    GuestDetails("Filler", "Guest", f"filler-{self.run_tag}@example.com", _OTHER_PHONE),
                     "golden conversation inventory fill",
                 )
             )

@@ -104,6 +104,8 @@ def _on_message(st: ConversationState, msg: GuestMessage, ctx: Context) -> Decis
     if intent == "complaint":
         return _handoff(st, "complaint", "handoff.complaint")
 
+    if st.flow == "modify" and intent in ("availability", "book") and not ents.get("booking_reference"):
+        intent = "modify"  # new dates mid-change are the change, not a new stay
     if st.flow == "stay" and not ents.get("booking_reference"):
         if intent == "modify":
             intent = "book" if st.slots.wants_booking else "availability"  # a mind change, not a booking change

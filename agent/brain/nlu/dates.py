@@ -34,6 +34,7 @@ class _Mention:
     year: int | None = None
     fixed: date | None = None  # already resolved (relative words, weekdays, holidays)
     weekend_out: date | None = None  # a weekend carries its own departure
+    weekday: int | None = None  # "el lunes": resolved after the check-in when it is the departure
     tonight: bool = False
     group: int | None = None  # two mentions of one range pattern share a group
 
@@ -62,20 +63,35 @@ _RANGE_MONTH_DAYS = re.compile(
     rf"\b(?P<m>{_MONTH})\s(?:the\s)?(?P<d1>{_DAY}){_SEP}(?P<d2>{_DAY})\b{_UNIT_AFTER}{_YEAR}"
 )
 _RANGE_DAYS = re.compile(
-    rf"\b(?:(?:del|desde el|from the|from|entre el|between the)\s(?P<d1>{_DAY}){_SEP}(?P<d2>{_DAY})"
+    rf"\b(?:(?:del|desde el|from the|from|entre el|between the|al)\s(?P<d1>{_DAY}){_SEP}(?P<d2>{_DAY})"
     rf"|(?P<o1>[0-3]?\d)(?:st|nd|rd|th){_SEP}(?P<o2>[0-3]?\d)(?:st|nd|rd|th))\b{_UNIT_AFTER}"
 )
+# "18-20", "15 to 17", "al 12-14": two bare days close together, the second later than the first.
+_RANGE_BARE = re.compile(
+    rf"(?<![\d/.:-])\b(?P<d1>[0-3]?\d)(?:\s?-\s?|\s(?:to|till|until|al|a)\s)(?P<d2>[0-3]?\d)\b{_UNIT_AFTER}"
+    rf"(?!\s?(?:years?|anos|meses|months|de la|del? (?:tarde|manana|noche)))"
+)
+# "el sábado 5", "monday the 14th": the day number says which one; the weekday only describes it.
+_WEEKDAY_BEFORE_DAY = re.compile(rf"\b{_WEEKDAY}\s(?=(?:the\s)?[0-3]?\d(?:st|nd|rd|th)?\b{_UNIT_AFTER})")
+_DOUBLE_ARTICLE = re.compile(r"\b(el|the) (?:el|the) ")
+_PLURAL_WEEKDAY = re.compile(rf"\b(?:los|todos los)\s{_WEEKDAY}s?\b|\b(?:on|every)\s{_WEEKDAY}s\b")
+# "el finde del 11", "the weekend of the 11th": the weekend starting that day.
+_WEEKEND_OF = re.compile(r"\b(?:finde|weekend)\s(?:del|de el|of the|of)\s(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b")
 _DAY_MONTH = re.compile(rf"\b(?P<d>{_DAY})\s(?:de\s|of\s)?(?P<m>{_MONTH})\b{_YEAR}")
 _MONTH_DAY = re.compile(rf"\b(?P<m>{_MONTH})\s(?:the\s)?(?P<d>{_DAY})\b{_UNIT_AFTER}{_YEAR}")
 _ISO = re.compile(r"\b(?P<y>\d{4})-(?P<a>\d{1,2})-(?P<b>\d{1,2})\b")
 _NUMERIC = re.compile(r"(?<![\d/.\-])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})(?:[/.](?P<y>\d{4}|\d{2}))?(?![\d/.])")
 _NUMERIC_DASH_YEAR = re.compile(r"(?<![\d/.\-])(?P<a>\d{1,2})-(?P<b>\d{1,2})-(?P<y>\d{4})(?![\d/.\-])")
 _BARE_DAY = re.compile(
-    rf"\b(?:el|del|al|the|on the|from the|desde el|hasta el|para el|dia|day|until the|by the)\s"
+    rf"\b(?:el|del|al|the|on the|on|from the|desde el|hasta el|para el|pal|dia|day|until the|by the)\s"
     rf"(?P<d>[0-3]?\d)(?:st|nd|rd|th|o)?\b{_UNIT_AFTER}"
     rf"|\b(?P<o>[0-3]?\d)(?:st|nd|rd|th)\b{_UNIT_AFTER}"
 )
-RELATIVE_WORDS = r"hoy|today|tonight|esta noche|this evening|manana|tomorrow|pasadomanana"
+RELATIVE_WORDS = (
+    r"hoy (?:en|por) la noche|this night|tonite|hoy|today|tonight|esta noche|this evening|manana|tomorrow|"
+    r"pasadomanana"
+)
+_TONIGHT = ("tonight", "esta noche", "this evening", "hoy en la noche", "hoy por la noche", "this night", "tonite")
 _RELATIVE = re.compile(rf"\b(?:{RELATIVE_WORDS})\b")
 _WEEKDAY_RE = re.compile(
     rf"\b(?:(?P<mod>next|proximo|this|este|coming)\s)?(?P<w>{_WEEKDAY})\b(?P<post>\s(?:que viene|proximo|next))?"
@@ -92,6 +108,8 @@ _HOLIDAYS: dict[str, tuple[int, int]] = {
     "navidad": (12, 25),
     "christmas": (12, 25),
     "newyearsday": (1, 1),
+    "boxing day": (12, 26),
+    "silvester": (12, 31),
 }
 _HOLIDAY_RE = re.compile(rf"\b(?:{_alternation(list(_HOLIDAYS))})\b")
 _CONTEXT_MONTH = re.compile(rf"\b(?:en|in|de|of|for|para|durante|during)\s(?P<m>{_FULL_MONTH})\b")
@@ -99,12 +117,22 @@ _CONTEXT_MONTH = re.compile(rf"\b(?:en|in|de|of|for|para|durante|during)\s(?P<m>
 _NIGHTS = re.compile(
     rf"\b(?P<n>{_NUM})[\s-](?:noches?|nights?)\b"
     r"|\b(?:cuesta|vale|sale|cuestan|precio de|price of|cost of) la noche\b"
+    r"|\b(?:solo esa noche|esa noche|that night|just that night|that one night)\b"
 )
+# "una noche más", "add another night": nights added to a stay, not the stay's length.
+_EXTRA_AFTER = re.compile(r"^\s(?:mas|more|extra|adicional|additional)\b")
+_EXTRA_BEFORE = re.compile(
+    r"\b(?:otra|another|one more|extra|anadir|agregar|sumar|add|(?:ampliar|extender|extend|alargar)(?:\s\w+){0,2})\s$"
+)
+# "retrasar la reserva una semana": a shift of the stay, not its length.
+_SHIFT = re.compile(r"\b(?:retrasar|adelantar|aplazar|posponer|postpone|forward|anticipate|push|back|move|mover)\b")
+_OTHER_WEEKEND = re.compile(r"\b(?:otro|otra|another|other)\s$")
 _WEEKS = re.compile(rf"(?<!\ben )(?<!\bin )(?<!\bde )(?<!\bwithin )\b(?P<n>{_NUM})\s(?:semanas?|weeks?)\b")
 
 _CONNECTOR = re.compile(r"^\s*(?:-|al|a|to|till|until|hasta|y|and|through|thru)?\s*(?:el|the|on)?\s*$")
 _OUT_CUE = re.compile(
-    r"(?:hasta|until|till|salida|salimos|nos vamos|me voy|vamos el|leave|leaving|departure|depart|checkout)"
+    r"(?:hasta|until|till|salida|salimos|salimo|salgo|nos vamos|nos vamo|me voy|vamos el|nos iriamos|"
+    r"saldriamos|nos ibamos|leave|leaving|we leave|go away|departure|depart|checkout)"
     r"(?:\s(?:el|the|on|on the|el dia))?\s$"
 )
 _OLD_CUE = re.compile(
@@ -112,6 +140,12 @@ _OLD_CUE = re.compile(
     r"reserva es para|reserva era para|tenia reserva para|was for|era para)(?:\s(?:el|the|on))?\s$"
 )
 _CHANGE_CUE = re.compile(r"\b(?:cambiar|cambia|change|instead|en vez|en lugar|move|mover|pasar)\b")
+# A second range after one of these replaces the first: "en vez del 15 al 17 sería del 16 al 18".
+_CORRECTION_CUE = re.compile(
+    r"\b(?:cambiar|cambia|cambiarla|change|instead|en vez|en lugar|move|mover|pasar|pasarla|mejor|better|actually|"
+    r"perdon|sorry|equivoque|equivocado|mistake|wrong|seria|it'?d be|no era|not the)\b"
+)
+_NEGATED_CUE = re.compile(r"\b(?:no|not|no es|no era|not from)(?:\s(?:el|del|de|the|from))?\s$")
 _GOODBYE_TAIL = re.compile(r"\bhasta manana\s*$")
 _MORNING = re.compile(r"\b(?:la|de|por|esta|this)\s$")
 
@@ -173,6 +207,8 @@ def _next_day_of_month(day: int, not_before: date) -> date | None:
 
 
 def _resolve(m: _Mention, not_before: date, context_month: int | None) -> date | None:
+    if m.weekday is not None:
+        return _weekday_date(not_before, m.weekday, False) if not m.fixed or not_before > m.fixed else m.fixed
     if m.fixed is not None:
         return m.fixed
     if m.day is None:
@@ -233,7 +269,7 @@ class _Finder:
         self.taken.append((min(m.start for m in mentions), max(m.end for m in mentions)))
 
     def ranges(self) -> None:
-        for pattern in (_RANGE_DAYS_MONTH, _RANGE_MONTH_DAYS, _RANGE_DAYS):
+        for pattern in (_RANGE_DAYS_MONTH, _RANGE_MONTH_DAYS, _RANGE_DAYS, _RANGE_BARE):
             for match in pattern.finditer(self.text):
                 if not self.free(match.start(), match.end()):
                     continue
@@ -241,6 +277,8 @@ class _Finder:
                 d1 = _day(groups.get("d1") or groups.get("o1"))
                 d2 = _day(groups.get("d2") or groups.get("o2"))
                 if d1 is None or d2 is None:
+                    continue
+                if pattern is _RANGE_BARE and not 0 < d2 - d1 <= 14:
                     continue
                 month = MONTHS.get(groups["m"]) if groups.get("m") else None
                 year = int(groups["y"]) if groups.get("y") else None
@@ -250,7 +288,8 @@ class _Finder:
                     month1 = 12 if month == 1 else month - 1
                     year1 = year - 1 if (year is not None and month == 1) else year
                 self.groups += 1
-                first = _Mention(match.start(), match.start() + 1, d1, month1, year1, group=self.groups)
+                start = match.start("d1") if groups.get("d1") else match.start("o1")
+                first = _Mention(start, start + 1, d1, month1, year1, group=self.groups)
                 second = _Mention(match.end() - 1, match.end(), d2, month, year, group=self.groups)
                 self.add(first, second)
 
@@ -261,7 +300,8 @@ class _Finder:
         for pattern in (_NUMERIC_DASH_YEAR, _NUMERIC):
             for match in pattern.finditer(self.text):
                 a, b = int(match.group("a")), int(match.group("b"))
-                day, month = (a, b) if day_first else (b, a)
+                # "4.12." is day first wherever it is written (dots are the European form).
+                day, month = (a, b) if day_first or "." in match.group() else (b, a)
                 year_text = match.group("y")
                 year = None if not year_text else int(year_text) + (2000 if len(year_text) == 2 else 0)
                 self._absolute(match, day, month, year)
@@ -274,14 +314,25 @@ class _Finder:
         for match in _HOLIDAY_RE.finditer(self.text):
             month, day = _HOLIDAYS[match.group()]
             self._fixed(match, _next_day_month(day, month, self.ref))
+        for match in _WEEKEND_OF.finditer(self.text):
+            day = _day(match.group("d"))
+            start = _next_day_of_month(day, self.ref) if day else None
+            end = _add_days(start, (6 - start.weekday()) or 7) if start else None
+            if start is not None and end is not None and self.free(match.start(), match.end()):
+                self.add(_Mention(match.start(), match.end(), fixed=start, weekend_out=end))
         for match in _WEEKEND.finditer(self.text):
+            if _OTHER_WEEKEND.search(self.text[: match.start()]):
+                continue
             is_next = bool(match.group("mod") in ("next", "proximo", "coming") or match.group("post"))
             start, end = _weekend(self.ref, is_next)
             if start is not None and end is not None and self.free(match.start(), match.end()):
                 self.add(_Mention(match.start(), match.end(), fixed=start, weekend_out=end))
         for match in _WEEKDAY_RE.finditer(self.text):
             is_next = bool(match.group("mod") in ("next", "proximo") or match.group("post"))
-            self._fixed(match, _weekday_date(self.ref, WEEKDAYS[match.group("w")], is_next))
+            weekday = WEEKDAYS[match.group("w")]
+            value = _weekday_date(self.ref, weekday, is_next)
+            if value is not None and self.free(match.start(), match.end()):
+                self.add(_Mention(match.start(), match.end(), fixed=value, weekday=weekday))
         for match in _OFFSET.finditer(self.text):
             n = number_value(match.group("n"))
             if n is not None and n <= 400:
@@ -313,9 +364,7 @@ class _Finder:
         value = _add_days(self.ref, offsets.get(word, 0))
         if value is not None and self.free(match.start(), match.end()):
             self.add(
-                _Mention(
-                    match.start(), match.end(), fixed=value, tonight=word in ("tonight", "esta noche", "this evening")
-                )
+                _Mention(match.start(), match.end(), fixed=value, tonight=word in _TONIGHT)
             )
 
 
@@ -327,10 +376,12 @@ def _context_month(text: str) -> int | None:
 def _stated_nights(text: str) -> tuple[int | None, bool]:
     """Nights the guest states ("2 noches", "a week"); the flag says a number was seen at all."""
     for match in _NIGHTS.finditer(text):
+        if _EXTRA_AFTER.match(text[match.end() :]) or _EXTRA_BEFORE.search(text[: match.start()]):
+            continue
         n = number_value(match.group("n")) if match.group("n") else 1
         if n is not None and 0 < n <= MAX_NIGHTS:
             return n, True
-    for match in _WEEKS.finditer(text):
+    for match in _WEEKS.finditer(text if not _SHIFT.search(text) else ""):
         n = number_value(match.group("n"))
         if n is not None and 0 < n * 7 <= MAX_NIGHTS:
             return n * 7, True
@@ -339,6 +390,8 @@ def _stated_nights(text: str) -> tuple[int | None, bool]:
 
 def extract_stay(text: str, reference_date: date, language: str = "es") -> StayDates:
     """Check-in, check-out and nights stated in normalised text, resolved against the reference date."""
+    text = _WEEKDAY_BEFORE_DAY.sub("the " if language == "en" else "el ", _PLURAL_WEEKDAY.sub(" ", text))
+    text = _DOUBLE_ARTICLE.sub(r"\1 ", text)
     finder = _Finder(text, reference_date, language)
     finder.ranges()
     finder.singles()
@@ -348,15 +401,19 @@ def extract_stay(text: str, reference_date: date, language: str = "es") -> StayD
 
     if len(mentions) > 1:
         # "en vez del viernes ... el sábado": drop the old date when a new one is given.
-        kept = [m for m in mentions if not _OLD_CUE.search(text[: m.start])]
+        old = {id(m) for m in mentions if _OLD_CUE.search(text[: m.start])}
+        old_groups = {m.group for m in mentions if id(m) in old and m.group is not None}
+        kept = [m for m in mentions if id(m) not in old and (m.group is None or m.group not in old_groups)]
         mentions = kept or mentions
 
     check_in: date | None = None
     check_out: date | None = None
-    grouped = [m for m in mentions if m.group is not None]
-    if grouped:
-        first = grouped[0]
-        second = next(m for m in grouped if m.group == first.group and m is not first)
+    ranges = _complete_ranges(mentions, text)
+    if ranges:
+        if len(ranges) > 1 and _CORRECTION_CUE.search(text):
+            first, second = ranges[-1]
+        else:
+            first, second = next((r for r in ranges if r[1].month is not None), ranges[0])
         check_in = _resolve(first, reference_date, context)
         if check_in is not None:
             after = _add_days(check_in, 1)
@@ -383,7 +440,26 @@ def extract_stay(text: str, reference_date: date, language: str = "es") -> StayD
                 check_in = value
                 if chosen.tonight and nights is None:
                     nights = 1
+    if check_in is not None:
+        # "el 18 y 19, nos iríamos el 20": a departure stated after the nights sets the check-out.
+        departure = next((m for m in reversed(mentions) if _OUT_CUE.search(text[: m.start])), None)
+        later = _resolve(departure, check_in, departure.month or context) if departure else None
+        if later is not None and later > (check_out or check_in):
+            check_out = later
     return _consistent(check_in, check_out, nights, reference_date)
+
+
+def _complete_ranges(mentions: list[_Mention], text: str) -> list[tuple[_Mention, _Mention]]:
+    """Each range stated (both ends present), minus ranges the guest negates ("no del 4 al 6") if others remain."""
+    pairs: list[tuple[_Mention, _Mention]] = []
+    for m in mentions:
+        if m.group is None or any(m.group == p[0].group for p in pairs):
+            continue
+        partner = next((o for o in mentions if o.group == m.group and o is not m), None)
+        if partner is not None:
+            pairs.append((m, partner))
+    affirmed = [p for p in pairs if not _NEGATED_CUE.search(text[: p[0].start])]
+    return affirmed or pairs
 
 
 def _consistent(check_in: date | None, check_out: date | None, nights: int | None, reference: date) -> StayDates:

@@ -113,16 +113,22 @@ _NOT_NAMES = {
 }
 
 AMENITY_WORDS: tuple[tuple[str, str], ...] = (
-    ("airport_shuttle", r"shuttle|transfer|traslado|lanzadera|pick ?up|recogida|airport transfer"),
+    (
+        "airport_shuttle",
+        r"shuttle|transfer|traslado|lanzadera|pick ?ups?|recogida|airport transfer|transporte al aeropuerto",
+    ),
     ("wifi", r"wifi|internet|wlan|wireless"),
     ("breakfast", r"desayunos?|desayunar|breakfast|buffet"),
-    ("parking", r"parking|aparcamiento|aparcar|garaje|garage|park the car|parkin|estacionamiento|car park"),
-    ("pool", r"piscinas?|pool|swimming|swim|nadar"),
+    # Regional words: cochera (AR/UY/PE), parqueadero (CO), parqueo/parquin (Caribbean), estacionamiento (MX/CL).
+    ("parking", r"parking|aparcamiento|aparcar|garaje|garage|park the car|parkin|parquin|estacionamiento|car park|"
+                r"cochera|parqueadero|parqueo|valet"),
+    # alberca (MX), pileta (AR/UY), pisci (ES).
+    ("pool", r"piscinas?|pool|swimming|swim|nadar|alberca|pileta|pisci"),
     ("gym", r"gimnasio|gym|fitness|gimnasia"),
-    ("spa", r"spa|sauna|jacuzzi|masajes?|massages?|wellness|hammam"),
+    ("spa", r"spa|sauna|jacuzzi|masajes?|massages?|wellness|hammam|turco|hot tub|hidromasaje"),
     ("pets", r"mascotas?|perros?|perrito|gatos?|pets?|dogs?|cats?|animales|animals|pet friendly"),
     ("restaurant", r"restaurantes?|restaurant|cenar|cena|dinner|almorzar|lunch|comer"),
-    ("laundry", r"lavanderia|laundry|lavar (?:la )?ropa|tintoreria|planchar|ironing|dry cleaning|lavadora"),
+    ("laundry", r"lavanderia|lavadero|laundry|lavar (?:la )?ropa|tintoreria|planchar|ironing|dry cleaning|lavadora"),
 )
 _AMENITY_PATTERNS = tuple((name, re.compile(rf"\b(?:{words})\b")) for name, words in AMENITY_WORDS)
 # Restaurants nearby are a recommendation, not a hotel amenity.

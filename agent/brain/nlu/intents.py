@@ -235,8 +235,136 @@ RULES: dict[str, tuple[tuple[str, float], ...]] = {
     ),
 }
 
+# Guests' own words, from the register corpus (agent/brain/nlu/corpus/): regional Spanish, native and
+# non-native English, and phrasings that used to get the wrong intent (issue 14).
+GUEST_RULES: dict[str, tuple[tuple[str, float], ...]] = {
+    "greeting": (
+        (
+            r"^(?:hiya|heya|hey|g'?day|holi|holis|holaa|ola|que onda|q onda|que bola|klk|wepa|alo|evening|morning|"
+            r"saludo|bendiciones|dear sir|dear team|hallo|salam|bonjour|wenas|buen diaa?)\b",
+            1.5,
+        ),
+    ),
+    "thanks": ((r"\b(?:cheers|legend|dios le pague|danke|grazie|obrigad[oa]|much appreciated)\b", 2.0),),
+    "goodbye": (
+        (
+            r"\b(?:catch you later|chaito|cuidense|ahi nos vemos|nos vemo|feliz dia|que (?:este|esten) bien|bye|"
+            r"ciao)\b",
+            2.5,
+        ),
+    ),
+    "availability": (
+        (
+            r"\b(?:fully booked|full|lleno|llenos|copado|anything going|anything (?:for|on|from)|got anything|"
+            r"cupo|tan cogiendo|you have (?:free )?rooms?|have you rooms?|search (?:a )?room|i search room|"
+            r"take groups|is possible (?:to have )?(?:a |one )?(?:double )?room)\b",
+            3.0,
+        ),
+        (
+            r"\b(?:hay|habra|habria|tienen|tiene|tenes|teneis|tendran|tendrian|tendra|queda|quedan)\b.*"
+            r"\b(?:cuartos?|piezas?|lugar|cupo|espacio|matrimonial|sencilla|disponible)\b",
+            3.0,
+        ),
+    ),
+    "pricing": (
+        (
+            r"\b(?:cotizar|cotizacion|cotizen|cotizan|quotation|valor|valia|chavos|lucas|soles|pounds|dolares|"
+            r"surcharge|descuento|discount|promociones|weekly rate|damage|how much cost|how much costs)\b",
+            3.5,
+        ),
+    ),
+    "book": (
+        (
+            r"\b(?:apartar|aparto|aparta|aparteme|apartame|apartemela|apartamos|apartado|separar|separo|separeme|"
+            r"separamela|me la guardas|me la guardais|guardais|hold it|lock it in|let'?s do it|book me|book it|"
+            r"reserve it|reserve (?:for|please)|reservame|reservemos|reservamo|reservela|reservala|reservalo|"
+            r"reservamela|sigamos con la reserva|carry on with the booking|make (?:me )?reservation|"
+            r"want (?:make|to make) (?:a )?reservation|la cogemos|me la quedo|i take it|we make the booking|"
+            r"do the needful)\b",
+            3.5,
+        ),
+        (r"^(?:si,?\s|yes,?\s|ok,?\s|vale,?\s)?(?:adelante|go ahead|dale|listo|perfecto)\b.{0,25}$", 1.2),
+    ),
+    "cancel": (
+        (
+            r"\b(?:scrap|call off|pull out|dar de baja|bajar|storno|annul\w*|echar(?:me)? atras|quitar|"
+            r"no longer|not coming|ya no (?:la |lo )?(?:necesit\w*|ocup\w*)|don'?t need (?:it|the room)|"
+            r"no vamos|no vamo|we (?:will not|won'?t|cannot|can'?t) come|not travell?ing)\b",
+            5.0,
+        ),
+    ),
+    "modify": (
+        (
+            r"\b(?:a day early|un dia antes|one day before|bring (?:the booking )?forward|push (?:the booking )?back|"
+            r"recorrer|correr la reserva|rodar|posponer|postergar|aplazar|atrasar|cambiame|cambieme|switch|amend|"
+            r"update (?:the|my) (?:booking|reservation)|actualiz\w*|sumar una noche|stay longer|quedarnos mas|"
+            r"more days|mas dias|mas tiempo|otra noche|prolong|shift|anticipate|llegamos el \w+ en vez|"
+            r"stay (?:till|until) \w+ instead|quedarnos hasta el \w+ en (?:vez|lugar))\b",
+            6.0,
+        ),
+    ),
+    "booking_status": (
+        (
+            r"\b(?:come through|go through|got booked|have i got|quedo hecha|se hizo|ya quedo|les llego|"
+            r"you received it|estatus|sigue vigente|sigue activa|still valid|still active|reenvi\w*|resend|"
+            r"send again|all good with|todo bien con|to bien con|everything ok with|todo ok con)\b",
+            5.0,
+        ),
+    ),
+    "check_in_out_times": (
+        (
+            r"\b(?:will someone be there|hay alguien|somebody is there|llegamos? (?:muy )?tarde|"
+            r"arriving (?:really )?late|arrive (?:very )?late|hora de ingreso|hour of arrival)\b",
+            5.0,
+        ),
+    ),
+    "late_checkout": (
+        (
+            r"\b(?:(?:irnos|salir|leave|go|ir|dejar la habitacion|entregar (?:el cuarto|la habitacion|la pieza)|"
+            r"hand the room back|checkout|hacer el checkout|make checkout)\b.{0,20}\b(?:a las|a la|at) ?\d+)",
+            4.0,
+        ),
+        (
+            r"\b(?:push checkout back|retrasar la salida|atrasar la salida|extender la hora de salida|"
+            r"alargar la salida|estirar la salida|late departure|salida mas tarde|leave (?:a bit )?later|"
+            r"salir mas tarde|more late|keep the room (?:till|until)|quedarnos (?:en|con) (?:el cuarto|la pieza|"
+            r"la habitacion) hasta|stay in (?:the )?room until|keep room until)\b",
+            8.0,
+        ),
+    ),
+    "location": (
+        (
+            r"\b(?:drop me a pin|pin|ubi|old town|zona de|are you in|estan en|tan en|queda|quedan|walking distance|"
+            r"how (?:do )?i (?:get|come|arrive)|como llego|which bus|que bus|que micro|que guagua|que bondi)\b",
+            3.0,
+        ),
+    ),
+    "human_handoff": (
+        (r"\b(?:asesor|ejecutivo|representante|comunica\w*|marcar|me marcan|ring me|llameme|get me your)\b", 3.0),
+    ),
+    "complaint": (
+        (
+            r"\b(?:out of order|blocked|tapad[oa]|leak|fuga|gotera|is down|no sirve|no jala|no prende|won'?t turn on|"
+            r"keeping us up|no (?:nos )?deja(?:n)? dormir|bulla|partying|a joke|desastre|malisim[oa]|charged (?:me )?"
+            r"(?:twice|two times|more)|cobraron|cargado|cargaron|debitaron|inundando|inunda|flooding|full of water|"
+            r"water everywhere|filthy|moho|mould|mold|hongos?|humedad|damp|no limpiaron|nobody cleaned|nadie limpie|"
+            r"no nos hicieron el aseo|a oscuras|se fue la luz|hundido|sagging|not function|impolite|borde|pesad[oa]|"
+            r"sale (?:cafe|marron|amarilla)|coming (?:out )?brown|no enfria|not cold|isn'?t cooling)\b",
+            6.0,
+        ),
+    ),
+}
+
+# "no la cancelo, la dejo", "don't cancel, keep my booking": the guest keeps the booking.
+_KEEP = re.compile(
+    r"\b(?:no|don'?t|do not|not)\s(?:quiero\s|want\s|want to\s)?(?:la\s|lo\s|me la\s|it\s)?(?:cancel\w*|anul\w*)"
+    r"|\b(?:keep (?:my|the|it)|i'?ll keep|i keep|la mantengo|mantengo|la dejo|dejadla|dejenla|dejela|se queda|"
+    r"queda como (?:esta|ta)|as it is|like it is|al final no cancelo|no cancelo)\b"
+)
+
 _COMPILED: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
-    intent: tuple((re.compile(p), w) for p, w in rules) for intent, rules in RULES.items()
+    intent: tuple((re.compile(p), w) for p, w in (*rules, *GUEST_RULES.get(intent, ())))
+    for intent, rules in RULES.items()
 }
 _STAY_WORDS = re.compile(
     r"\b(?:noches?|nights?|habitacion(?:es)?|rooms?|suite|estancia|stay|finde|weekend|doble|double|persona|people)\b"
@@ -272,6 +400,10 @@ def classify(text: str, amenity: str | None, stay_details: bool = False, questio
     `question` says the guest asked (a "?" in the raw text).
     """
     scores = _scores(text)
+    if _KEEP.search(text):
+        # Keeping the booking answers our cancel question; it is no cancellation.
+        scores.pop("cancel", None)
+        scores["booking_status"] = scores.get("booking_status", 0.0) + 6.0
     if not scores and stay_details and _ROOM_WORDS.search(text):
         # A bare "habitación para el lunes, 2 noches" orders a room; "rooms for Friday?" asks for one.
         scores["availability" if question else "book"] = 2.0
