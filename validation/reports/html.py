@@ -97,18 +97,10 @@ def render_html(result: Result, data: charts.ChartData, deltas: list[Delta] | No
         )
     out.append("</table>")
     out.append("<h2>Guest-visible latency over time</h2>")
-    out.append(
-        "<p class='meta'>Each mark is one guest message at its intended send time, at the latency the gates judge: "
-        "the time to a right answer. Blue dots were answered; purple crosses got no right answer (no reply, a "
-        f"late one, or a wrong answer such as an apology) and sit at the {data.reply_timeout_ms / 1000:g} s reply "
-        f"timeout or the time waited. Lines: exact p50/p95 per {data.bin_s:g} s bin. Shaded: injected faults.</p>"
-    )
-    out.append(charts.latency_svg(data))
-    scope = f" ({escape(data.gate_name)}'s samples)" if data.gate_name else ""
-    out.append(f"<h2>Latency histogram{scope}</h2>" + charts.histogram_svg(data))
-    out += _flows(data)
-    out.append("<h2>Throughput over time</h2>" + charts.rate_svg(data, "replies", "replies over time", "#0d6efd"))
-    out.append("<h2>Errors over time</h2>" + charts.rate_svg(data, "errors", "errors over time", "#dc3545"))
+    if not data.points:
+        out.append("<p class='meta'>No guest-message load ran in this run (no load or resilience samples).</p>")
+    else:
+        out += _load_charts(data)
     out += _conversations(result)
     out += _trends(data)
     out += _files(result)
@@ -213,4 +205,22 @@ def _files(result: Result) -> list[str]:
         out.append(f"<li>log ({escape(name)}): <a href='{escape(path)}'>{escape(path)}</a></li>")
     out.append("<li>machine-readable: <a href='result.json'>result.json</a>, <a href='junit.xml'>junit.xml</a>, "
                "<a href='summary.md'>summary.md</a></li></ul>")
+    return out
+
+
+def _load_charts(data: charts.ChartData) -> list[str]:
+    """Latency over time, the gate's histogram, per flow, throughput and errors: all by the gates' rule."""
+    out: list[str] = []
+    out.append(
+        "<p class='meta'>Each mark is one guest message at its intended send time, at the latency the gates judge: "
+        "the time to a right answer. Blue dots were answered; purple crosses got no right answer (no reply, a "
+        f"late one, or a wrong answer such as an apology) and sit at the {data.reply_timeout_ms / 1000:g} s reply "
+        f"timeout or the time waited. Lines: exact p50/p95 per {data.bin_s:g} s bin. Shaded: injected faults.</p>"
+    )
+    out.append(charts.latency_svg(data))
+    scope = f" ({escape(data.gate_name)}'s samples)" if data.gate_name else ""
+    out.append(f"<h2>Latency histogram{scope}</h2>" + charts.histogram_svg(data))
+    out += _flows(data)
+    out.append("<h2>Throughput over time</h2>" + charts.rate_svg(data, "replies", "replies over time", "#0d6efd"))
+    out.append("<h2>Errors over time</h2>" + charts.rate_svg(data, "errors", "errors over time", "#dc3545"))
     return out
