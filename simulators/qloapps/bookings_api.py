@@ -91,6 +91,8 @@ class BookingsApi:
         if ctx.method == "DELETE":
             raise WsError(405, 101, "Method DELETE is not allowed for the resource bookings")
         if ctx.method in ("GET", "HEAD"):
+            if ident is None and "schema" in ctx.query:  # :282-301 (XML) and getResponseJson, :190-200
+                return Reply(200, render_schema(ctx))
             if ident is None:
                 return Reply(200, self.render_list(ctx))
             snap = self.b.booking_snapshot(int(ident)) if ident.isdigit() else None
@@ -335,6 +337,61 @@ class BookingsApi:
             return b"[]" if not ids else dumps({"bookings": [{"id": i} for i in ids]})
         rows = "".join(f'\t<booking id="{i}" xlink:href="{ctx.api_url}bookings/{i}"/>\n' for i in ids)
         return f"{XML_HEAD}<bookings>\n{rows}</bookings>\n{XML_TAIL}".encode()
+
+
+# $webserviceParameters of the bookings resource (:62-160): a field is a leaf, a list is a sub-resource.
+SCHEMA_FIELDS = ("id_property", "currency", "booking_status", "payment_status", "source", "booking_date", "remark",
+                 "id_language")  # fmt: skip
+_ROOM = {"id_room": None, "adults": None, "child": None, "child_ages": {"child_age": None},
+         "unit_price_without_tax": None, "id_tax_rules_group": None, "total_tax": None,
+         "services": [dict.fromkeys(("id_service", "quantity", "price_mode", "name", "unit_price_without_tax",
+                                     "total_price_without_tax", "id_tax_rules_group", "total_tax"))],
+         "facilities": [dict.fromkeys(("id_facility", "id_option", "name", "unit_price_without_tax",
+                                       "id_tax_rules_group"))]}  # fmt: skip
+SCHEMA_ASSOCIATIONS: dict[str, Any] = {
+    "customer_detail": dict.fromkeys(("id_customer", "firstname", "lastname", "email", "phone", "address", "city",
+                                      "zip", "state_code", "country_code")),
+    "price_details": dict.fromkeys(("total_paid", "total_price_with_tax")),
+    "payment_detail": dict.fromkeys(("payment_type", "payment_method", "transaction_id")),
+    "cart_rules": [dict.fromkeys(("name", "code", "type", "value", "currency"))],
+    "room_types": [{**dict.fromkeys(("id_room_type", "checkin_date", "checkout_date", "number_of_rooms")),
+                    "rooms": [_ROOM]}],
+}  # fmt: skip
+
+
+def render_schema(ctx: Ctx) -> bytes:
+    """An empty booking to fill: leaves empty, child_ages an empty array in JSON (renderJsonField, :216-225)."""
+    if ctx.query.get("schema") not in ("blank", "synopsis"):
+        raise WsError(400, 100, "Please select a schema of type 'synopsis' to get the whole schema informations "
+                                "(which fields are required, which kind of content...) or 'blank' to get an empty "
+                                "schema to fill before using POST request.")  # fmt: skip
+
+    def as_json(node: Any) -> Any:
+        if node is None:
+            return ""
+        if isinstance(node, list):
+            return [as_json(x) for x in node]
+        if "child_age" in node:
+            return []
+        return {k: as_json(v) for k, v in node.items()}
+
+    if ctx.as_json:
+        booking: dict[str, Any] = dict.fromkeys(SCHEMA_FIELDS, "")
+        booking["associations"] = as_json(SCHEMA_ASSOCIATIONS)
+        return dumps({"booking": booking})
+
+    def as_xml(name: str, node: Any, indent: str) -> str:
+        if node is None:
+            return f"{indent}<{name}></{name}>\n"
+        if isinstance(node, list):
+            item = _SINGULAR.get(name, name.rstrip("s"))
+            return f"{indent}<{name}>\n" + as_xml(item, node[0], indent + "\t") + f"{indent}</{name}>\n"
+        inner = "".join(as_xml(k, v, indent + "\t") for k, v in node.items())
+        return f"{indent}<{name}>\n{inner}{indent}</{name}>\n"
+
+    body = "".join(f"\t<{f}></{f}>\n" for f in ("id", *SCHEMA_FIELDS))
+    body += as_xml("associations", SCHEMA_ASSOCIATIONS, "\t")
+    return f"{XML_HEAD}<booking>\n{body}</booking>\n{XML_TAIL}".encode()
 
 
 def _rooms_without_tax(data: Mapping[str, Any]) -> int:

@@ -211,3 +211,13 @@ def test_hotel_ari_json_body_is_refused_with_85(ws: Ws):
     r = ws.post("/api/hotel_ari", '{"hotel_ari": {"id_hotel": 1}}', json_out=True)
     assert (r.status_code, r.json()["errors"][0]) == (
         400, {"code": 85, "message": "Validation error: Invalid ARI search parameters found."})  # fmt: skip
+
+
+def test_bookings_blank_schema_is_a_template_to_fill(ws: Ws):
+    # BOOKINGS:282-301 (XML schema), :190-225 (JSON: leaves empty, child_ages an empty array), fields :62-160.
+    blank = ws.get_json("/api/bookings", schema="blank").json()["booking"]
+    assert blank["associations"]["customer_detail"]["phone"] == ""
+    room = blank["associations"]["room_types"][0]["rooms"][0]
+    assert room["total_tax"] == "" and room["child_ages"] == []
+    xml = ET.fromstring(ws.get("/api/bookings", schema="blank").text)
+    assert xml.find("booking/associations/room_types/room_type/rooms/room/total_tax") is not None
