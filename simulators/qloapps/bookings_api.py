@@ -102,7 +102,7 @@ class BookingsApi:
         data = self.parse_body(ctx.body)
         warnings = [(3, MISSING_TOTAL_TAX) for _ in range(_rooms_without_tax(data))]
         try:
-            order = self.create(data) if ctx.method == "POST" else self.update(data)
+            order = self.create(data, _shop_domain(ctx)) if ctx.method == "POST" else self.update(data)
         except WsError as exc:
             exc.errors = warnings + exc.errors  # the warning was raised first; the refusal sets the status
             raise
@@ -258,7 +258,7 @@ class BookingsApi:
 
     # ---- POST --------------------------------------------------------------------------------------------
 
-    def create(self, data: Mapping[str, Any]) -> Order:
+    def create(self, data: Mapping[str, Any], shop_domain: str = "") -> Order:
         """validatePostRequest (:631-722) in its order of checks, then handlePostRequest."""
         if "id" in data:
             raise bad("id is forbidden when adding a new resource")
@@ -295,7 +295,8 @@ class BookingsApi:
         spec = OrderSpec(
             id_hotel=id_hotel, id_currency=currency.id, guest=guest, lines=lines, target_state=1, total_paid=paid,
             payment_method=str(payment.get("payment_method") or "Order from API"), payment_type=str(ptype or ""),
-            transaction_id=str(payment.get("transaction_id") or ""), source=str(data.get("source") or ""),
+            transaction_id=str(payment.get("transaction_id") or ""),
+            source=str(data.get("source") or "") or shop_domain,  # PS_SHOP_DOMAIN (classes/PaymentModule.php:348-353)
             cart_rules=cart_rules, total_price_with_tax=override,
             remark=remark, booking_date=booking_date if booking_date and len(booking_date) > 10 else
             (f"{booking_date} 00:00:00" if booking_date else None),
@@ -392,6 +393,11 @@ def render_schema(ctx: Ctx) -> bytes:
     body = "".join(f"\t<{f}></{f}>\n" for f in ("id", *SCHEMA_FIELDS))
     body += as_xml("associations", SCHEMA_ASSOCIATIONS, "\t")
     return f"{XML_HEAD}<booking>\n{body}</booking>\n{XML_TAIL}".encode()
+
+
+def _shop_domain(ctx: Ctx) -> str:
+    """The shop's domain as the simulator is reached (host[:port] of the webservice URL)."""
+    return ctx.api_url.split("://", 1)[-1].split("/", 1)[0]
 
 
 def _rooms_without_tax(data: Mapping[str, Any]) -> int:
