@@ -221,3 +221,10 @@ def test_bookings_blank_schema_is_a_template_to_fill(ws: Ws):
     assert room["total_tax"] == "" and room["child_ages"] == []
     xml = ET.fromstring(ws.get("/api/bookings", schema="blank").text)
     assert xml.find("booking/associations/room_types/room_type/rooms/room/total_tax") is not None
+
+
+def test_every_check_here_cites_the_php_line_it_follows():
+    from tests.qloapps.citations import session_checks, source_checks
+
+    uncited = [name for name, src in source_checks() + session_checks() if src is None]
+    assert uncited == []

@@ -56,6 +56,7 @@ step('list hotels with a filter, sort and limit', function () use ($ws) {
 });
 
 step('get one hotel (full by default)', function () use ($ws, $xlink) {
+    // classes/webservice/WebserviceRequest.php:1229-1233 (full without display); xlinks: WebserviceOutputXML.php
     $xml = $ws->get(['resource' => 'hotels', 'id' => 1]);
     check((string)$xml->hotel->check_in === '12:00', 'check_in 12:00');
     $href = (string)$xml->hotel->id_country->attributes($xlink)['href'];
@@ -64,6 +65,7 @@ step('get one hotel (full by default)', function () use ($ws, $xlink) {
 });
 
 step('list room types with a filter, sort and limit', function () use ($ws) {
+    // classes/webservice/WebserviceRequest.php:1103 (filters), :1149 (sort), :1182 (limit)
     $xml = $ws->get(['resource' => 'room_types', 'display' => 'full', 'filter[id]' => '[1|2|3]',
                      'sort' => '[id_DESC]', 'limit' => '2']);
     $ids = [];
@@ -87,6 +89,7 @@ step('get one room type with display: only the id comes back', function () use (
 });
 
 step('hotel_ari search', function () use ($ws, $xlink) {
+    // modules/hotelreservationsystem/classes/WebserviceSpecificManagementHotelAri.php:603-757 (getResponseXml)
     $search = '<qloapps><hotel_ari><id_hotel>1</id_hotel><date_from>2027-04-01</date_from>'
         . '<date_to>2027-04-03</date_to><get_available_rooms>1</get_available_rooms><associations><room_occupancies>'
         . '<room_occupancy><adults>2</adults><children>0</children></room_occupancy>'
@@ -105,6 +108,7 @@ step('hotel_ari search', function () use ($ws, $xlink) {
 });
 
 step('add a customer: the phone is required on a default install', function () use ($ws, &$state) {
+    // classes/Customer.php:204-211 (phone required with PS_ONE_PHONE_AT_LEAST), WebserviceRequest.php:1463
     $body = '<qloapps><customer><firstname>Ana</firstname><lastname>Lopez</lastname><email>ana.php@example.com</email>'
         . '<passwd>secret123</passwd>PHONE</customer></qloapps>';
     $why = refused(fn () => $ws->add(['resource' => 'customers', 'postXml' => str_replace('PHONE', '', $body)]),
@@ -117,6 +121,7 @@ step('add a customer: the phone is required on a default install', function () u
 });
 
 step('edit a customer: a PUT replaces the whole record', function () use ($ws, &$state) {
+    // classes/webservice/WebserviceRequest.php:1463-1466 (41 for absent required, absent optional nulled)
     $xml = $ws->get(['resource' => 'customers', 'id' => $state['customer']]);
     $xml->customer->firstname = 'Anabel';
     $xml->customer->note = 'VIP';
@@ -134,6 +139,7 @@ step('edit a customer: a PUT replaces the whole record', function () use ($ws, &
 });
 
 step('hotel_rooms GET, edit, PUT back: id_hotel is not writable', function () use ($ws) {
+    // classes/webservice/WebserviceRequest.php:1451 with HotelRoomInformation.php:72-76 ('setter' => false)
     $xml = $ws->get(['resource' => 'hotel_rooms', 'id' => 3]);
     $xml->room->id_status = 2;
     return refused(fn () => $ws->edit(['resource' => 'hotel_rooms', 'id' => 3, 'putXml' => $xml->asXML()]),
@@ -166,6 +172,7 @@ step('add a booking with total_tax per room', function () use ($ws, &$state) {
 });
 
 step('add a booking without total_tax: HTTP 500 code 3, yet the order exists', function () use ($ws, &$state) {
+    // classes/webservice/WebserviceSpecificManagementBookings.php:510, WebserviceRequest.php:686-688
     $why = refused(fn () => $ws->add(['resource' => 'bookings', 'postXml' => booking_xml(
         'ana.php@example.com', '<room><adults>2</adults><child>0</child></room>')]), 'HTTP status of 500');
     check(strpos($why, '(Code 3)') !== false && strpos($why, 'total_tax') !== false, 'the PHP warning, code 3');
@@ -177,6 +184,7 @@ step('add a booking without total_tax: HTTP 500 code 3, yet the order exists', f
 });
 
 step('get a booking', function () use ($ws, &$state) {
+    // classes/webservice/WebserviceSpecificManagementBookings.php:3545-3713 (getBookingDetails)
     $xml = $ws->get(['resource' => 'bookings', 'id' => $state['booking']]);
     $b = $xml->booking;
     check((int)$b->id === $state['booking'] && (string)$b->currency === 'EUR', 'id and currency');
@@ -186,6 +194,7 @@ step('get a booking', function () use ($ws, &$state) {
 });
 
 step('cancel a booking with PUT bookings (booking_status 3)', function () use ($ws, &$state) {
+    // classes/webservice/WebserviceSpecificManagementBookings.php:1949-2170 (handlePutRequest)
     $got = $ws->get(['resource' => 'bookings', 'id' => $state['booking']]);
     $rt = $got->booking->associations->room_types->room_type;
     $put = '<qloapps><booking><id>' . $state['booking'] . '</id><id_property>1</id_property>'
@@ -201,6 +210,7 @@ step('cancel a booking with PUT bookings (booking_status 3)', function () use ($
 });
 
 step('cancel through order_histories', function () use ($ws, &$state) {
+    // modules/hotelreservationsystem/hotelreservationsystem.php:478-492 (state 4 frees the rooms)
     $xml = $ws->add(['resource' => 'order_histories', 'postXml' => '<qloapps><order_history><id_order>'
         . $state['orphan'] . '</id_order><id_order_state>4</id_order_state></order_history></qloapps>']);
     check((int)$xml->order_history->id_order_state === 4, 'history with state 4');
@@ -210,6 +220,7 @@ step('cancel through order_histories', function () use ($ws, &$state) {
 });
 
 step('delete customers, one and several', function () use ($ws) {
+    // classes/webservice/WebserviceRequest.php:1355 (unknown ids), DELETE ?id=[…]
     $ids = [];
     foreach (['del1', 'del2', 'del3'] as $n) {
         $xml = $ws->add(['resource' => 'customers', 'postXml' => "<qloapps><customer><firstname>Del</firstname>"
@@ -224,6 +235,7 @@ step('delete customers, one and several', function () use ($ws) {
 });
 
 step('head and errors as the client reports them', function () use ($ws) {
+    // classes/webservice/WebserviceRequest.php:882 (code 27), WebserviceSpecificManagementBookings.php:688-692
     $header = $ws->head(['resource' => 'hotels']);
     check(stripos($header, 'PSWS-Version: 1.6.1.23') !== false, 'PSWS-Version header');
     $unknown = refused(fn () => $ws->get(['resource' => 'hotel_bookings']), '(Code 27)');
