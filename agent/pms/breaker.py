@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -25,13 +28,22 @@ class BreakerConfig:
 class CircuitBreaker:
     """Counts consecutive failures; while open, calls fail fast with CircuitOpen until the cooldown has passed."""
 
-    def __init__(self, clock: Clock, config: BreakerConfig | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        config: BreakerConfig | None = None,
+        probe: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self._clock = clock
         self._config = config or BreakerConfig()
         self._state = BreakerState.CLOSED
         self._failures = 0
         self._opened_at = 0.0
         self._probe_in_flight = False
+        # Without guest traffic nothing would ever close an open breaker (nor resolve its alert): after each
+        # cooldown `probe` makes one call through the breaker itself.
+        self._probe = probe
+        self._probe_task: asyncio.Task[None] | None = None
         metrics.set_circuit_state("closed")
 
     @property
@@ -64,7 +76,24 @@ class CircuitBreaker:
             if self._state is not BreakerState.OPEN:
                 self._move(BreakerState.OPEN)
 
+    def _schedule_probe(self) -> None:
+        if self._probe is None or (self._probe_task is not None and not self._probe_task.done()):
+            return
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing to probe with
+            self._probe_task = asyncio.get_running_loop().create_task(self._probe_after_cooldown())
+
+    async def _probe_after_cooldown(self) -> None:
+        assert self._probe is not None
+        while self._state is BreakerState.OPEN:
+            await asyncio.sleep(self._config.cooldown_s)
+            if self._state is not BreakerState.OPEN:
+                return
+            with contextlib.suppress(Exception):  # the outcome is recorded by the breaker itself
+                await self._probe()
+
     def _move(self, to: BreakerState) -> None:
+        if to is BreakerState.OPEN:
+            self._schedule_probe()
         self._state = to
         metrics.set_circuit_state(to.name.lower())
         metrics.PMS_CIRCUIT_TRANSITIONS.labels(to=to.name.lower()).inc()

@@ -80,9 +80,13 @@ class QloAppsClient:
         self._base = config.base_url.rstrip("/") + "/api"
         self._cache = cache or PmsCache(None)
         self._clock = clock or SystemClock()
-        self.breaker = CircuitBreaker(self._clock, config.breaker)
+        self.breaker = CircuitBreaker(self._clock, config.breaker, probe=self._probe)
         self._session = session
         self._own_session = session is None
+
+    async def _probe(self) -> None:
+        """One uncached call through the breaker to the webservice root: any answer below 500 closes it."""
+        await self._once("GET", "probe", "", params=None, body=None, json_body=None)
 
     async def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

@@ -55,6 +55,8 @@ class RunContext:
     load_driver: str = "locust"
     # Set when an abort_on_fail gate failed mid-run: the runner starts no further stage and the verdict is FAIL.
     aborted: str = ""
+    # The observability stage's Prometheus (validation/stages/observability.py), running through the other stages.
+    prometheus: Any = None
 
     def should_abort(self, samples: list[E2ESample]) -> bool:
         """Judge the abort_on_fail gates on the samples so far; True (and `aborted` set) once one has failed."""

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from validation.result import StageResult
-from validation.stages import functional, load, preflight, resilience, security
+from validation.stages import functional, load, observability, preflight, resilience, security
 from validation.stages.context import RunContext
 
 
@@ -23,6 +23,9 @@ class StageSpec:
     sends_load: bool = False
     # Leaves agent work behind: the runner waits for the agent's inbox to drain before the next stage.
     drains_inbox: bool = False
+    # Watches the whole run: `begin` runs before the first stage, `end` after the last (however the run ends).
+    begin: Callable[[RunContext], Awaitable[None]] | None = None
+    end: Callable[[RunContext], Awaitable[None]] | None = None
 
 
 STAGES: dict[str, StageSpec] = {
@@ -31,4 +34,5 @@ STAGES: dict[str, StageSpec] = {
     "security": StageSpec(security.run),
     "load": StageSpec(load.run, sends_load=True, drains_inbox=True),
     "resilience": StageSpec(resilience.run, sends_load=True),
+    "observability": StageSpec(observability.run, begin=observability.begin, end=observability.end),
 }
