@@ -111,8 +111,9 @@ class Receptionist:
         previous = turn.language if turn.language in ("es", "en") else None
         nlu = parse(text or "", today, previous_language=previous)  # type: ignore[arg-type]
         if kind == "media":
-            # A caption is not a request we act on; keep the conversation's language.
-            nlu = type(nlu)(language=previous or nlu.language, intent="unknown", confidence=0.0, entities={})
+            # A caption is not a request we act on, but it is the guest writing: its language is theirs
+            # (a caption without language markers keeps the conversation's, as `parse` does for any text).
+            nlu = type(nlu)(language=nlu.language, intent="unknown", confidence=0.0, entities={})
         event = GuestMessage(kind=kind, text=text or "", nlu=nlu, reply_id=msg.reply_id or None)
         ctx = Context(today=today)
         # The service only calls us when no person holds the conversation: a handoff in our state is resolved.
@@ -254,8 +255,11 @@ class Receptionist:
         )
         if result.outcome is Outcome.BOOKED and result.booking is not None:
             view = _view(result.booking, fallback_total=result.fallback_total, fallback_name=result.fallback_name)
-            if self._guard is not None:
-                await self._guard.remember(key, _view_to_json(view))
+            try:
+                if self._guard is not None:
+                    await self._guard.remember(key, _view_to_json(view))
+            except RedisError as exc:  # the booking is made; QloApps still finds it by its key next time
+                log.warning("booking %s made but not remembered in Redis: %s", key, exc)
             return ft.BookingMade(view, check_in_time, replayed=result.replayed)
         reason = {Outcome.UNAVAILABLE: "unavailable", Outcome.REJECTED: "rejected", Outcome.UNKNOWN: "uncertain"}
         return ft.BookingFailed(reason.get(result.outcome, "pms_down"), result.detail)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ overlap (or other room types) proceed in parallel.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,9 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 LOCK_TTL_MS = 15_000
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600
@@ -76,7 +80,10 @@ class BookingGuard:
         try:
             yield
         finally:
-            await self._release(keys=keys, args=[token])
+            try:
+                await self._release(keys=keys, args=[token])
+            except RedisError as exc:  # the block's outcome stands; the nights free themselves at the TTL
+                log.warning("could not release booking lock %s: %s", keys[0], exc)
 
     async def outcome(self, idempotency_key: str) -> dict[str, Any] | None:
         """The stored result of a confirmation already carried out, if any."""

@@ -226,7 +226,7 @@ class QloAppsSimulator:
             "strict_dates": self.config.strict_dates,
             "phone_required": self.config.phone_required,
             "hotels": len(self.backend.hotels),
-            "orders": len(self.backend.orders),
+            "orders": len(self.backend.order_ids()),
             "faults": len(self.faults.list()),
             "uptime_s": round(time.monotonic() - self.started, 3),
         }

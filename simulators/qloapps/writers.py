@@ -81,7 +81,7 @@ def create_address(b: Backend, v: dict[str, str], el: Element) -> Address:
 
 def create_order_history(b: Backend, v: dict[str, str], el: Element) -> Any:
     id_order, id_state = _int(v["id_order"]), _int(v["id_order_state"])
-    if id_order not in b.orders:
+    if not b.has_order(id_order):
         raise WsError(400, 85, 'Validation error: "Property OrderHistory->id_order is not valid"')
     if id_state not in ORDER_STATES:
         raise WsError(400, 85, 'Validation error: "Property OrderHistory->id_order_state is not valid"')
