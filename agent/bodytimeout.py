@@ -1,25 +1,29 @@
-"""ASGI middleware: a request body must arrive within a deadline, and a client that leaves is not an error.
+"""Slow clients: a request's headers and body must arrive within a deadline, and a client that leaves is no error.
 
 A connection that sends headers and then a slow or no body would otherwise hold a handler (and a socket)
-forever; it gets 408 and the connection is closed. A client that disconnects mid-request is logged at info.
+forever; it gets 408 and the connection is closed (BodyTimeout, ASGI). One whose headers never complete never
+reaches the application at all: the server protocol closes it (HeaderDeadlineProtocol, uvicorn). A client that
+disconnects mid-request is logged at info.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 log = logging.getLogger(__name__)
 
 _TIMEOUT_BODY = b'{"error":"request body not received in time"}'
 
 
-class _BodyTimedOut(Exception):
-    pass
+class _BodyTimedOut(BaseException):
+    """Not an Exception: FastAPI turns any Exception raised while it reads a body into 400."""
 
 
 class BodyTimeout:
@@ -68,3 +72,49 @@ class BodyTimeout:
                 await send({"type": "http.response.body", "body": _TIMEOUT_BODY})
         except ClientDisconnect:
             log.info("client disconnected before the request was read", extra={"path": scope.get("path", "")})
+
+
+class HeaderDeadlineProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol that closes a connection whose request headers do not complete in time
+    (AGENT_REQUEST_BODY_TIMEOUT_SECONDS); uvicorn itself waits for them forever."""
+
+    _timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(_header_timeout_s(), self._expired)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expired(self) -> None:
+        self._timer = None
+        if not self.transport.is_closing():
+            log.info("request headers not received in time, closing")
+            self.transport.close()
+
+
+@functools.cache
+def _header_timeout_s() -> float:
+    # Each server process (uvicorn may spawn several) reads it once from the agent's settings.
+    from agent.settings import Settings
+
+    return Settings().request_body_timeout_seconds

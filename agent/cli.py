@@ -46,6 +46,7 @@ def main(
     import uvicorn
 
     from agent.app import create_app
+    from agent.bodytimeout import HeaderDeadlineProtocol
     from agent.logs import configure
     from agent.webhook import WebhookFastPath
 
@@ -79,7 +80,8 @@ def main(
         log_config=None,
         access_log=False,
         loop="uvloop",
-        http="httptools",
+        # httptools, plus a deadline on request headers (header-only connections are closed).
+        http=HeaderDeadlineProtocol,
         timeout_graceful_shutdown=15,
     )
 

@@ -17,6 +17,28 @@ from validation.services import postgres_service, redis_service  # noqa: E402
 from validation.services.handle import ServiceHandle  # noqa: E402
 
 
+@pytest.fixture(scope="module")
+def module_database(postgres_url: str) -> Iterator[str]:
+    """A database of the session's Postgres for one module (one agent serves many examples or tests)."""
+    import time
+
+    import psycopg
+
+    name = f"resilience_{time.monotonic_ns() % 10**12}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def module_graph() -> Iterator[FakeGraph]:
+    fake = FakeGraph().start()
+    yield fake
+    fake.stop()
+
+
 @pytest.fixture
 def graph() -> Iterator[FakeGraph]:
     fake = FakeGraph().start()

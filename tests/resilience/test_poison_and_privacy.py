@@ -40,22 +40,10 @@ def meta_body(wamid: str, text: str, sender: str = GUEST) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def agent(postgres_url: str, redis_url: str) -> Iterator[tuple[TestClient, FakeGraph, str]]:
-    """One agent for the module's examples (Hypothesis runs many): the session's Postgres, its own database."""
-    import psycopg
-
-    name = f"poison_{int(time.time() * 1000) % 10**9}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    db = postgres_url.rsplit("/", 1)[0] + "/" + name
-    graph = FakeGraph().start()
-    try:
-        with running(settings_for(db, redis_url, graph, rate_limit_messages=10_000)) as client:
-            yield client, graph, db
-    finally:
-        graph.stop()
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def agent(module_database: str, redis_url: str, module_graph: FakeGraph) -> Iterator[tuple[TestClient, FakeGraph, str]]:
+    """One agent for the module's examples (Hypothesis runs many)."""
+    with running(settings_for(module_database, redis_url, module_graph, rate_limit_messages=10_000)) as client:
+        yield client, module_graph, module_database
 
 
 # Any text, including U+0000 and lone surrogates (which Hypothesis' default text() leaves out).
