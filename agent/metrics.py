@@ -73,6 +73,8 @@ STALE_MESSAGES = Counter(
     "hotelero_stale_messages_total", "Guest messages older than AGENT_STALE_MESSAGE_HOURS, recorded but not answered"
 )
 HANDOFFS = Counter("hotelero_handoffs_total", "Conversations flagged for a human", ["reason"])
+for _reason in ("responder", "window_closed"):
+    HANDOFFS.labels(reason=_reason)
 
 # ---- guest-felt reply latency -----------------------------------------------------------------------------------
 
@@ -257,6 +259,9 @@ def publish_build_info(throughput_mps: float) -> None:
         version = "unknown"
     BUILD_INFO.labels(version=version, commit=_commit(), python=platform.python_version()).set(1)
     WHATSAPP_THROUGHPUT_LIMIT.set(throughput_mps)
+    # A mostrecent gauge never set is not exported at all; these read 0 until Meta reports usage.
+    WHATSAPP_USAGE.set(0)
+    WHATSAPP_REGAIN_SECONDS.set(0)
 
 
 class PoolSampler:

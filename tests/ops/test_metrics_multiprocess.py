@@ -74,8 +74,8 @@ def test_every_scrape_sums_all_web_and_worker_processes(multi: tuple[Stack, list
         assert total(values, "hotelero_messages_total", outcome="replied") == GUESTS
         assert total(values, "hotelero_worker_leases_total") == GUESTS
         assert total(values, "hotelero_build_info") == 1
-        # Each process keeps db_pool_min connections open: 2 web + 2 worker pools.
-        assert total(values, "hotelero_db_pool_connections") >= 4 * 2
+        # Each of the 2 web and 2 worker processes has a pool with the default ceiling of 20 connections.
+        assert total(values, "hotelero_db_pool_max_connections") == 4 * 20
         assert total(values, "hotelero_dependency_up", dependency="postgres") == 1
 
 
@@ -85,12 +85,12 @@ def test_a_killed_worker_keeps_its_counts_but_not_its_live_gauges(multi: tuple[S
     wait_until(
         lambda: total(scrape(stack.agent_url), "hotelero_reply_latency_seconds_count") >= 1, 60, "the reply counted"
     )
-    wait_until(lambda: total(scrape(stack.agent_url), "hotelero_db_pool_connections") >= 8, 30, "4 pools open")
+    wait_until(lambda: total(scrape(stack.agent_url), "hotelero_db_pool_max_connections") == 80, 30, "4 pools open")
     before = scrape(stack.agent_url)
     victim = workers[0].popen
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(10)
     after = scrape(stack.agent_url)
-    # Counters of the dead process still count; its pool connections no longer do.
+    # Counters of the dead process still count; its pool no longer does.
     assert total(after, "hotelero_reply_latency_seconds_count") == total(before, "hotelero_reply_latency_seconds_count")
-    assert total(after, "hotelero_db_pool_connections") < total(before, "hotelero_db_pool_connections")
+    assert total(after, "hotelero_db_pool_max_connections") == 3 * 20
