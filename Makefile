@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: validate test lint install install-test clean
+.PHONY: validate test lint install install-test clean up load doctor images
 
 # Works without Debian's python3-venv too (pip is bootstrapped from PyPI), and checks Python >= 3.11.
 $(BIN)/python:
@@ -25,6 +25,20 @@ install-test: $(VENV)/.installed-test
 # Profile quick by default (the CI one); e.g. `make validate ARGS="--profile standard"`.
 validate: install
 	$(BIN)/hotelero validate $(ARGS)
+
+# After the two commands: the stack on 8080-8082, a load run, what serves Postgres/Redis, offline images.
+# e.g. `make load ARGS="--shape steady --rate 2.8 --duration 5m"`; every other command is .venv/bin/hotelero.
+up: install
+	$(BIN)/hotelero up $(ARGS)
+
+load: install
+	$(BIN)/hotelero load $(ARGS)
+
+doctor: install
+	$(BIN)/hotelero doctor $(ARGS)
+
+images: install
+	$(BIN)/hotelero images build $(ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,6 +1,8 @@
-"""Time to provision Postgres + Redis in a tier and to tear them down (median of N runs).
+"""Time to provision Postgres + Redis per tier and to tear them down (median of N runs).
 
-    .venv/bin/python benchmarks/bench_services.py [--tier local] [--runs 5]
+    .venv/bin/python benchmarks/bench_services.py [--tier embedded,local,docker] [--runs 5]
+
+The docker tier uses the engine and images the environment names (DOCKER_HOST, HOTELERO_POSTGRES_IMAGE, ...).
 
 Also times the per-test cost of `fresh_postgres_url` (CREATE DATABASE ... TEMPLATE + DROP) and
 `fresh_redis_url` (FLUSHDB) on the last run's servers. Prints figures; asserts nothing.
@@ -45,24 +47,18 @@ def _fresh_costs(pg_url: str, redis_url: str, rounds: int) -> tuple[list[float],
     return creates, drops, flushes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tier", default="local", help="auto, docker, local or external (default local)")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--fresh-rounds", type=int, default=20, help="fresh database/db rounds on the last run")
-    args = parser.parse_args()
-
+def bench_tier(tier: str, runs: int, fresh_rounds: int) -> None:
     up, down, pg_up, redis_up = [], [], [], []
     fresh: tuple[list[float], list[float], list[float]] | None = None
-    for run in range(args.runs):
+    for run in range(runs):
         stack = ExitStack()
         t0 = time.perf_counter()
-        pg = stack.enter_context(postgres_service(args.tier))
+        pg = stack.enter_context(postgres_service(tier))
         t1 = time.perf_counter()
-        rd = stack.enter_context(redis_service(args.tier))
+        rd = stack.enter_context(redis_service(tier))
         t2 = time.perf_counter()
-        if run == args.runs - 1 and args.fresh_rounds:
-            fresh = _fresh_costs(pg.url, rd.url, args.fresh_rounds)
+        if run == runs - 1 and fresh_rounds:
+            fresh = _fresh_costs(pg.url, rd.url, fresh_rounds)
         t3 = time.perf_counter()
         stack.close()
         t4 = time.perf_counter()
@@ -72,7 +68,8 @@ def main() -> None:
         down.append(t4 - t3)
         print(f"run {run + 1}: provision {(t2 - t0) * 1000:7.1f} ms, teardown {(t4 - t3) * 1000:7.1f} ms  ({pg.tier})")
 
-    print(f"\ntier {args.tier}, {args.runs} runs (median):")
+    print(f"  postgres: {pg.description}\n  redis: {rd.description}")
+    print(f"tier {tier}, {runs} runs (median):")
     parts = f"postgres {_median_ms(pg_up).strip()}, redis {_median_ms(redis_up).strip()}"
     print(f"  provision postgres + redis  {_median_ms(up)}   ({parts})")
     print(f"  teardown  postgres + redis  {_median_ms(down)}")
@@ -82,6 +79,17 @@ def main() -> None:
         print(f"  fresh_postgres_url CREATE DATABASE ... TEMPLATE            {_median_ms(creates)}")
         print(f"  fresh_postgres_url DROP DATABASE ... WITH (FORCE)      {_median_ms(drops)}")
         print(f"  fresh_redis_url FLUSHDB                                 {_median_ms(flushes)}")
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tier", default="embedded,local,docker", help="comma-separated tiers (auto, docker, ...)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--fresh-rounds", type=int, default=20, help="fresh database/db rounds on the last run")
+    args = parser.parse_args()
+    for tier in args.tier.split(","):
+        bench_tier(tier.strip(), args.runs, args.fresh_rounds)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from simulators.qloapps.cli import main as sim_qloapps
 from simulators.whatsapp.cli import main as sim_whatsapp
 from validation.doctor import doctor_command
 from validation.exitcodes import ExitCode
+from validation.images import images_app
 from validation.nlu_eval import app as nlu_app
 from validation.runner_cli import up_command, validate_command
 from validation.services.ports import port_is_free
@@ -96,6 +97,7 @@ app.command("load")(load_command)
 app.add_typer(sim_app, name="sim")
 app.add_typer(agent_app, name="agent")
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(images_app, name="images")
 
 if __name__ == "__main__":
     app()

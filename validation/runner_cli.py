@@ -107,6 +107,11 @@ def up_command(
             app_secret=app_secret, verify_token=verify_token, access_token=access_token, admin_token=admin_token
         ),
         startup_timeout=startup_timeout,
+        # The ports README.md and docs/ point at; a taken one falls back to a free port and says so.
+        agent_port=8080,
+        qloapps_port=8081,
+        whatsapp_port=8082,
+        fallback_ports=True,
     )
     try:
         with sigterm_unwinds(), run_stack(opts, on_step=lambda msg: console.print(f"· {msg}")) as stack:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from agent.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
-from validation.services.ports import free_port
+from validation.services.ports import free_port, port_is_free
 
 # Default QloApps webservice key of the simulator's seeded shop (docs/qloapps-simulator.md).
 DEFAULT_QLOAPPS_KEY = "HOTELEROSIMULATORKEY000000000000"
@@ -101,6 +101,8 @@ class StackOptions:
     whatsapp_port: int | None = None
     qloapps_port: int | None = None
     agent_port: int | None = None
+    # `hotelero up`: the ports above are preferences; a taken one falls back to a free port (and says so).
+    fallback_ports: bool = False
     # The agent's process layout (`hotelero agent --web N --workers M`). 1 web + 1 separate worker measured best on
     # 2 cores (docs/agent.md), and a worker that dies never takes the webhook with it: the supervisor restarts it.
     agent_web: int = 1
@@ -293,6 +295,16 @@ def _service_handles(opts: StackOptions, stack: contextlib.ExitStack) -> tuple[s
     return database_url, redis_url, services
 
 
+def _port(preferred: int | None, what: str, opts: StackOptions, on_step: Callable[[str], None]) -> int:
+    if preferred is None:
+        return free_port()
+    if not opts.fallback_ports or port_is_free(preferred):
+        return preferred
+    chosen = free_port()
+    on_step(f"port {preferred} is taken: the {what} uses :{chosen} instead")
+    return chosen
+
+
 @contextlib.contextmanager
 def run_stack(opts: StackOptions, on_step: Callable[[str], None] = lambda _msg: None) -> Iterator[Stack]:
     """Bring the stack up, yield where it is, and tear every started piece down however the block exits."""
@@ -315,7 +327,7 @@ def run_stack(opts: StackOptions, on_step: Callable[[str], None] = lambda _msg: 
 
         qloapps_url = opts.qloapps_url
         if not qloapps_url:
-            port = opts.qloapps_port or free_port()
+            port = _port(opts.qloapps_port, "QloApps simulator", opts, on_step)
             on_step(f"starting the QloApps simulator on :{port}")
             proc = start_process(
                 "qloapps-sim",
@@ -325,11 +337,11 @@ def run_stack(opts: StackOptions, on_step: Callable[[str], None] = lambda _msg: 
             proc.port = port
             started["qloapps-sim"] = proc
             qloapps_url = f"http://127.0.0.1:{port}"
-        agent_port = opts.agent_port or free_port()
+        agent_port = _port(opts.agent_port, "agent", opts, on_step) if not opts.agent_url else 0
         agent_url = (opts.agent_url or f"http://127.0.0.1:{agent_port}").rstrip("/")
         whatsapp_url = opts.whatsapp_url
         if not whatsapp_url:
-            port = opts.whatsapp_port or free_port()
+            port = _port(opts.whatsapp_port, "WhatsApp simulator", opts, on_step)
             on_step(f"starting the WhatsApp simulator on :{port}")
             proc = start_process(
                 "whatsapp-sim",

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from validation.container_reaper import reaper_labels
 from validation.services.external import check_postgres, check_redis
 from validation.services.handle import ServiceError, ServiceHandle, Tier
 from validation.services.ports import free_port
@@ -86,10 +87,15 @@ def _check_settings(settings: ServicesSettings) -> None:
 
 
 class _HostNetworkPorts:
-    """Host networking publishes nothing: the server's own port is the host port."""
+    """Host networking publishes nothing: the server's own port is the host port, on this host's loopback."""
 
     def get_exposed_port(self, port: int) -> int:
         return int(port)
+
+    def get_container_host_ip(self) -> str:
+        # Testcontainers guesses a gateway or bridge address when it thinks it runs in a container; with
+        # host networking the server is on our own loopback, where it was told to listen.
+        return "127.0.0.1"
 
 
 def build_postgres_container(settings: ServicesSettings) -> Any:
@@ -156,7 +162,9 @@ def _wait_connect(check: Callable[[str, float], str], url: str, timeout: float) 
 def _running(container: Any, what: str) -> Iterator[Any]:
     started = False
     try:
-        # Not deferred: an image pull can take minutes and Ctrl-C must work; Ryuk reaps a container we lose.
+        # Not deferred: an image pull can take minutes and Ctrl-C must work; the reaper removes a container
+        # we lose (testcontainers has no public getter for the run kwargs, hence _kwargs).
+        container.with_kwargs(**container._kwargs, labels=reaper_labels())
         try:
             container.start()
             started = True
