@@ -29,6 +29,17 @@ def chart_data(result: Result, folder: Path, history_rows: list[dict[str, Any]] 
     ]
     data = charts.build(samples, gate, result.reply_timeout_ms, faults, stages)
     data.trends = charts.trends(history_rows or [], result.gates)
+    # Alerts the observability stage's Prometheus fired and resolved, on the same run clock.
+    data.alerts = [
+        {
+            "name": a["name"],
+            "fired_s": a["fired_ms"] / 1000,
+            "resolved_s": a["resolved_ms"] / 1000 if a.get("resolved_ms") is not None else None,
+        }
+        for s in result.stages
+        if s.name == "observability"
+        for a in s.figures.get("alerts", [])
+    ]
     return data
 
 

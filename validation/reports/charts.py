@@ -32,6 +32,7 @@ class ChartData:
     gate_name: str = ""
     reply_timeout_ms: float = 10_000.0
     faults: list[dict[str, Any]] = field(default_factory=list)  # name, start_s, end_s
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # name, fired_s, resolved_s (None: still firing)
     stages: list[dict[str, Any]] = field(default_factory=list)  # name, start_s, end_s
     flows: list[dict[str, Any]] = field(default_factory=list)  # flow, count, errors, p50, p95, p99, histogram
     trends: list[dict[str, Any]] = field(default_factory=list)  # gate, unit, threshold, comparator, runs
@@ -215,6 +216,30 @@ def _shade(data: ChartData, x_max: float) -> list[str]:
         # Stages can start seconds apart: alternate label rows so neighbours do not overprint.
         y = H - PAD_B - 4 - (i % 2) * 11
         parts.append(f'<text x="{x + 2:.1f}" y="{y}" font-size="9" fill="#888">{escape(stage["name"])}</text>')
+    for i, alert in enumerate(data.alerts):
+        parts.extend(_alert_marks(alert, sx, PAD_T + 10 + (i % 3) * 11))
+    return parts
+
+
+def _alert_marks(alert: dict[str, Any], sx: Any, y: float) -> list[str]:
+    """An alert as Prometheus saw it: a red line when it fired, a green one when it resolved, a bar between."""
+    name = escape(alert["name"])
+    fired = sx(alert["fired_s"])
+    resolved = sx(alert["resolved_s"]) if alert.get("resolved_s") is not None else None
+    parts = [
+        f'<line class="alert-fired" x1="{fired:.1f}" x2="{fired:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" stroke="#c0392b"'
+        f' stroke-width="1.4"><title>{name} fired at {alert["fired_s"]:.1f} s</title></line>',
+        f'<text x="{fired + 2:.1f}" y="{y}" font-size="9" fill="#c0392b">{name} fired</text>',
+    ]
+    if resolved is not None:
+        parts += [
+            f'<rect x="{fired:.1f}" y="{y + 2}" width="{max(1.0, resolved - fired):.1f}" height="3" fill="#c0392b"'
+            ' opacity="0.5"/>',
+            f'<line class="alert-resolved" x1="{resolved:.1f}" x2="{resolved:.1f}" y1="{PAD_T}" y2="{H - PAD_B}"'
+            f' stroke="#1e8449" stroke-width="1.4"><title>{name} resolved at {alert["resolved_s"]:.1f} s</title>'
+            "</line>",
+            f'<text x="{resolved + 2:.1f}" y="{y + 11}" font-size="9" fill="#1e8449">resolved</text>',
+        ]
     return parts
 
 
@@ -229,6 +254,7 @@ def _polyline(points: list[tuple[float, float]], color: str, cls: str, dash: str
 def _x_max(data: ChartData) -> float:
     ends = [b["t_s"] + data.bin_s for b in data.bins] + [f["end_s"] for f in data.faults]
     ends += [s["end_s"] for s in data.stages]
+    ends += [a["resolved_s"] or a["fired_s"] for a in data.alerts]
     return max(ends, default=1.0) or 1.0
 
 

@@ -215,7 +215,8 @@ def _load_charts(data: charts.ChartData) -> list[str]:
         "<p class='meta'>Each mark is one guest message at its intended send time, at the latency the gates judge: "
         "the time to a right answer. Blue dots were answered; purple crosses got no right answer (no reply, a "
         f"late one, or a wrong answer such as an apology) and sit at the {data.reply_timeout_ms / 1000:g} s reply "
-        f"timeout or the time waited. Lines: exact p50/p95 per {data.bin_s:g} s bin. Shaded: injected faults.</p>"
+        f"timeout or the time waited. Lines: exact p50/p95 per {data.bin_s:g} s bin. Shaded: injected faults. "
+        "Red and green lines: when Prometheus fired and resolved an alert (observability stage).</p>"
     )
     out.append(charts.latency_svg(data))
     scope = f" ({escape(data.gate_name)}'s samples)" if data.gate_name else ""
