@@ -97,6 +97,7 @@ class Turn(_Strict):
     button: str | None = None
     list: str | None = None
     media: Literal["image", "audio", "document", "video", "sticker"] | None = None
+    caption: str | None = Field(None, max_length=1024)  # the text sent with an image, video or document
     location: dict[str, Any] | None = None
     double_tap: bool = False
     pause_s: float = Field(0.0, ge=0, le=30)  # wait before sending (e.g. for the agent's circuit breaker cooldown)
@@ -426,7 +427,11 @@ class _Driver:
         if turn.list is not None:
             return {"type": "list", "title": substitute(turn.list, variables)}
         if turn.media is not None:
-            return {"type": turn.media, "mime_type": "image/jpeg" if turn.media == "image" else None}
+            return {
+                "type": turn.media,
+                "mime_type": "image/jpeg" if turn.media == "image" else None,
+                "caption": substitute(turn.caption, variables) if turn.caption else None,
+            }
         return {"type": "location", **(turn.location or {})}
 
     async def _turn(

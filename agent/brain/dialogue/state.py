@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from agent.brain.dialogue.flows import Flow, Step
+
 STATE_VERSION = 1
 
 
@@ -42,8 +44,8 @@ class ConversationState:
 
     version: int = STATE_VERSION
     language: str = "es"
-    flow: str | None = None  # stay | cancel | modify | status | late
-    step: str | None = None
+    flow: Flow | None = None
+    step: Step | None = None
     slots: Slots = field(default_factory=Slots)
     offers: list[dict[str, Any]] = field(default_factory=list)  # last offers shown (facts.Offer as JSON)
     offers_for: str | None = None  # the search (dates, occupancy) the offers answer
@@ -51,6 +53,7 @@ class ConversationState:
     pending: dict[str, Any] | None = None  # what awaits the guest's explicit confirmation
     target: dict[str, Any] | None = None  # the booking being cancelled / modified / checked
     question: dict[str, Any] | None = None  # an info question waiting for hotel facts
+    followups: list[dict[str, Any]] = field(default_factory=list)  # more questions of the same message, in order
     failed_lookups: int = 0
     misunderstandings: int = 0
     handoff: bool = False
@@ -71,6 +74,12 @@ class ConversationState:
             return cls()
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "slots"}
         slots = Slots(**{k: v for k, v in (data.get("slots") or {}).items() if k in Slots.__dataclass_fields__})
+        try:
+            # Stored as their plain string values; a value no longer known starts the conversation afresh.
+            known["flow"] = Flow(known["flow"]) if known.get("flow") else None
+            known["step"] = Step(known["step"]) if known.get("step") else None
+        except ValueError:
+            return cls()
         return cls(slots=slots, **known)
 
     def reset_flow(self) -> None:
@@ -81,6 +90,7 @@ class ConversationState:
         self.offers = []
         self.offers_for = None
         self.question = None
+        self.followups = []
         self.failed_lookups = 0
         self.phone_lookup_done = False
         self.alternatives = []

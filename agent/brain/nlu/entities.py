@@ -13,16 +13,42 @@ from agent.brain.nlu.room_types import find_room_type
 
 _NUM = rf"(?:\d{{1,2}}|{'|'.join(sorted([*NUMBER_WORDS, *ARTICLE_ONE], key=len, reverse=True))})"
 ADULT_WORDS = r"(?:adultos?|adults?|personas?|people|persons?|guests?|huespedes|mayores)"
-CHILD_WORDS = r"(?:ninos?|ninas?|nenes?|bebes?|babies|baby|kids?|children|child|menores|hijos?|hijas?|infants?)"
+CHILD_WORDS = (
+    r"(?:ninos?|ninas?|nenes?|nenas?|bebes?|babies|baby|kids?|children|childs?|child|menores|hijos?|hijas?|infants?|"
+    r"crios|gurises|muchachitos|cabros chicos|chamacos|pibes|guaguas)"
+)
 _COUNT = rf"(?:\d{{1,2}}|{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})"
 # "una persona" is who the guest wants to talk to, not a party size: articles do not count as one here.
 _ADULTS = re.compile(rf"\b(?P<n>{_COUNT})\s(?:{ADULT_WORDS})\b")
 _ADULTS_PHRASE = re.compile(
-    rf"\b(?:somos|seremos|we are|we're|we will be|we'll be|party of|table for|para|for)\s(?P<n>\d{{1,2}}|"
-    rf"{'|'.join(NUMBER_WORDS)})\b(?!\s?(?:noches?|nights?|habitacion(?:es)?|rooms?|dias?|days?|semanas?|weeks?|"
-    r"de\s|of\s|/|-|:|h\b|am\b|pm\b|ninos?|ninas?|kids?|children|child|bebes?|\d))"
+    rf"\b(?:somos|somo|seremos|seriamos|vamos|vamo|vamos a ser|we are|we're|we will be|we'll be|we are in|"
+    rf"party of|table for|grupo de|group of|para|pa|for)\s(?P<n>\d{{1,2}}|"
+    rf"{'|'.join(NUMBER_WORDS)})\b(?!\s?(?:noches?|nights?|habitacion(?:es)?|rooms?|cuartos?|piezas?|dias?|days?|"
+    r"semanas?|weeks?|de\s|of\s|/|-|:|h\b|am\b|pm\b|ninos?|ninas?|kids?|children|child|bebes?|\d|"
+    r"(?:to|al|a|y|and|till|until)\s\d|(?:st|nd|rd|th)\b|"
+    r"(?:ene|jan|feb|mar|abr|apr|may|jun|jul|ago|aug|sep|oct|nov|dic|dec)[a-z]*\b))"
 )
-_COUPLE = re.compile(r"\b(?:pareja|couple|mi mujer y yo|mi marido y yo|my wife and i|my husband and i)\b")
+_PARTNER = r"(?:esposa|esposo|mujer|marido|pareja|novio|novia|senora|jevo|jeva|pololo|polola)"
+_COUPLE = re.compile(
+    rf"\b(?:pareja|couple(?! of)|mi {_PARTNER},? y yo|mi {_PARTNER},? yo|(?:yo|mi) y mi {_PARTNER}|"
+    rf"con mi {_PARTNER}|(?:me and|with) my (?:wife|husband|partner|boyfriend|girlfriend)|"
+    r"my (?:wife|husband|partner|boyfriend|girlfriend) and i)\b"
+)
+# "only me", "solo para mí", "voy sola": one adult ("una persona" alone stays ambiguous: talk to a person).
+_ALONE = re.compile(
+    r"\b(?:only me|just me|single person|i am alone|for me alone|solo (?:para |pa )?(?:mi|yo)|(?:para|pa) mi solo|"
+    r"(?:nomas|no mas) (?:para |pa )?mi|"
+    r"(?:voy|ire|estoy|soy) (?:yo )?sol[oa]|yo sol[oa]|(?:para|pa|for) (?:una|one|1) (?:persona|person))\b"
+)
+# "our 5-year-old", "mi hija de 7 años", "con el bebé": one child without a count.
+_ONE_CHILD = re.compile(
+    r"\b(?:(?:y|and|con|with|\+)\s(?:mi|my|el|la|un|una|a)|nuestr[oa]|our)\s(?:\d{1,2}[\s-]year[\s-]old|hij[oa]|"
+    r"nen[ea]s?|beb[ea]s?|baby|guagua|son|daughter|kid|child|nino|nina)\b"
+)
+_THERE_ARE = re.compile(
+    rf"\b(?:there'?s|there'?d be|there will be|there'?ll be)\s(?P<n>{_COUNT})\sof us\b|"
+    rf"\b(?P<m>{_COUNT}) of us\b"
+)
 _CHILDREN = re.compile(rf"\b(?P<n>{_NUM})\s(?:{CHILD_WORDS})\b")
 _ROOMS = re.compile(rf"\b(?P<n>\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s(?:habitacion(?:es)?|rooms?|cuartos?)\b")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
@@ -120,8 +146,11 @@ AMENITY_WORDS: tuple[tuple[str, str], ...] = (
     ("wifi", r"wifi|internet|wlan|wireless"),
     ("breakfast", r"desayunos?|desayunar|breakfast|buffet"),
     # Regional words: cochera (AR/UY/PE), parqueadero (CO), parqueo/parquin (Caribbean), estacionamiento (MX/CL).
-    ("parking", r"parking|aparcamiento|aparcar|garaje|garage|park the car|parkin|parquin|estacionamiento|car park|"
-                r"cochera|parqueadero|parqueo|valet"),
+    (
+        "parking",
+        r"parking|aparcamiento|aparcar|garaje|garage|park the car|parkin|parquin|estacionamiento|car park|"
+        r"cochera|parqueadero|parqueo|valet",
+    ),
     # alberca (MX), pileta (AR/UY), pisci (ES).
     ("pool", r"piscinas?|pool|swimming|swim|nadar|alberca|pileta|pisci"),
     ("gym", r"gimnasio|gym|fitness|gimnasia"),
@@ -144,16 +173,18 @@ def _count(match: re.Match[str] | None) -> int | None:
     return value if value is not None and 0 < value <= 50 else None
 
 
+def find_amenities(normalized_text: str) -> list[str]:
+    """Every amenity the message names, in order of appearance."""
+    if _OUTSIDE.search(normalized_text):
+        return []
+    found = [(m.start(), name) for name, pattern in _AMENITY_PATTERNS if (m := pattern.search(normalized_text))]
+    return [name for _, name in sorted(found)]
+
+
 def find_amenity(normalized_text: str) -> str | None:
     """The first amenity the message names, in order of appearance."""
-    if _OUTSIDE.search(normalized_text):
-        return None
-    best: tuple[int, str] | None = None
-    for name, pattern in _AMENITY_PATTERNS:
-        found = pattern.search(normalized_text)
-        if found and (best is None or found.start() < best[0]):
-            best = (found.start(), name)
-    return best[1] if best else None
+    named = find_amenities(normalized_text)
+    return named[0] if named else None
 
 
 # Lowercase or capitalised particles inside a compound name ("María Del Carmen", "José de la Fuente").
@@ -266,11 +297,18 @@ def extract_entities(
     masked = raw_text if masked_text is None else masked_text
     found: dict[str, Any] = {}
     adults = _count(_ADULTS.search(normalized_text)) or _count(_ADULTS_PHRASE.search(normalized_text))
+    there = _THERE_ARE.search(normalized_text)
+    if adults is None and there:
+        adults = number_value(there.group("n") or there.group("m"))
     if adults is None and _COUPLE.search(normalized_text):
         adults = 2
+    if adults is None and _ALONE.search(normalized_text):
+        adults = 1
     if adults is not None:
         found["adults"] = adults
     children = _count(_CHILDREN.search(normalized_text))
+    if children is None and _ONE_CHILD.search(normalized_text):
+        children = 1
     if children is not None:
         found["children"] = children
     rooms = _count(_ROOMS.search(normalized_text))

@@ -356,7 +356,7 @@ GUEST_RULES: dict[str, tuple[tuple[str, float], ...]] = {
 }
 
 # "no la cancelo, la dejo", "don't cancel, keep my booking": the guest keeps the booking.
-_KEEP = re.compile(
+KEEP = re.compile(
     r"\b(?:no|don'?t|do not|not)\s(?:quiero\s|want\s|want to\s)?(?:la\s|lo\s|me la\s|it\s)?(?:cancel\w*|anul\w*)"
     r"|\b(?:keep (?:my|the|it)|i'?ll keep|i keep|la mantengo|mantengo|la dejo|dejadla|dejenla|dejela|se queda|"
     r"queda como (?:esta|ta)|as it is|like it is|al final no cancelo|no cancelo)\b"
@@ -400,7 +400,7 @@ def classify(text: str, amenity: str | None, stay_details: bool = False, questio
     `question` says the guest asked (a "?" in the raw text).
     """
     scores = _scores(text)
-    if _KEEP.search(text):
+    if KEEP.search(text):
         # Keeping the booking answers our cancel question; it is no cancellation.
         scores.pop("cancel", None)
         scores["booking_status"] = scores.get("booking_status", 0.0) + 6.0

@@ -48,6 +48,10 @@ class ParseResult:
     intent: str
     confidence: float
     entities: dict[str, Any] = field(default_factory=dict)
+    # Beyond the HTTP contract, for the dialogue: questions about the hotel the message also asks ("¿y tenéis
+    # parking?"), and whether the guest keeps a booking ("no la cancelo, la dejo").
+    also: tuple[str, ...] = ()
+    keeps_booking: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The HTTP contract shape of /nlu/parse."""

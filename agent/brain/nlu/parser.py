@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from agent.brain.nlu.analysis import MAX_TEXT, analyse
+from agent.brain.nlu.analysis import MAX_TEXT, Analysis, analyse
 from agent.brain.nlu.classifier import NaiveBayes
+from agent.brain.nlu.entities import find_amenities
 from agent.brain.nlu.intent_model import decide
+from agent.brain.nlu.intents import KEEP
 from agent.brain.nlu.model import Language, ParseResult
 
 __all__ = ["MAX_TEXT", "parse"]
@@ -40,4 +43,32 @@ def parse(
             entities["check_out"] = stay.check_out.isoformat()
         if stay.nights is not None:
             entities["nights"] = stay.nights
-    return ParseResult(language=analysis.language, intent=intent, confidence=confidence, entities=entities)
+    return ParseResult(
+        language=analysis.language,
+        intent=intent,
+        confidence=confidence,
+        entities=entities,
+        also=_also_asked(analysis, intent),
+        keeps_booking=bool(KEEP.search(analysis.normalized)),
+    )
+
+
+# A second question is marked by a second "?" or by words that add one ("y otra cosa", "and also").
+_ANOTHER_QUESTION = re.compile(r"\b(?:also|tambien|otra cosa|otra pregunta|and|ademas|besides|y)\b")
+_SECOND_QUESTION_AT_LEAST = 3.0
+
+
+def _also_asked(analysis: Analysis, intent: str) -> tuple[str, ...]:
+    """The info questions a multi-question message asks besides its intent ("amenities:<name>" per amenity)."""
+    if analysis.text.count("?") < 2 and not _ANOTHER_QUESTION.search(analysis.normalized):
+        return ()
+    scores = analysis.rules.scores
+    asked = [
+        topic
+        for topic in ("check_in_out_times", "location")
+        if topic != intent and scores.get(topic, 0.0) >= _SECOND_QUESTION_AT_LEAST
+    ]
+    # The main answer covers the first amenity when the message is about amenities.
+    named = find_amenities(analysis.normalized)
+    asked += [f"amenities:{name}" for name in (named[1:] if intent == "amenities" else named)]
+    return tuple(asked)
