@@ -42,17 +42,18 @@ class ChartData:
 
 
 def _histogram(values: list[float], gate_ms: float | None, reply_timeout_ms: float) -> list[list[float]]:
-    """30 equal bars up to a little past the gate (or p99.5), and one bar for everything above."""
+    """30 equal bars of the answered latencies, then one bar of the messages without a right answer in time."""
     if not values:
         return []
-    answered = [v for v in values if v < reply_timeout_ms] or values
-    top = max(percentile(answered, 99.5), gate_ms or 0.0) * 1.1 or 1.0
+    answered = [v for v in values if v < reply_timeout_ms]
+    top = max(max(answered, default=0.0), gate_ms or 0.0) * 1.05 or 1.0
     width = top / 30.0
-    counts = [0] * 31
-    for value in values:
-        counts[min(30, int(value // width))] += 1
-    bars = [[round(i * width, 1), round((i + 1) * width, 1), c] for i, c in enumerate(counts[:30])]
-    bars.append([round(30 * width, 1), round(max(values), 1), counts[30]])
+    counts = [0] * 30
+    for value in answered:
+        counts[min(29, int(value // width))] += 1
+    bars = [[round(i * width, 1), round((i + 1) * width, 1), c] for i, c in enumerate(counts)]
+    missed = [v for v in values if v >= reply_timeout_ms]
+    bars.append([round(reply_timeout_ms, 1), round(max(missed, default=reply_timeout_ms), 1), len(missed)])
     return bars
 
 
@@ -173,7 +174,9 @@ def _nice_max(value: float) -> float:
     return 10 * exp
 
 
-def _frame(title: str, x_max: float, y_max: float, y_label: str, x_label: str = "s since start") -> list[str]:
+def _frame(
+    title: str, x_max: float, y_max: float, y_label: str, x_label: str = "s since start", x_ticks: int = 5
+) -> list[str]:
     sx = _scale(0, x_max, PAD_L, W - PAD_R)
     sy = _scale(0, y_max, H - PAD_B, PAD_T)
     parts = [
@@ -186,8 +189,8 @@ def _frame(title: str, x_max: float, y_max: float, y_label: str, x_label: str = 
         y = sy(y_val)
         parts.append(f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
         parts.append(f'<text x="{PAD_L - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10">{y_val:g}</text>')
-    for i in range(6):
-        x_val = x_max * i / 5
+    for i in range(x_ticks + 1):
+        x_val = x_max * i / max(1, x_ticks)
         x = sx(x_val)
         parts.append(f'<text x="{x:.1f}" y="{H - PAD_B + 14}" text-anchor="middle" font-size="10">{x_val:.0f}</text>')
     parts.append(f'<text x="{W / 2}" y="{H - 4}" text-anchor="middle" font-size="10">{escape(x_label)}</text>')
@@ -344,7 +347,8 @@ def rate_svg(data: ChartData, key: str, title: str, color: str) -> str:
 
 
 def histogram_svg(data: ChartData, bars: list[list[float]] | None = None, title: str = "latency histogram") -> str:
-    """Distribution of judged e2e latencies (the last bar collects everything above, unanswered included)."""
+    """Distribution of judged e2e latencies; the last bar, apart and purple, holds the messages without a right
+    answer within the reply timeout."""
     bars = data.histogram if bars is None else bars
     if not bars:
         return '<p class="empty">no latency samples</p>'
@@ -357,11 +361,16 @@ def histogram_svg(data: ChartData, bars: list[list[float]] | None = None, title:
         x = sx(lo) if i < 30 else sx(x_max * 30 / 31)
         w = max(1.0, sx(x_max / 31) - sx(0) - 1)
         if count:
-            color = "#0d6efd" if i < 30 else UNANSWERED
+            color, label = ("#0d6efd", f"{lo:g}+ ms") if i < 30 else (UNANSWERED, "no right answer in time")
             parts.append(
                 f'<rect class="bar" x="{x:.1f}" y="{sy(count):.1f}" width="{w:.1f}" '
-                f'height="{sy(0) - sy(count):.1f}" fill="{color}"><title>{lo:g}+ ms: {count:g}</title></rect>'
+                f'height="{sy(0) - sy(count):.1f}" fill="{color}"><title>{label}: {count:g}</title></rect>'
             )
+    if len(bars) > 30:
+        parts.append(
+            f'<text x="{W - PAD_R - 2}" y="{PAD_T + 12}" text-anchor="end" font-size="10" fill="{UNANSWERED}">'
+            f"last bar: no right answer within {bars[30][0] / 1000:g} s ({bars[30][2]:g})</text>"
+        )
     if data.gate_ms is not None and data.gate_ms <= x_max:
         x = sx(data.gate_ms)
         parts.append(
@@ -378,7 +387,9 @@ def trend_svg(trend: dict[str, Any]) -> str:
     y_max = _nice_max(max([*values, trend["threshold"]]) * 1.1)
     n = max(1, len(runs) - 1)
     sx, sy = _scale(0, n, PAD_L, W - PAD_R), _scale(0, y_max, H - PAD_B, PAD_T)
-    parts = _frame(f"{trend['gate']} over the last runs", n, y_max, trend["unit"], "run (oldest left, this run right)")
+    parts = _frame(
+        f"{trend['gate']} over the last runs", n, y_max, trend["unit"], "run (oldest left, this run right)", min(n, 5)
+    )
     y = sy(trend["threshold"])
     parts.append(
         f'<line class="gate" x1="{PAD_L}" x2="{W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dc3545" '

@@ -23,6 +23,17 @@ h3{font-size:15px;margin-top:18px}.reply{white-space:pre-wrap}.transcript td{ver
 """
 
 
+_SECTIONS = (
+    ("gates", "gates"),
+    ("stages", "stages"),
+    ("latency", "latency"),
+    ("flows", "per flow"),
+    ("conversations", "conversations"),
+    ("trends", "trends"),
+    ("files", "Locust report, logs, raw samples"),
+)
+
+
 def _num(value: float | None, unit: str = "") -> str:
     return "-" if value is None else escape(f"{format_number(value)}{(' ' + unit) if unit else ''}")
 
@@ -46,7 +57,8 @@ def render_html(result: Result, data: charts.ChartData, deltas: list[Delta] | No
         + escape(", ".join(f"{k} {val}" for k, val in run.versions.items())),
         (f"<br>injected: {escape(', '.join(run.injected))}" if run.injected else ""),
         "</p>",
-        "<h2>Gates</h2><table><tr><th>gate</th><th>rule</th><th>status</th><th>measured</th><th>margin</th>"
+        "<p class='meta'>" + " · ".join(f"<a href='#{i}'>{t}</a>" for i, t in _SECTIONS) + "</p>",
+        "<h2 id='gates'>Gates</h2><table><tr><th>gate</th><th>rule</th><th>status</th><th>measured</th><th>margin</th>"
         "<th>samples / needed</th><th>severity</th><th>why</th>",
     ]
     by_gate = {d.gate: d for d in deltas or []}
@@ -73,7 +85,8 @@ def render_html(result: Result, data: charts.ChartData, deltas: list[Delta] | No
         out.append("</tr>")
     out.append("</table>")
     out.append(
-        "<h2>Stages</h2><table><tr><th>stage</th><th>status</th><th>time</th><th>detail</th><th>checks</th></tr>"
+        "<h2 id='stages'>Stages</h2><table><tr><th>stage</th><th>status</th><th>time</th><th>detail</th>"
+        "<th>checks</th></tr>"
     )
     for s in result.stages:
         checks = "<br>".join(
@@ -86,8 +99,8 @@ def render_html(result: Result, data: charts.ChartData, deltas: list[Delta] | No
             f"<td>{escape(s.detail)}</td><td>{checks}</td></tr>"
         )
     out.append(
-        "</table><h2>Run validity</h2><table><tr><th>guard</th><th>measured</th><th>limit</th><th>state</th>"
-        "<th>detail</th></tr>"
+        "</table><h2 id='validity'>Run validity</h2><table><tr><th>guard</th><th>measured</th><th>limit</th>"
+        "<th>state</th><th>detail</th></tr>"
     )
     for guard in result.guards:
         state = "<span class='INVALID'>TRIPPED</span>" if guard.tripped else "<span class='PASS'>held</span>"
@@ -96,7 +109,7 @@ def render_html(result: Result, data: charts.ChartData, deltas: list[Delta] | No
             f"<td>{_num(guard.limit, guard.unit)}</td><td>{state}</td><td>{escape(guard.detail)}</td></tr>"
         )
     out.append("</table>")
-    out.append("<h2>Guest-visible latency over time</h2>")
+    out.append("<h2 id='latency'>Guest-visible latency over time</h2>")
     if not data.points:
         out.append("<p class='meta'>No guest-message load ran in this run (no load or resilience samples).</p>")
     else:
@@ -119,8 +132,8 @@ def _flows(data: charts.ChartData) -> list[str]:
     if not data.flows:
         return []
     out = [
-        "<h2>Latency per flow</h2><table><tr><th>flow</th><th>messages</th><th>errors</th><th>p50</th><th>p95</th>"
-        "<th>p99</th></tr>"
+        "<h2 id='flows'>Latency per flow</h2><table><tr><th>flow</th><th>messages</th><th>errors</th><th>p50</th>"
+        "<th>p95</th><th>p99</th></tr>"
     ]
     for f in data.flows:
         cls = " class='FAIL'" if f["errors"] else ""
@@ -141,7 +154,7 @@ def _conversations(result: Result) -> list[str]:
         return []
     passed = sum(1 for c in result.conversations if c.passed)
     out = [
-        f"<h2>Golden conversations ({passed}/{len(result.conversations)} passed)</h2><table>"
+        f"<h2 id='conversations'>Golden conversations ({passed}/{len(result.conversations)} passed)</h2><table>"
         "<tr><th>conversation</th><th>result</th><th>turns</th><th>time</th><th>detail</th></tr>"
     ]
     for c in result.conversations:
@@ -185,17 +198,19 @@ def _trends(data: charts.ChartData) -> list[str]:
         return []
     runs = max(len(t["runs"]) for t in data.trends)
     out = [
-        f"<h2>Trends (last {runs} runs, reports/history.jsonl)</h2>",
+        f"<h2 id='trends'>Trends (last {runs} runs, reports/history.jsonl)</h2>",
         "<p class='meta'>Each blocking gate's measured value per run, oldest left; dashed: its threshold; "
         "dots green PASS, red FAIL, amber otherwise.</p>",
     ]
-    out += [charts.trend_svg(t) for t in data.trends]
+    for t in data.trends:
+        rule = f"{t['comparator']} {format_number(t['threshold'])} {t['unit']}"
+        out.append(f"<h3>{escape(t['gate'])} <span class='meta'>({escape(rule)})</span></h3>" + charts.trend_svg(t))
     return out
 
 
 def _files(result: Result) -> list[str]:
     """Links (relative to report.html) to Locust's HTML report, the logs and the raw samples."""
-    out = ["<h2>Files</h2><ul>"]
+    out = ["<h2 id='files'>Files</h2><ul>"]
     labels = {"locust_html": "Locust HTML report"}
     for name, path in result.artefacts.items():
         out.append(f"<li>{escape(labels.get(name, name))}: <a href='{escape(path)}'>{escape(path)}</a></li>")
