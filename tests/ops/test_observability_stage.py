@@ -12,12 +12,12 @@ def _samples(*times: float) -> list[list[float | str]]:
 
 
 def test_a_gap_in_firing_samples_splits_two_episodes_and_each_resolves_one_evaluation_after_its_last_sample() -> None:
-    found = episodes("A", _samples(100, 101, 102, 120, 121), step=1.0, now=200.0)
+    found = episodes("A", _samples(100, 101, 102, 120, 121), step=1.0, firing_now=False)
     assert [(e.fired_unix, e.resolved_unix) for e in found] == [(100, 103), (120, 122)]
 
 
 def test_an_alert_firing_at_the_last_evaluation_is_not_resolved() -> None:
-    [episode] = episodes("A", _samples(100, 101, 102), step=1.0, now=103.0)
+    [episode] = episodes("A", _samples(100, 101, 102), step=1.0, firing_now=True)
     assert episode.resolved_unix is None
     assert episode.as_dict(wall_t0=90.0) == {"name": "A", "fired_ms": 10000.0, "resolved_ms": None}
 

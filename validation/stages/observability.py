@@ -177,12 +177,14 @@ class AlertEpisode:
         }
 
 
-def episodes(name: str, values: list[list[Any]], step: float, now: float) -> list[AlertEpisode]:
-    """Firing episodes from a range query of ALERTS{alertstate="firing"}: a gap longer than a step ends one."""
+def episodes(name: str, values: list[list[Any]], step: float, firing_now: bool) -> list[AlertEpisode]:
+    """Firing episodes from a range query of ALERTS{alertstate="firing"}: a gap longer than a step ends one.
+
+    An episode ends at the first evaluation without the alert, unless the alert is `firing_now`.
+    """
     found: list[AlertEpisode] = []
-    times = sorted(float(t) for t, _ in values)
     start = prev = None
-    for t in times:
+    for t in sorted(float(t) for t, _ in values):
         if start is None:
             start = prev = t
         elif t - prev > step * 1.5:
@@ -190,17 +192,18 @@ def episodes(name: str, values: list[list[Any]], step: float, now: float) -> lis
             start = t
         prev = t
     if start is not None:
-        # Still firing if the last evaluation shows it; resolved at the first evaluation without it otherwise.
-        found.append(AlertEpisode(name, start, None if now - prev <= step * 2.5 else prev + step))
+        found.append(AlertEpisode(name, start, None if firing_now else prev + step))
     return found
 
 
 async def firing_episodes(prom: Prometheus, session: aiohttp.ClientSession, since: float) -> list[AlertEpisode]:
     now = time.time()
+    current = {r["metric"].get("alertname") for r in await prom.query(session, 'ALERTS{alertstate="firing"}', at=now)}
     rows = await prom.query_range(session, 'ALERTS{alertstate="firing"}', since, now, EVALUATION_S)
     out: list[AlertEpisode] = []
     for row in rows:
-        out.extend(episodes(row["metric"].get("alertname", "?"), row["values"], EVALUATION_S, now))
+        name = row["metric"].get("alertname", "?")
+        out.extend(episodes(name, row["values"], EVALUATION_S, name in current))
     return sorted(out, key=lambda e: e.fired_unix)
 
 
