@@ -15,6 +15,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from agent.admin import require_admin
+from agent.webhook_schema import with_webhook
 
 ASSETS = "/docs-assets/"
 REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
@@ -46,7 +47,7 @@ def asset(name: str) -> Response:
 
 @protected.get("/openapi.json")
 def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.openapi())
+    return JSONResponse(with_webhook(request.app.openapi()))
 
 
 @protected.get("/docs")

@@ -99,7 +99,9 @@ async def graph_dispatch(request: Request) -> Response:
         resp = await _route(sim, request, parts)
     except GraphError as err:
         # Graph repeats the error in WWW-Authenticate, e.g. the (#100) error in WhatsApp-Nodejs-SDK#21.
-        err.headers.setdefault("WWW-Authenticate", f'OAuth "Facebook Platform" "invalid_request" "{err.message}"')
+        # A header value is printable latin-1: a message quoting an odd path is escaped, not a 500 (found by fuzzing).
+        quoted = err.message.encode("unicode_escape").decode("ascii")
+        err.headers.setdefault("WWW-Authenticate", f'OAuth "Facebook Platform" "invalid_request" "{quoted}"')
         resp = error_response(err)
     resp.headers["facebook-api-version"] = version
     return resp
