@@ -36,7 +36,7 @@ class Settings(BaseSettings):
 
     admin_token: SecretStr | None = None
 
-    # Server processes for `hotelero agent` (each runs its own in-process worker); 2 suits a 2-core box.
+    # HTTP server processes for `hotelero agent --web N`.
     web_workers: int = Field(default=1, ge=1, le=16)
     # Separate worker processes (`hotelero agent --workers M`, supervised); 0 = a worker inside each web process.
     worker_processes: int = Field(default=0, ge=0, le=16)

@@ -257,7 +257,7 @@ async def main_async(args: argparse.Namespace, db_url: str, redis_url: str, tmp:
         AGENT_RATE_LIMIT_MESSAGES="1000",
         AGENT_RESPONDER="echo",  # replies are matched by the echo text
     )
-    command = [sys.executable, "-m", "agent", "--port", str(agent_port), "--workers", str(args.agent_workers)]
+    command = [sys.executable, "-m", "agent", "--port", str(agent_port), "--web", str(args.agent_workers)]
     if args.profile_agent:
         # cProfile around the CLI, dumped when uvicorn returns after SIGTERM.
         code = (
@@ -423,7 +423,7 @@ def main() -> None:
     parser.add_argument("--guests", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=32, help="AGENT_WORKER_CONCURRENCY")
     parser.add_argument(
-        "--agent-workers", type=int, default=1, help="agent server processes (hotelero agent --workers)"
+        "--agent-workers", type=int, default=1, help="agent server processes (hotelero agent --web)"
     )
     parser.add_argument("--search", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
