@@ -53,6 +53,10 @@ def analyse(text: str, reference_date: date, previous_language: Language | None 
 def features(analysis: Analysis) -> list[str]:
     """Sparse features for the intent model: words, word pairs, character n-grams, and what the rules found."""
     text = _DIGITS.sub("0", analysis.normalized)
+    reference = analysis.entities.get("booking_reference")
+    if reference:
+        # The reference's letters are random: a model must not learn them ("QWERTYUIO" is not a cancel word).
+        text = text.replace(str(reference).lower(), "bookingref")
     words = text.split()
     out = [f"w:{w}" for w in words]
     out += [f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]

@@ -52,9 +52,11 @@ _THERE_ARE = re.compile(
 _CHILDREN = re.compile(rf"\b(?P<n>{_NUM})\s(?:{CHILD_WORDS})\b")
 _ROOMS = re.compile(rf"\b(?P<n>\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s(?:habitacion(?:es)?|rooms?|cuartos?)\b")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_WORDLIKE_VOWELS = 4
 _REFERENCE_UPPER = re.compile(r"(?<![A-Za-z0-9])[A-Z]{9}(?![A-Za-z0-9])")
 _REFERENCE_AFTER_KEYWORD = re.compile(
-    r"\b(?:ref|reference|referencia|localizador|codigo|code|booking|reservation|reserva|order|pedido|number|numero)"
+    r"\b(?:ref|reference|referencia|localizador|codigo|code|booking|reservation|reserva|order|pedido|number|numero|"
+    r"cancel|cancelar|cancela|anular|anula|change|cambiar)"
     r"\.?:?\s(?:is\s|es\s|no\.?\s|n\s|#)?(?P<ref>[a-z]{9})\b"
 )
 
@@ -277,8 +279,10 @@ def find_booking_reference(raw_text: str, normalized_text: str, known_words: fro
     """A QloApps order reference: nine letters, written in capitals or right after "ref"/"reserva"/"booking"."""
     for match in _REFERENCE_UPPER.finditer(raw_text):
         token = match.group()
-        # Shouting ("HABITACION") is not a reference: skip words the NLU knows.
-        if fold(token) not in known_words:
+        # Shouting ("HABITACION") is not a reference: skip words the NLU knows, and word-like capitals
+        # ("BARCELONA": 4+ vowels, which fewer than 8% of random 9-letter references have) unless a keyword
+        # ("reserva", "ref") announces them, as the keyword rule below does.
+        if fold(token) not in known_words and sum(ch in "AEIOU" for ch in token) < _WORDLIKE_VOWELS:
             return token
     found = _REFERENCE_AFTER_KEYWORD.search(normalized_text)
     if found and found.group("ref") not in known_words:

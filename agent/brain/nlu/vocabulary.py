@@ -22,7 +22,7 @@ def _words_in(pattern_source: str) -> set[str]:
 
 def _rule_words() -> set[str]:
     found: set[str] = set()
-    for rules in intents.RULES.values():
+    for rules in (*intents.RULES.values(), *intents.GUEST_RULES.values()):
         for source, _weight in rules:
             found |= _words_in(source)
     for _name, words in entities.AMENITY_WORDS:
