@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from psycopg.types.json import Jsonb
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from agent import inbox
 from agent.graph import GraphError
 from agent.outbound import Text, split_text
 from agent.pgtext import clean_text
@@ -72,25 +72,13 @@ class DeadLetter(BaseModel):
 
 
 async def _audit(request: Request, action: str, detail: dict[str, Any]) -> None:
-    async with request.app.state.pool.connection() as conn:
-        await conn.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (%s, 'staff', %s, %s)",
-            (request.app.state.clock.now(), action, Jsonb(detail)),
-        )
+    await inbox.audit(request.app.state.pool, action, detail, request.app.state.clock.now())
 
 
 @router.get("/handoffs", response_model=list[Handoff])
 async def list_handoffs(request: Request) -> list[Handoff]:
     """Conversations flagged for a human (auto-replies stopped), oldest first."""
-    async with request.app.state.pool.connection() as conn:
-        cur = await conn.execute(
-            "SELECT c.id, c.guest, g.profile_name, c.handoff_reason,"
-            " COALESCE((SELECT min(h.created_at) FROM handoffs h"
-            "           WHERE h.conversation_id = c.id AND h.resolved_at IS NULL),"
-            "          c.updated_at)"
-            " FROM conversations c JOIN guests g ON g.guest = c.guest WHERE c.needs_human ORDER BY 5"
-        )
-        rows = await cur.fetchall()
+    rows = await inbox.open_handoffs(request.app.state.pool)
     return [Handoff(conversation_id=r[0], guest=r[1], profile_name=r[2], reason=r[3], since=r[4]) for r in rows]
 
 
@@ -129,21 +117,9 @@ def _text_of(body: Any) -> str:
 @router.get("/conversations/{guest}/transcript", response_model=list[TranscriptLine])
 async def transcript(guest: GuestId, request: Request, limit: int = 200) -> list[TranscriptLine]:
     """Inbound and outbound messages of a guest, in time order (404 for an unknown guest)."""
-    async with request.app.state.pool.connection() as conn:
-        cur = await conn.execute("SELECT 1 FROM guests WHERE guest = %s", (guest,))
-        if await cur.fetchone() is None:
-            raise HTTPException(404, f"no guest {guest!r}; list flagged ones at GET /admin/handoffs")
-        cur = await conn.execute(
-            "SELECT * FROM ("
-            " SELECT received_at, 'in', 'guest', type, payload->'message', wamid, state FROM inbound_messages"
-            "  WHERE guest = %(g)s AND kind = 'message'"
-            " UNION ALL"
-            " SELECT created_at, 'out', origin, body->>'type', body, wamid, state FROM outbound_messages"
-            "  WHERE guest = %(g)s"
-            ") t ORDER BY 1 LIMIT %(limit)s",
-            {"g": guest, "limit": max(1, min(limit, 2000))},
-        )
-        rows = await cur.fetchall()
+    rows = await inbox.transcript(request.app.state.pool, guest, max(1, min(limit, 2000)))
+    if rows is None:
+        raise HTTPException(404, f"no guest {guest!r}; list flagged ones at GET /admin/handoffs")
     return [
         TranscriptLine(
             at=r[0], direction=r[1], origin=r[2], type=_str(r[3]), text=_text_of(r[4]), wamid=r[5], status=r[6]
@@ -157,22 +133,14 @@ async def send_as_staff(guest: GuestId, message: StaffMessage, request: Request)
     """Send a text to the guest as staff (recorded in the transcript); 502 with Meta's reason if refused."""
     state = request.app.state
     now = state.clock.now()
-    async with state.pool.connection() as conn:
-        cur = await conn.execute("SELECT wa_id, user_id FROM guests WHERE guest = %s", (guest,))
-        row = await cur.fetchone()
+    row = await inbox.guest_recipient(state.pool, guest)
     if row is None:
         raise HTTPException(404, f"no guest {guest!r}; the guest must have written first")
     wa_id, user_id = row
     sent: list[str] = []
     for chunk in split_text(message.text):
         payload = Text(chunk).payload()
-        async with state.pool.connection() as conn:
-            cur = await conn.execute(
-                "INSERT INTO outbound_messages (guest, origin, body, created_at, updated_at)"
-                " VALUES (%s, 'staff', %s, %s, %s) RETURNING id",
-                (guest, Jsonb(payload), now, now),
-            )
-            (out_id,) = await cur.fetchone()
+        out_id = await inbox.add_staff_message(state.pool, guest, payload, now)
         body = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -182,17 +150,9 @@ async def send_as_staff(guest: GuestId, message: StaffMessage, request: Request)
         try:
             wamid = await state.graph.send(body)
         except GraphError as exc:
-            async with state.pool.connection() as conn:
-                await conn.execute(
-                    "UPDATE outbound_messages SET state = 'failed', error_code = %s, error_detail = %s WHERE id = %s",
-                    (exc.code, str(exc)[:500], out_id),
-                )
+            await inbox.record_send_failure(state.pool, out_id, exc.code, str(exc), now)
             raise HTTPException(502, f"WhatsApp refused the message: {exc}") from exc
-        async with state.pool.connection() as conn:
-            await conn.execute(
-                "UPDATE outbound_messages SET wamid = %s, state = 'sent', sent_at = %s WHERE id = %s",
-                (wamid, now, out_id),
-            )
+        await inbox.record_sent(state.pool, [(out_id, wamid)], now)
         sent.append(wamid)
     await _audit(request, "staff_send", {"guest": guest, "author": message.author, "wamids": sent})
     return {"wamids": sent}
@@ -203,18 +163,9 @@ async def resolve_handoff(guest: GuestId, request: Request) -> dict[str, Any]:
     """Close the guest's open handoffs; the agent answers automatically again."""
     state = request.app.state
     now = state.clock.now()
-    async with state.pool.connection() as conn:
-        cur = await conn.execute(
-            "WITH c AS (UPDATE conversations SET needs_human = false, handoff_reason = '', updated_at = %(now)s"
-            "  WHERE guest = %(g)s RETURNING id)"
-            " UPDATE handoffs SET resolved_at = %(now)s, resolved_by = 'staff'"
-            " WHERE conversation_id IN (SELECT id FROM c) AND resolved_at IS NULL RETURNING id",
-            {"now": now, "g": guest},
-        )
-        resolved = [r[0] for r in await cur.fetchall()]
-        cur = await conn.execute("SELECT 1 FROM conversations WHERE guest = %s", (guest,))
-        if await cur.fetchone() is None:
-            raise HTTPException(404, f"no conversation for {guest!r}")
+    resolved = await inbox.resolve_handoffs(state.pool, guest, now)
+    if resolved is None:
+        raise HTTPException(404, f"no conversation for {guest!r}")
     await _audit(request, "resolve_handoff", {"guest": guest, "handoffs": resolved})
     return {"resolved": resolved}
 
@@ -222,13 +173,7 @@ async def resolve_handoff(guest: GuestId, request: Request) -> dict[str, Any]:
 @router.get("/dead-letters", response_model=list[DeadLetter])
 async def list_dead_letters(request: Request, include_retried: bool = False) -> list[DeadLetter]:
     """Messages the worker gave up on, newest first."""
-    async with request.app.state.pool.connection() as conn:
-        cur = await conn.execute(
-            "SELECT id, wamid, guest, error, attempts, created_at, retried_at FROM dead_letters"
-            " WHERE %s OR retried_at IS NULL ORDER BY id DESC LIMIT 500",
-            (include_retried,),
-        )
-        rows = await cur.fetchall()
+    rows = await inbox.dead_letters(request.app.state.pool, include_retried)
     return [
         DeadLetter(id=r[0], wamid=r[1], guest=r[2], error=r[3], attempts=r[4], created_at=r[5], retried_at=r[6])
         for r in rows
@@ -240,18 +185,10 @@ async def retry_dead_letter(dead_id: int, request: Request) -> dict[str, Any]:
     """Put a dead message back in the inbox with fresh attempts (replies already sent are not sent again)."""
     state = request.app.state
     now = state.clock.now()
-    async with state.pool.connection() as conn:
-        cur = await conn.execute(
-            "WITH d AS (UPDATE dead_letters SET retried_at = %(now)s WHERE id = %(id)s AND retried_at IS NULL"
-            "  RETURNING inbound_id)"
-            " UPDATE inbound_messages SET state = 'pending', attempts = 0, next_attempt_at = %(now)s, outcome = NULL"
-            " WHERE id IN (SELECT inbound_id FROM d) RETURNING wamid",
-            {"now": now, "id": dead_id},
-        )
-        row = await cur.fetchone()
-    if row is None:
+    wamid = await inbox.requeue_dead_letter(state.pool, dead_id, now)
+    if wamid is None:
         raise HTTPException(404, f"no dead letter {dead_id} waiting; see GET /admin/dead-letters")
     if state.worker is not None:
         state.worker.wake()
-    await _audit(request, "retry_dead_letter", {"dead_letter": dead_id, "wamid": row[0]})
-    return {"requeued": row[0]}
+    await _audit(request, "retry_dead_letter", {"dead_letter": dead_id, "wamid": wamid})
+    return {"requeued": wamid}

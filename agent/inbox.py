@@ -617,3 +617,106 @@ async def inbox_gauges(pool: AsyncConnectionPool, now: datetime) -> tuple[int, f
         count, oldest, dead = await cur.fetchone()
     age = (now - oldest).total_seconds() if oldest else 0.0
     return int(count), max(0.0, age), int(dead)
+
+
+# -- staff (the admin API): the same tables, so the same module --------------------------------------------------
+
+
+async def audit(pool: AsyncConnectionPool, action: str, detail: dict[str, Any], now: datetime) -> None:
+    """Record a staff action."""
+    async with pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (%s, 'staff', %s, %s)", (now, action, _jsonb(detail))
+        )
+
+
+async def open_handoffs(pool: AsyncConnectionPool) -> list[tuple[int, str, str, str, datetime]]:
+    """(conversation id, guest, profile name, reason, since) of conversations flagged for a human, oldest first."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT c.id, c.guest, g.profile_name, c.handoff_reason,"
+            " COALESCE((SELECT min(h.created_at) FROM handoffs h"
+            "           WHERE h.conversation_id = c.id AND h.resolved_at IS NULL),"
+            "          c.updated_at)"
+            " FROM conversations c JOIN guests g ON g.guest = c.guest WHERE c.needs_human ORDER BY 5"
+        )
+        return await cur.fetchall()
+
+
+async def transcript(pool: AsyncConnectionPool, guest: str, limit: int) -> list[tuple[Any, ...]] | None:
+    """(at, direction, origin, type, body, wamid, state) of a guest's messages in time order; None if unknown."""
+    async with pool.connection() as conn:
+        cur = await conn.execute("SELECT 1 FROM guests WHERE guest = %s", (guest,))
+        if await cur.fetchone() is None:
+            return None
+        cur = await conn.execute(
+            "SELECT * FROM ("
+            " SELECT received_at, 'in', 'guest', type, payload->'message', wamid, state FROM inbound_messages"
+            "  WHERE guest = %(g)s AND kind = 'message'"
+            " UNION ALL"
+            " SELECT created_at, 'out', origin, body->>'type', body, wamid, state FROM outbound_messages"
+            "  WHERE guest = %(g)s"
+            ") t ORDER BY 1 LIMIT %(limit)s",
+            {"g": guest, "limit": limit},
+        )
+        return await cur.fetchall()
+
+
+async def guest_recipient(pool: AsyncConnectionPool, guest: str) -> tuple[str | None, str | None] | None:
+    """(wa_id, user_id) to address a guest; None for a guest who never wrote."""
+    async with pool.connection() as conn:
+        cur = await conn.execute("SELECT wa_id, user_id FROM guests WHERE guest = %s", (guest,))
+        row = await cur.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+async def add_staff_message(pool: AsyncConnectionPool, guest: str, body: dict[str, Any], now: datetime) -> int:
+    """Record a message staff are about to send; returns its outbound id (then `record_sent` or a failure)."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "INSERT INTO outbound_messages (guest, origin, body, created_at, updated_at, sending_at)"
+            " VALUES (%s, 'staff', %s, %s, %s, %s) RETURNING id",
+            (guest, _jsonb(body), now, now, now),
+        )
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+async def resolve_handoffs(pool: AsyncConnectionPool, guest: str, now: datetime) -> list[int] | None:
+    """Close a guest's open handoffs (auto-replies resume); their ids, or None without a conversation."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "WITH c AS (UPDATE conversations SET needs_human = false, handoff_reason = '', updated_at = %(now)s"
+            "  WHERE guest = %(g)s RETURNING id), r AS ("
+            " UPDATE handoffs SET resolved_at = %(now)s, resolved_by = 'staff'"
+            " WHERE conversation_id IN (SELECT id FROM c) AND resolved_at IS NULL RETURNING id)"
+            " SELECT (SELECT count(*) FROM c), ARRAY(SELECT id FROM r)",
+            {"now": now, "g": guest},
+        )
+        found, resolved = await cur.fetchone()
+    return list(resolved) if found else None
+
+
+async def dead_letters(pool: AsyncConnectionPool, include_retried: bool) -> list[tuple[Any, ...]]:
+    """(id, wamid, guest, error, attempts, created_at, retried_at), newest first."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT id, wamid, guest, error, attempts, created_at, retried_at FROM dead_letters"
+            " WHERE %s OR retried_at IS NULL ORDER BY id DESC LIMIT 500",
+            (include_retried,),
+        )
+        return await cur.fetchall()
+
+
+async def requeue_dead_letter(pool: AsyncConnectionPool, dead_id: int, now: datetime) -> str | None:
+    """Put a dead message back in the inbox with fresh attempts; its wamid, or None if not waiting."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "WITH d AS (UPDATE dead_letters SET retried_at = %(now)s WHERE id = %(id)s AND retried_at IS NULL"
+            "  RETURNING inbound_id)"
+            " UPDATE inbound_messages SET state = 'pending', attempts = 0, next_attempt_at = %(now)s, outcome = NULL"
+            " WHERE id IN (SELECT inbound_id FROM d) RETURNING wamid",
+            {"now": now, "id": dead_id},
+        )
+        row = await cur.fetchone()
+    return row[0] if row else None
