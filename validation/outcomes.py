@@ -30,6 +30,7 @@ class SentMessage:
     accepted_ms: float  # simulator monotonic ms
     held_ms: float | None  # first 2xx webhook answer: from then on the agent held it
     refused_attempts: int
+    slowest_refusal_ms: float = 0.0  # the longest the agent took to answer one of them with a 5xx
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Outcome:
     late_redeliveries: int = 0
     handed_to_staff: int = 0
     webhooks_refused: int = 0
+    slowest_refusal_ms: float = 0.0
     unmatched_replies: int = 0
     last_reply_ms: dict[str, float] = field(default_factory=dict)  # inbound wamid -> first reply at (sim ms)
 
@@ -76,6 +78,7 @@ class Outcome:
             "late_redeliveries": self.late_redeliveries,
             "handed_to_staff": self.handed_to_staff,
             "webhooks_refused": self.webhooks_refused,
+            "slowest_refusal_ms": round(self.slowest_refusal_ms, 1),
         }
 
 
@@ -87,6 +90,7 @@ def guest_log(wa_id: str, conversation: dict[str, Any]) -> GuestLog:
             timeline = item.get("timeline") or {}
             attempts = timeline.get("attempts") or []
             ok = [a for a in attempts if isinstance(a.get("status"), int) and 200 <= a["status"] < 300]
+            answered_5xx = [a for a in attempts if isinstance(a.get("status"), int) and a["status"] >= 500]
             held = timeline.get("acknowledged_at_ms")
             if held is None and ok:
                 held = ok[0].get("at_ms")
@@ -97,6 +101,7 @@ def guest_log(wa_id: str, conversation: dict[str, Any]) -> GuestLog:
                     accepted_ms=float(item.get("at_ms") or 0.0),
                     held_ms=None if held is None else float(held),
                     refused_attempts=len(attempts) - len(ok),
+                    slowest_refusal_ms=max((float(a.get("latency_ms") or 0.0) for a in answered_5xx), default=0.0),
                 )
             )
         elif item.get("direction") == "out":
@@ -126,6 +131,7 @@ def count(logs: list[GuestLog], answers: dict[str, str], handled: dict[str, str]
         by_wamid = {m.wamid: m for m in log.sent}
         out.sent += len(log.sent)
         out.webhooks_refused += sum(m.refused_attempts for m in log.sent)
+        out.slowest_refusal_ms = max([out.slowest_refusal_ms, *(m.slowest_refusal_ms for m in log.sent)])
         seen_callbacks: set[str] = set()
         answered: set[str] = set()
         latest: SentMessage | None = None  # the latest message (guest order) answered so far

@@ -358,7 +358,9 @@ def recovery_ms(
     return worst
 
 
-async def run_fault(ctx: RunContext, session: aiohttp.ClientSession, index: int, name: str) -> tuple[FaultOutcome, str]:
+async def run_fault(
+    ctx: RunContext, session: aiohttp.ClientSession, index: int, name: str
+) -> tuple[FaultOutcome, str, float]:
     """One fault of the matrix: traffic, inject, restore, drain, count."""
     spec = ctx.profile.resilience
     assert spec is not None
@@ -438,8 +440,10 @@ async def run_fault(ctx: RunContext, session: aiohttp.ClientSession, index: int,
     )
     if traffic.refused:
         detail += f" ({traffic.refused} messages the simulator itself refused are not counted)"
+    if outcome.slowest_refusal_ms:
+        detail += f"; slowest 5xx answer {outcome.slowest_refusal_ms:.0f} ms"
     ctx.ui.log("resilience: " + detail)
-    return row, detail
+    return row, detail, outcome.slowest_refusal_ms
 
 
 async def run(ctx: RunContext) -> StageResult:
@@ -449,17 +453,19 @@ async def run(ctx: RunContext) -> StageResult:
     ctx.ui.stage_started("resilience", total=len(spec.faults))
     checks: list[Check] = []
     rows: list[FaultOutcome] = []
+    refusals: dict[str, float] = {}  # fault -> the slowest webhook the agent answered 5xx (e.g. 503 without Postgres)
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
         retry_schedule(session, ctx.stack.whatsapp_url, spec.retry_time_scale),
     ):
         for index, name in enumerate(spec.faults):
             try:
-                row, detail = await run_fault(ctx, session, index, name)
+                row, detail, slowest = await run_fault(ctx, session, index, name)
             except FaultError as exc:
                 checks.append(Check(name=f"{name} injected", passed=False, detail=str(exc)))
                 continue
             rows.append(row)
+            refusals[name] = slowest
             checks.append(Check(name=f"{name}: every count zero", passed=_clean(row), detail=detail))
             ctx.ui.stage_progress("resilience", completed=len(rows), figures=f"{name} done")
     ctx.m.windows["resilience"] = StageWindow(started, ctx.clock.now_ms())
@@ -477,6 +483,7 @@ async def run(ctx: RunContext) -> StageResult:
             "late_redeliveries": r.late_redeliveries,
             "handed_to_staff": r.handed_to_staff,
             "recovery_s": None if r.recovery_ms is None else round(r.recovery_ms / 1000.0, 2),
+            "slowest_5xx_ms": refusals.get(r.fault),
         }
         for r in rows
     ]
