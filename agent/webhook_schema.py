@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.envelope import KNOWN_TYPES, STATUS_VALUES
+
 _TEXT = {"type": "string", "maxLength": 4096}
 _ID = {"type": "string", "maxLength": 128}
 _DIGITS = {"type": "string", "pattern": "^[0-9]{5,15}$"}
@@ -20,25 +22,7 @@ MESSAGE: dict[str, Any] = {
         "from": _DIGITS,
         "id": _ID,
         "timestamp": {"type": "string", "pattern": "^[0-9]{1,11}$"},
-        "type": {
-            "type": "string",
-            "enum": [
-                "text",
-                "interactive",
-                "button",
-                "location",
-                "image",
-                "video",
-                "sticker",
-                "document",
-                "audio",
-                "reaction",
-                "contacts",
-                "order",
-                "system",
-                "unsupported",
-            ],
-        },  # fmt: skip
+        "type": {"type": "string", "enum": sorted(KNOWN_TYPES)},
         "text": {"type": "object", "properties": {"body": _TEXT}},
         "interactive": {
             "type": "object",
@@ -64,7 +48,7 @@ STATUS: dict[str, Any] = {
     "required": ["id", "status", "timestamp", "recipient_id"],
     "properties": {
         "id": _ID,
-        "status": {"type": "string", "enum": ["sent", "delivered", "read", "failed", "played", "deleted", "warning"]},
+        "status": {"type": "string", "enum": sorted(STATUS_VALUES)},
         "timestamp": {"type": "string", "pattern": "^[0-9]{1,11}$"},
         "recipient_id": _DIGITS,
         "biz_opaque_callback_data": {"type": "string", "maxLength": 512},
