@@ -34,6 +34,8 @@ RESTART_MIN_S = 1.0
 RESTART_MAX_S = 30.0
 # A child that lived this long is healthy again: its next restart waits the minimum.
 HEALTHY_AFTER_S = 10.0
+# Exits a restart cannot mend: bad settings (2), the port is taken (69). The supervisor stops with that code.
+FATAL_EXIT_CODES = frozenset({2, 69})
 
 
 @dataclass
@@ -90,14 +92,14 @@ class Supervisor:
         self.grace_s = grace_s
         self.poll_s = poll_s
         self._stopping = False
+        self.exit_code = 0
 
     def request_stop(self, *_: object) -> None:
         self._stopping = True
 
     def run(self) -> int:
         """Supervise until SIGTERM/SIGINT; returns the exit code."""
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self.request_stop)
+        previous = {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         for child in self.children:
             child.start()
             log.info("started", extra={"child": child.name, "pid": child.pid})
@@ -107,7 +109,9 @@ class Supervisor:
                 time.sleep(self.poll_s)
         finally:
             self.stop_all()
-        return 0
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return self.exit_code
 
     def tick(self, now: float) -> None:
         """One supervision step: notice exits, schedule and perform restarts."""
@@ -116,6 +120,11 @@ class Supervisor:
                 continue
             if child.restart_at is None:
                 code = child.popen.returncode if child.popen is not None else None
+                if code in FATAL_EXIT_CODES:
+                    log.error("child cannot run; stopping", extra={"child": child.name, "code": code})
+                    self.exit_code = code
+                    self._stopping = True
+                    return
                 lived = now - child.started_at
                 child.backoff_s = RESTART_MIN_S if lived >= HEALTHY_AFTER_S else min(RESTART_MAX_S, child.backoff_s * 2)
                 child.restart_at = now + child.backoff_s
