@@ -107,8 +107,10 @@ class StackOptions:
     # 2 cores (docs/agent.md), and a worker that dies never takes the webhook with it: the supervisor restarts it.
     agent_web: int = 1
     agent_workers: int = 1
-    # The business number's throughput tier in the WhatsApp simulator. Meta: 80 messages/s by default, 1,000 after
-    # an upgrade (developers.facebook.com/docs/whatsapp/throughput); the load stages need the upgraded tier.
+    # The business number's throughput tier in the WhatsApp simulator. Meta counts inbound and outbound messages:
+    # 80/s by default, 1,000/s after the automatic upgrade
+    # (developers.facebook.com/documentation/business-messaging/whatsapp/throughput); load above ~40 guest
+    # messages/s (each answered) needs the upgraded tier.
     whatsapp_throughput_mps: float = 1000.0
 
 
