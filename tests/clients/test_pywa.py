@@ -137,6 +137,8 @@ def test_template_send_and_its_statuses(env: Env) -> None:
 
 
 def test_forged_signature_is_rejected_and_no_handler_runs(env: Env) -> None:
+    # A text message in the 2026 shape of Meta's BSUID page (contacts[].user_id, messages[].from_user_id);
+    # pywa 4.x needs user_id in every update (KeyError 'user_id' otherwise, whatsapp-real-payloads.md).
     body = (
         b'{"object":"whatsapp_business_account","entry":[{"id":"' + WABA.encode() + b'","changes":[{"value":'
         b'{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"'
