@@ -210,6 +210,8 @@ async def _run_stages(ctx: RunContext, chosen: list[str], probe_interval: float)
             else:
                 try:
                     result = await spec.run(ctx)
+                except Terminated:
+                    raise  # SIGTERM ends the run (reported as interrupted), not just this stage
                 except Exception as exc:  # noqa: BLE001 - a crashed stage is reported, the run goes on
                     result = StageResult(
                         name=name,
