@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from qualitygates.stats import percentile
+from qualitygates.window import judged_latency_ms
 from validation.samples import E2ESample
 
 
 class LiveFigures:
-    """Counts and a recent exact p95 over the last few hundred replies."""
+    """Counts and a recent exact p95 over the last few hundred replies, by the gates' latency rule."""
 
-    def __init__(self) -> None:
+    def __init__(self, reply_timeout_ms: float = 10_000.0) -> None:
+        self.reply_timeout_ms = reply_timeout_ms
         self.done = 0
         self.errors = 0
         self.recent: list[float] = []
@@ -18,8 +20,9 @@ class LiveFigures:
         self.done += 1
         if not sample.ok:
             self.errors += 1
-        if sample.latency_ms is not None:
-            self.recent.append(sample.latency_ms)
+        judged = judged_latency_ms(sample, self.reply_timeout_ms)
+        if judged is not None:
+            self.recent.append(judged)
             if len(self.recent) > 500:
                 del self.recent[:100]
 

@@ -246,7 +246,7 @@ async def run(ctx: RunContext) -> StageResult:
     started = ctx.clock.now_ms()
     total = int(spec.rate_per_s * spec.duration)
     ctx.ui.stage_started("load", total=total)
-    live = LiveFigures()
+    live = LiveFigures(ctx.m.reply_timeout_ms)
     checks: list[Check] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         for inj in ctx.injections:
