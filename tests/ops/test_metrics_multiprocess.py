@@ -55,7 +55,9 @@ def multi(tmp_path: Path, fresh_postgres_url: str, fresh_redis_url: str):
     stack.close()
 
 
-def test_every_scrape_sums_all_web_and_worker_processes(multi: tuple[Stack, list, Path]) -> None:
+def test_every_scrape_sums_all_web_and_worker_processes_and_a_killed_worker_keeps_only_its_counts(
+    multi: tuple[Stack, list, Path],
+) -> None:
     stack, workers, metrics_dir = multi
     for i in range(GUESTS):
         stack.send(f"3460000{i:05d}", "hola")
@@ -78,19 +80,10 @@ def test_every_scrape_sums_all_web_and_worker_processes(multi: tuple[Stack, list
         assert total(values, "hotelero_db_pool_max_connections") == 4 * 20
         assert total(values, "hotelero_dependency_up", dependency="postgres") == 1
 
-
-def test_a_killed_worker_keeps_its_counts_but_not_its_live_gauges(multi: tuple[Stack, list, Path]) -> None:
-    stack, workers, _ = multi
-    stack.send("346000099999", "hola")
-    wait_until(
-        lambda: total(scrape(stack.agent_url), "hotelero_reply_latency_seconds_count") >= 1, 60, "the reply counted"
-    )
-    wait_until(lambda: total(scrape(stack.agent_url), "hotelero_db_pool_max_connections") == 80, 30, "4 pools open")
-    before = scrape(stack.agent_url)
     victim = workers[0].popen
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(10)
     after = scrape(stack.agent_url)
     # Counters of the dead process still count; its pool no longer does.
-    assert total(after, "hotelero_reply_latency_seconds_count") == total(before, "hotelero_reply_latency_seconds_count")
+    assert total(after, "hotelero_reply_latency_seconds_count") == GUESTS
     assert total(after, "hotelero_db_pool_max_connections") == 3 * 20
