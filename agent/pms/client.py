@@ -330,7 +330,7 @@ class QloAppsClient:
         """Every booking of the customers with this phone (as the agent sends it: `+<wa_id>`), newest first."""
         return await self._bookings_of(await self.find_customers_by_phone(phone))
 
-    async def find_booking_by_key(self, email: str, idempotency_key: str, newest: int = 20) -> Booking | None:
+    async def find_booking_by_key(self, email: str, idempotency_key: str, newest: int = 5) -> Booking | None:
         """The booking whose remark carries this idempotency key, among the newest orders of the customers with
         this email (QloApps books under the customer found by email), or None when QloApps holds none."""
         marker = wire.idempotency_marker(idempotency_key)
