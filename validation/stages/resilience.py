@@ -145,25 +145,32 @@ async def agent_records(database_url: str, guests: list[str]) -> tuple[dict[str,
         return replies, {wamid: outcome for wamid, outcome in await cur.fetchall()}
 
 
-async def orphan_bookings(ctx: RunContext, logs: list[outcomes.GuestLog], bookers: set[str]) -> int:
-    """PMS orders of the bookers that no confirmation named, plus confirmed references the PMS does not have."""
+async def orphan_bookings(
+    ctx: RunContext, logs: list[outcomes.GuestLog], bookers: set[str], handled: dict[str, str]
+) -> tuple[int, int]:
+    """(orphans, with staff). Orphans: PMS orders of the bookers that no confirmation named, unless the agent
+    handed the guest to staff (it told them the outcome was unknown: those are counted as with staff), plus
+    confirmed references the PMS does not have."""
     from agent.pms.client import QloAppsClient, QloAppsConfig
     from loadtests.flows import reply_text
 
     client = QloAppsClient(
         QloAppsConfig(base_url=ctx.stack.qloapps_url, api_key=ctx.stack.credentials.qloapps_key, read_timeout_s=10)
     )
-    orphans = 0
+    orphans = with_staff = 0
     try:
         for log in logs:
             if log.wa_id not in bookers:
                 continue
             in_pms = {b.reference for b in await client.bookings_for_phone("+" + log.wa_id) if not b.cancelled}
             told = {m.group(1) for r in log.replies for m in _REFERENCE.finditer(reply_text(r.message))}
-            orphans += len(in_pms ^ told)
+            handed_over = any(handled.get(m.wamid) == "handoff" for m in log.sent)
+            unconfirmed = len(in_pms - told)
+            orphans += len(told - in_pms) + (0 if handed_over else unconfirmed)
+            with_staff += unconfirmed if handed_over else 0
     finally:
         await client.close()
-    return orphans
+    return orphans, with_staff
 
 
 # -- faults: each injects, holds, restores; yields (fault_start_ms, restored_ms) on the run clock --------------
@@ -404,7 +411,7 @@ async def run_fault(
         ctx.ui.stage_progress("resilience", figures=f"{name}: draining, {outcome.lost} unanswered")
         await asyncio.sleep(1.0)
     _save(ctx, name, logs, keys, handled)
-    orphans = await orphan_bookings(ctx, logs, traffic.bookers)
+    orphans, with_staff = await orphan_bookings(ctx, logs, traffic.bookers, handled)
     recovery = recovery_ms(logs, outcome, handled, restored_mono)
     start, restored = at.start_ms or 0.0, at.restored_ms or ctx.clock.now_ms()
     ctx.faults.append(FaultWindow(name=name, start_ms=start, end_ms=restored))
@@ -442,6 +449,8 @@ async def run_fault(
         detail += f" ({traffic.refused} messages the simulator itself refused are not counted)"
     if outcome.slowest_refusal_ms:
         detail += f"; slowest 5xx answer {outcome.slowest_refusal_ms:.0f} ms"
+    if with_staff:
+        detail += f"; {with_staff} booking(s) of unknown outcome handed to staff"
     ctx.ui.log("resilience: " + detail)
     return row, detail, outcome.slowest_refusal_ms
 
