@@ -1,0 +1,129 @@
+"""A double-tapped Confirm books once and tells the truth; the goldens that count a guest's bookings own that guest.
+
+The e2e part runs the real agent (receptionist, two worker processes, a 50 ms lease), both simulators, Postgres and
+Redis, with the QloApps booking write slowed far past the lease and past the adapter's read timeout: the first tap's
+turn can be taken over by the other worker while its booking write runs, so the booking must be one per intent (its
+idempotency key), not one per turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agent.pms import QloAppsClient, QloAppsConfig
+from validation.conversations_runner import discover, load_conversation, run_conversations, summarize
+from validation.stack import Stack, StackOptions, run_stack
+
+# A booking reference as the catalogue words it ("reference is QTDGDTUGJ", "localizador QTDGDTUGJ").
+REFERENCE = re.compile(r"\b(?:reference|localizador)\W+(?:is\s+|es\s+)?([A-Z0-9#]{6,})")
+
+
+def counted_emails_shared(paths: list[Path]) -> dict[str, list[str]]:
+    """Emails whose active bookings a conversation counts, mapped to the other conversations that also use them."""
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in paths}
+    shared: dict[str, list[str]] = {}
+    for path in paths:
+        for turn in load_conversation(path).turns:
+            pms = turn.expect.pms
+            if pms is None or pms.bookings_for_email is None:
+                continue
+            email = pms.bookings_for_email.email
+            mention = re.compile(rf"(?<![\w.+-]){re.escape(email)}")
+            others = [name for name, text in texts.items() if name != path.stem and mention.search(text)]
+            if others:
+                shared[email] = others
+    return shared
+
+
+def test_a_conversation_counting_a_guests_bookings_is_the_only_one_booking_for_that_email():
+    # The conversations run concurrently under one run tag: another one booking under the same email adds to the
+    # count whenever its booking lands first (en_double_tap_confirm "found 2" while booking once).
+    assert counted_emails_shared(discover()) == {}
+
+
+@pytest.fixture(scope="module")
+def slow_lease_stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_url: str) -> Iterator[Stack]:
+    opts = StackOptions(
+        out_dir=Path(tmp_path_factory.mktemp("double-tap")),
+        database_url=postgres_url,
+        redis_url=redis_url,
+        # A 50 ms lease (heartbeat every 17 ms) during a 1.5-4 s booking write: a heartbeat late by one scheduler
+        # hiccup loses it, and the second worker process, woken by the second tap, reclaims the first tap.
+        agent_env={
+            "AGENT_RESPONDER": "receptionist",
+            "AGENT_RATE_LIMIT_MESSAGES": "200",
+            "AGENT_LEASE_SECONDS": "0.05",
+        },
+        agent_workers=2,
+    )
+    with run_stack(opts) as stack:
+        yield stack
+
+
+def _conversation(lang: str, email: str, check_in: str, latency_ms: int) -> dict:
+    ask = {
+        "en": f"book the deluxe room from {check_in} for 2 adults, I'm Tom Baker, {email}",
+        "es": f"reservame la ejecutiva del {check_in}, 2 adultos, soy Lucía Fernández, {email}",
+    }[lang]
+    return {
+        "language": lang,
+        "flow": "book",
+        "reference_date": "2026-11-25",
+        "description": "Confirm tapped twice while QloApps takes long to answer the booking write.",
+        "turns": [
+            {"text": ask, "expect": {"contains": ["Delux Rooms" if lang == "en" else "Executive Rooms"]}},
+            {
+                "button": "Confirm" if lang == "en" else "Confirmar",
+                "double_tap": True,
+                # phase after: QloApps saves the order, then answers late (past the 3 s read timeout at 4 s).
+                "qloapps_faults": {
+                    "kind": "latency",
+                    "resource": "bookings",
+                    "method": "POST",
+                    "latency_ms": latency_ms,
+                    "phase": "after",
+                },
+                "expect": {"pms": {"bookings_for_email": {"email": email, "active": 1}}},
+            },
+        ],
+    }
+
+
+async def _active_references(stack: Stack, email: str) -> list[str]:
+    client = QloAppsClient(QloAppsConfig(base_url=stack.qloapps_url, api_key=stack.credentials.qloapps_key))
+    try:
+        return [b.reference for b in await client.bookings_for_email(email) if not b.cancelled]
+    finally:
+        await client.close()
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(
+    ("lang", "check_in", "latency_ms"),
+    [("en", "Feb 3 to Feb 5", 1500), ("es", "3 al 5 de febrero", 4000)],
+    ids=["write-slower-than-the-lease", "write-answer-lost-to-the-timeout"],
+)
+def test_confirm_tapped_twice_during_a_slow_booking_write_books_once_and_every_reply_names_that_booking(
+    slow_lease_stack: Stack, tmp_path: Path, lang: str, check_in: str, latency_ms: int
+):
+    s = slow_lease_stack
+    email = f"double.tap.{lang}.{latency_ms}@example.com"
+    path = tmp_path / f"{lang}_double_tap_slow_write.yaml"
+    path.write_text(yaml.safe_dump(_conversation(lang, email, check_in, latency_ms), allow_unicode=True))
+    [result] = run_conversations(
+        [path], s.whatsapp_url, s.qloapps_url, s.credentials.qloapps_key, s.agent_url, s.credentials.admin_token
+    )
+    assert result.passed, summarize([result])
+    [reference] = asyncio.run(_active_references(s, email))
+    replies = result.turns[1].replies
+    named = [m.group(1) for text in replies for m in REFERENCE.finditer(text)]
+    # Both taps answered (the booking and "already confirmed"), each naming the one booking QloApps holds.
+    assert len(named) == 2, replies
+    assert set(named) == {reference}, replies
