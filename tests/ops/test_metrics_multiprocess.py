@@ -67,6 +67,10 @@ def test_every_scrape_sums_all_web_and_worker_processes_and_a_killed_worker_keep
         return values if total(values, "hotelero_reply_latency_seconds_count") >= GUESTS else None
 
     wait_until(all_replied, 60, f"{GUESTS} replies counted in the reply-latency histogram")
+    # Each of the 2 web and 2 worker processes has a pool with the default ceiling of 20 connections.
+    wait_until(
+        lambda: total(scrape(stack.agent_url), "hotelero_db_pool_max_connections") == 4 * 20, 30, "all 4 pools sampled"
+    )
     # 2 web processes (plus uvicorn's parent, which serves nothing) and 2 workers wrote their values.
     assert len(pids_in(metrics_dir)) >= 4
     for _ in range(8):  # whichever web process answers, the figures are the whole agent's
@@ -76,7 +80,6 @@ def test_every_scrape_sums_all_web_and_worker_processes_and_a_killed_worker_keep
         assert total(values, "hotelero_messages_total", outcome="replied") == GUESTS
         assert total(values, "hotelero_worker_leases_total") == GUESTS
         assert total(values, "hotelero_build_info") == 1
-        # Each of the 2 web and 2 worker processes has a pool with the default ceiling of 20 connections.
         assert total(values, "hotelero_db_pool_max_connections") == 4 * 20
         assert total(values, "hotelero_dependency_up", dependency="postgres") == 1
 
@@ -87,3 +90,30 @@ def test_every_scrape_sums_all_web_and_worker_processes_and_a_killed_worker_keep
     # Counters of the dead process still count; its pool no longer does.
     assert total(after, "hotelero_reply_latency_seconds_count") == GUESTS
     assert total(after, "hotelero_db_pool_max_connections") == 3 * 20
+
+
+def test_the_supervised_layout_shares_one_metrics_directory_without_being_told(
+    tmp_path: Path, fresh_postgres_url: str, fresh_redis_url: str
+) -> None:
+    # `hotelero agent --web 2 --workers 1` through the environment, with no PROMETHEUS_MULTIPROC_DIR given.
+    stack = start_stack(
+        tmp_path,
+        fresh_postgres_url,
+        fresh_redis_url,
+        sim_args=["--no-rate-limits"],
+        AGENT_WEB_WORKERS="2",
+        AGENT_WORKER_PROCESSES="1",
+    )
+    try:
+        stack.send("346000077777", "hola")
+        wait_until(
+            lambda: total(scrape(stack.agent_url), "hotelero_reply_latency_seconds_count") == 1, 60, "the reply counted"
+        )
+        # 2 web + 1 worker pool, each with the default ceiling of 20 connections, summed in every scrape.
+        wait_until(lambda: total(scrape(stack.agent_url), "hotelero_db_pool_max_connections") == 60, 30, "3 pools")
+        for _ in range(6):
+            values = scrape(stack.agent_url)
+            assert total(values, "hotelero_db_pool_max_connections") == 3 * 20
+            assert total(values, "hotelero_reply_latency_seconds_count") == 1
+    finally:
+        stack.close()
