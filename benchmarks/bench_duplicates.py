@@ -54,6 +54,15 @@ def wait(check, seconds: float, what: str) -> None:  # noqa: ANN001
     raise SystemExit(f"timed out waiting for {what}")
 
 
+def worker_of(agent: subprocess.Popen[bytes]) -> psutil.Process | None:
+    """The supervisor's `python -m agent worker` child, if one runs now."""
+    return next((c for c in psutil.Process(agent.pid).children() if c.cmdline()[-1:] == ["worker"]), None)
+
+
+def settled(worker: psutil.Process | None) -> bool:
+    return worker is not None and time.time() - worker.create_time() > 10.5
+
+
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -93,11 +102,16 @@ def run_layout(
         duplicates = 0
         for trial in range(trials):
             wa_id = f"3465{index}{trial:07d}"
+            if agent_args:
+                # A worker that lived 10 s is restarted after 1 s when killed (agent/supervisor.py backs off
+                # for ones that die young): every trial kills a settled worker.
+                wait(lambda a=agent: settled(worker_of(a)), 90, "a settled worker")
             httpx.post(sim_url + "/_sim/guests", json={"wa_id": wa_id}).raise_for_status()
             httpx.post(f"{sim_url}/_sim/guests/{wa_id}/messages", json={"type": "text", "text": f"hola {trial}"})
             time.sleep(0.5)  # the worker is inside the 1 s Graph call now
             if agent_args:  # supervised: kill the worker child; the supervisor starts it again
-                worker = next(c for c in psutil.Process(agent.pid).children() if c.cmdline()[-1:] == ["worker"])
+                worker = worker_of(agent)
+                assert worker is not None
                 worker.send_signal(signal.SIGKILL)
             else:  # all-in-one: kill it and start it again at once, as a process manager would
                 os.killpg(agent.pid, signal.SIGKILL)
