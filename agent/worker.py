@@ -16,8 +16,10 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeout
 
 from agent import inbox, metrics
 from agent.clock import Clock, SystemClock
@@ -130,8 +132,12 @@ class Worker:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    log.error("claim failed", extra={"error": str(exc)})
-                    await asyncio.sleep(1.0)
+                    log.error("claim failed", extra={"error": describe_error(exc)})
+                    if isinstance(exc, psycopg.OperationalError):
+                        # The database restarted: drop the pool's dead connections now, not one failure at a time.
+                        with contextlib.suppress(Exception):
+                            await self.pool.check()
+                    await asyncio.sleep(0.25)
                     continue
                 for claim in claims:
                     metrics.LEASES_TAKEN.inc()
@@ -204,7 +210,7 @@ class Worker:
         deadline = self.clock.monotonic() + self.settings.lease_seconds
         while True:
             try:
-                await self._record_failure(claim, error)
+                await self._record_failure(claim, error, _unavailable(exc))
                 return
             except Exception as inner:
                 if self._stopping or self.clock.monotonic() >= deadline:
@@ -212,15 +218,19 @@ class Worker:
                     return
                 await asyncio.sleep(0.5)
 
-    async def _record_failure(self, claim: inbox.Claim, error: str) -> None:
-        """Record what was sent, then retry later with backoff or dead-letter after the last attempt."""
+    async def _record_failure(self, claim: inbox.Claim, error: str, unavailable: bool = False) -> None:
+        """Record what was sent, then retry later with backoff or dead-letter after the last attempt.
+
+        `unavailable`: the database or Redis failed, not this message: retry soon (no growing backoff), so the
+        backlog drains as soon as the dependency is back."""
         # Whatever went out before the failure must never go out again.
         await inbox.record_sent(self.pool, claim.sent, self.clock.now())
         claim.sent.clear()
         if claim.attempts >= self.settings.max_attempts:
             await self._dead_letter(claim, error)
             return
-        delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (claim.attempts - 1))
+        growth = 0 if unavailable else claim.attempts - 1
+        delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2**growth)
         delay = self._rng.uniform(delay / 2, delay)
         await inbox.schedule_retry(self.pool, claim, error, self.clock.now() + timedelta(seconds=delay))
         metrics.RETRIES.inc()
@@ -392,3 +402,8 @@ class Worker:
             return "handoff"
         await self._reengage(claim, "reply failed: outside the 24-hour window (131047)")
         return "window_closed"
+
+
+def _unavailable(exc: BaseException) -> bool:
+    """A dependency failed (Postgres connection, pool timeout, Redis), not the message itself."""
+    return isinstance(exc, psycopg.OperationalError | PoolTimeout | RedisConnectionError | RedisTimeout)
