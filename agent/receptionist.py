@@ -115,7 +115,7 @@ class Receptionist:
             # (a caption without language markers keeps the conversation's, as `parse` does for any text).
             nlu = type(nlu)(language=nlu.language, intent="unknown", confidence=0.0, entities={})
         event = GuestMessage(kind=kind, text=text or "", nlu=nlu, reply_id=msg.reply_id or None)
-        ctx = Context(today=today)
+        ctx = Context(today=today, message_id=msg.wamid)
         # The service only calls us when no person holds the conversation: a handoff in our state is resolved.
         state.handoff = False
         decision = decide(state, event, ctx)
@@ -235,7 +235,7 @@ class Receptionist:
         check_in_time = hotel.check_in if hotel else "12:00"
         if self._guard is not None:
             prior = await self._guard.outcome(key)
-            if prior is not None:
+            if prior is not None and _memo_is_stay(prior, e):
                 return ft.BookingMade(_view_from_json(prior), check_in_time, replayed=True)
         # SafeBooker locks the stay's nights, finds a booking already made for this key, and reconciles lost answers.
         result = await self._booker.book(
@@ -375,6 +375,16 @@ def _view_to_json(v: ft.BookingView) -> dict[str, Any]:
         "check_out": v.check_out.isoformat(),
         "total": str(v.total),
     }
+
+
+def _memo_is_stay(d: dict[str, Any], e: fx.CreateBooking) -> bool:
+    """Whether a remembered outcome is this booking's (a key reused by another intent must not replay it)."""
+    remembered = (d.get("id_room_type"), d.get("check_in"), d.get("check_out"), str(d.get("email", "")).lower())
+    same = remembered == (e.id_room_type, e.check_in.isoformat(), e.check_out.isoformat(), e.email.lower())
+    if not same:
+        log.error("booking memo for this key is another stay (%s..%s); booking afresh", d.get("check_in"),
+                  d.get("check_out"))  # fmt: skip
+    return same
 
 
 def _view_from_json(d: dict[str, Any]) -> ft.BookingView:

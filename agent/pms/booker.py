@@ -55,14 +55,32 @@ class SafeBooker:
         try:
             if self._guard is None:
                 return await self._book_once(req)
-            async with self._guard.stay_lock(req.hotel_id, req.id_room_type, req.date_from, req.date_to):
+            lock = self._guard.stay_lock(req.hotel_id, req.id_room_type, req.date_from, req.date_to,
+                                         owner=req.idempotency_key)  # fmt: skip
+            async with lock:
                 return await self._book_once(req)
         except LockBusy as exc:
-            return BookResult(Outcome.NOT_BOOKED, detail=str(exc))
+            return await self._lock_busy(req, exc)
+
+    async def _lock_busy(self, req: BookingRequest, busy: LockBusy) -> BookResult:
+        """The lock stayed held: "not booked" only when no attempt of this booking holds it and QloApps has none.
+        A worker stalled while holding the lock for this very key (a lease taken over) may still book."""
+        try:
+            found = await self._find_by_key(req)
+        except PmsError as exc:
+            return BookResult(Outcome.UNKNOWN if busy.held_by(req.idempotency_key) else Outcome.NOT_BOOKED,
+                              detail=f"{busy}; look-up failed: {exc}")  # fmt: skip
+        if found is not None:
+            return BookResult(Outcome.BOOKED, found, replayed=True)
+        if busy.held_by(req.idempotency_key):
+            log.warning("booking %s: a stalled attempt of this booking holds the lock; outcome unknown",
+                        req.idempotency_key)  # fmt: skip
+            return BookResult(Outcome.UNKNOWN, detail=f"{busy}; an earlier attempt of this booking holds it")
+        return BookResult(Outcome.NOT_BOOKED, detail=str(busy))
 
     async def _book_once(self, req: BookingRequest) -> BookResult:
         try:
-            earlier = await self._client.find_booking_by_key(req.guest.email, req.idempotency_key)
+            earlier = await self._find_by_key(req)
         except PmsError as exc:
             return BookResult(Outcome.NOT_BOOKED, detail=f"could not check for an earlier booking: {exc}")
         if earlier is not None:
@@ -94,6 +112,16 @@ class SafeBooker:
             return await self._reconcile(req, exc, fallback)
         return BookResult(Outcome.BOOKED, booking, **fallback)
 
+    async def _find_by_key(self, req: BookingRequest) -> Booking | None:
+        """The booking QloApps holds under this key, if it is this intent's stay: a key reused by another intent
+        (a state that restarted its nonces) must not pass an old booking off as the new one."""
+        found = await self._client.find_booking_by_key(req.guest.email, req.idempotency_key)
+        if found is None or same_stay(found, req):
+            return found
+        log.error("booking %s: order %s carries this key but is another stay (%s..%s); not treating it as made",
+                  req.idempotency_key, found.id_order, found.date_from, found.date_to)  # fmt: skip
+        return None
+
     async def _reconcile(self, req: BookingRequest, failure: PmsUnavailable, fallback: dict) -> BookResult:
         """After a 5xx or a lost answer: does QloApps hold the booking? Look it up by its idempotency key."""
         log.warning("booking %s: write failed (%s); looking it up in QloApps", req.idempotency_key, failure)
@@ -103,7 +131,7 @@ class SafeBooker:
             if attempt:
                 await asyncio.sleep(self._settle_s)
             try:
-                found = await self._client.find_booking_by_key(req.guest.email, req.idempotency_key)
+                found = await self._find_by_key(req)
             except PmsError as exc:
                 return BookResult(Outcome.UNKNOWN, detail=f"{failure}; look-up failed too: {exc}")
             if found is not None:
@@ -113,3 +141,13 @@ class SafeBooker:
         if failure.answered:
             return BookResult(Outcome.NOT_BOOKED, detail=str(failure))
         return BookResult(Outcome.UNKNOWN, detail=f"{failure}; no booking found yet")
+
+
+def same_stay(booking: Booking, req: BookingRequest) -> bool:
+    """Whether `booking` is the stay `req` asks for: same guest email, dates and room type."""
+    return (
+        booking.email.lower() == req.guest.email.lower()
+        and booking.date_from == req.date_from
+        and booking.date_to == req.date_to
+        and any(line.id_room_type == req.id_room_type for line in booking.lines)
+    )

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 LOCK_TTL_MS = 15_000
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600
 LOCK_PREFIX = "hotelero:lock:booking:"
+_OWNER_END = "|"  # a lock's value: the owner, then this, then a random token only the holder knows
 
 # Take every night's key or none: a stay never holds half its nights while waiting for the rest.
 _ACQUIRE_ALL = """
@@ -47,6 +48,14 @@ return n
 class LockBusy(Exception):
     """Another confirmation for the same room type and dates held the lock for too long; ask the guest to retry."""
 
+    def __init__(self, message: str, holders: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.holders = holders  # the owners holding the nights when we gave up
+
+    def held_by(self, owner: str) -> bool:
+        """Whether `owner` (an idempotency key) holds any of the nights: an attempt of that very booking."""
+        return bool(owner) and owner in self.holders
+
 
 class BookingGuard:
     """Serialises bookings of the same stay and remembers the outcome of each confirmation key."""
@@ -66,16 +75,21 @@ class BookingGuard:
         return [f"{LOCK_PREFIX}{tag}:{date_from + timedelta(days=i)}" for i in range(nights)]
 
     @asynccontextmanager
-    async def stay_lock(self, hotel_id: int, id_room_type: int, date_from: date, date_to: date) -> AsyncIterator[None]:
-        """Hold every night of the stay for this room type for the duration of the block."""
+    async def stay_lock(
+        self, hotel_id: int, id_room_type: int, date_from: date, date_to: date, owner: str = ""
+    ) -> AsyncIterator[None]:
+        """Hold every night of the stay for this room type for the duration of the block; `owner` (the booking's
+        idempotency key) is written into the lock so a waiter can tell a stalled attempt of its own booking."""
         keys = self.night_keys(hotel_id, id_room_type, date_from, date_to)
-        token = secrets.token_hex(16)
+        token = f"{owner}{_OWNER_END}{secrets.token_hex(16)}"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait_s
         while not await self._acquire(keys=keys, args=[token, self._lock_ttl_ms]):
             if loop.time() > deadline:
+                held = [v.decode() if isinstance(v, bytes) else v for v in await self._redis.mget(keys) if v]
                 raise LockBusy(f"booking lock for room type {id_room_type}, {date_from}..{date_to} still held "
-                               f"after {self._wait_s}s")  # fmt: skip
+                               f"after {self._wait_s}s",
+                               tuple({v.rpartition(_OWNER_END)[0] for v in held}))  # fmt: skip
             await asyncio.sleep(0.05)
         try:
             yield

@@ -167,7 +167,7 @@ def on_bookings_found(st: ConversationState, fact: BookingsFound, ctx: Context) 
     return Decision(st, [Say("unknown", buttons=MENU)])
 
 
-def on_modify_offers(st: ConversationState, fact: StayOffers) -> Decision:
+def on_modify_offers(st: ConversationState, fact: StayOffers, ctx: Context) -> Decision:
     t = st.target
     assert t is not None
     dates = st.slots.dates()
@@ -179,7 +179,7 @@ def on_modify_offers(st: ConversationState, fact: StayOffers) -> Decision:
         return Decision(
             st, [Say("modify.unavailable", {"reference": ref, "check_in": dates[0], "check_out": dates[1]})]
         )
-    nonce = f"m{st.turn}"
+    nonce = ctx.nonce("m", st.turn)
     st.pending = {"kind": "modify", "nonce": nonce}
     st.step = Step.CONFIRM
     params = booking_params(t)

@@ -111,7 +111,7 @@ def _summary(st: ConversationState, ctx: Context) -> Decision:
     if offer is None:
         invalidate_offers(st)
         return advance_stay(st, ctx)
-    nonce = f"b{st.turn}"
+    nonce = ctx.nonce("b", st.turn)
     st.pending = {"kind": "book", "nonce": nonce}
     st.step = Step.CONFIRM
     params = {
@@ -184,7 +184,7 @@ def abort(st: ConversationState) -> Decision:
 
 def on_offers(st: ConversationState, fact: StayOffers, ctx: Context) -> Decision:
     if st.flow == Flow.MODIFY and st.target is not None:
-        return on_modify_offers(st, fact)
+        return on_modify_offers(st, fact, ctx)
     s = st.slots
     st.offers = [
         {
