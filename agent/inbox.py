@@ -465,16 +465,21 @@ async def record_send_failure(
 
 
 # Finishing records the sent replies (the same update as record_sent), marks the item done and frees the guest.
+# Only the lease holder marks it done (freeing the lease first decides it: a takeover cannot slip in between); a
+# turn that lost its lease still records what it sent, so the new holder neither loses nor repeats those replies.
 _FINISH_SQL = f"""
-WITH rs AS ({_RECORD_SENT_SQL}), done AS (
+WITH rs AS ({_RECORD_SENT_SQL}), freed AS (
+    UPDATE guests SET lease_token = NULL, lease_until = NULL, lease_message = NULL
+    WHERE guest = %(guest)s AND lease_token = %(token)s
+    RETURNING 1
+), done AS (
     UPDATE inbound_messages SET state = 'done', outcome = %(outcome)s, processed_at = %(now)s, last_error = NULL
-    WHERE id = %(id)s AND state = 'pending'
+    WHERE id = %(id)s AND state = 'pending' AND EXISTS (SELECT 1 FROM freed)
     RETURNING id
 )
-UPDATE guests SET lease_token = NULL, lease_until = NULL, lease_message = NULL
-WHERE guest = %(guest)s AND lease_token = %(token)s
-RETURNING (SELECT count(*) FROM done),
+SELECT (SELECT count(*) FROM done),
     EXISTS (SELECT 1 FROM inbound_messages e WHERE e.guest = %(guest)s AND e.state = 'pending' AND e.id <> %(id)s)
+FROM freed
 """
 
 

@@ -182,7 +182,12 @@ class Worker:
             else:
                 outcome = await self._handle_message(claim)
             if not await inbox.finish(self.pool, claim, outcome, self.clock.now()):
+                # Our replies are recorded as sent; the message stays pending for the new holder, which finishes it
+                # (and counts it) without sending those replies again.
                 metrics.LEASES_LOST.inc()
+                log.warning("lease lost before finishing; the new holder finishes it",
+                            extra={"guest": mask_phone(claim.guest)})  # fmt: skip
+                return
             metrics.MESSAGES.labels(type=claim.type, outcome=outcome).inc()
             log.info(
                 "processed", extra={"guest": mask_phone(claim.guest), "outcome": outcome, "attempt": claim.attempts}
