@@ -34,6 +34,11 @@ def clean_json(value: Any) -> Any:
     return value
 
 
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (RFC 8259 §6) and jsonb refuses them: bad input, not a 503 on every redelivery.
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def loads_storable(body: bytes) -> Any:
     """Parse a JSON body into values Postgres can store. Raises ValueError when the body is not JSON.
 
@@ -44,7 +49,7 @@ def loads_storable(body: bytes) -> Any:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         try:
-            return clean_json(json.loads(body))
+            return clean_json(json.loads(body, parse_constant=_refuse_constant))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(str(exc)) from None
     return clean_json(data) if b"\\u0000" in body else data

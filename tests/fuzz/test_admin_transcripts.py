@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 _ids = itertools.count()
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
     max_leaves=8,
 )
@@ -67,3 +67,34 @@ def test_a_transcript_renders_whatever_shape_the_guest_message_had(
         )
         assert response.status_code == 200, response.text
         assert isinstance(response.json(), list)
+
+
+def _text_body(guest: str, text_member: str) -> bytes:
+    body = (
+        '{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messaging_product":"whatsapp",'
+        f'"contacts":[{{"wa_id":"{guest}"}}],"messages":[{{"from":"{guest}","id":"wamid.num{guest}",'
+        f'"timestamp":"{int(time.time())}","type":"text","text":{text_member}}}]}}}}]}}]}}'
+    )
+    return body.encode()
+
+
+@pytest.mark.parametrize("constant", ["Infinity", "-Infinity", "NaN"])
+def test_a_body_with_a_non_json_number_is_refused_as_bad_input_and_stores_nothing(
+    agent: tuple[TestClient, str], constant: str
+) -> None:
+    client, db = agent
+    guest = f"3462100{next(_ids):05d}"
+    response = post(client, _text_body(guest, f'{{"body":"hola","n":{constant}}}'))
+    assert response.status_code == 400, response.text
+    assert scalar(db, "SELECT count(*) FROM inbound_messages WHERE guest = %s", guest) == 0
+
+
+def test_a_number_beyond_64_bits_is_stored_and_answered(agent: tuple[TestClient, str]) -> None:
+    client, db = agent
+    guest = f"3462200{next(_ids):05d}"
+    assert post(client, _text_body(guest, '{"body":"hola","n":-9223372036854775809}')).status_code == 200
+    wait_until(
+        lambda: scalar(db, "SELECT count(*) FROM inbound_messages WHERE guest = %s AND state = 'done'", guest) == 1,
+        15,
+        "the message answered",
+    )
