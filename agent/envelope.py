@@ -169,6 +169,10 @@ def _float(value: Any) -> float | None:
     return None
 
 
+# Meta's error codes are small integers; one outside Postgres' integer column is no code (not a refused webhook).
+_INT4_MIN, _INT4_MAX = -(2**31), 2**31 - 1
+
+
 def _errors(value: Any) -> tuple[ErrorItem, ...]:
     out: list[ErrorItem] = []
     for item in _list(value):
@@ -176,9 +180,10 @@ def _errors(value: Any) -> tuple[ErrorItem, ...]:
         if not item:
             continue
         code = item.get("code")
+        storable = isinstance(code, int) and not isinstance(code, bool) and _INT4_MIN <= code <= _INT4_MAX
         out.append(
             ErrorItem(
-                code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+                code=code if storable else None,
                 title=_str(item.get("title")) or _str(item.get("message")),
                 details=_str(_dict(item.get("error_data")).get("details")),
             )

@@ -168,3 +168,10 @@ def test_statuses_and_value_level_errors_are_collected() -> None:
     env = parse_envelope({"entry": [{"changes": [{"value": value}]}]})
     assert env.statuses[0].errors[0].code == 131047 and env.statuses[0].recipient == "346"
     assert env.errors[0].code == 130429
+
+
+@given(st.integers())
+def test_an_error_code_is_kept_only_when_postgres_can_store_it(code: int) -> None:
+    value = {"statuses": [{"id": "o1", "status": "failed", "recipient_id": "346", "errors": [{"code": code}]}]}
+    parsed = parse_envelope({"entry": [{"changes": [{"value": value}]}]}).statuses[0].errors[0].code
+    assert parsed == (code if -(2**31) <= code < 2**31 else None)

@@ -98,3 +98,18 @@ def test_a_number_beyond_64_bits_is_stored_and_answered(agent: tuple[TestClient,
         15,
         "the message answered",
     )
+
+
+def test_a_status_whose_error_code_overflows_an_integer_is_acknowledged(agent: tuple[TestClient, str]) -> None:
+    client, db = agent
+    status = {
+        "id": "wamid.overflow",
+        "status": "failed",
+        "timestamp": "1",
+        "recipient_id": "3462300000001",
+        "errors": [{"code": -162264445059, "title": "x"}],
+    }
+    value = {"messaging_product": "whatsapp", "statuses": [status]}
+    raw = json.dumps({"object": "whatsapp_business_account", "entry": [{"changes": [{"value": value}]}]}).encode()
+    assert post(client, raw).status_code == 200, "a code Postgres cannot store must not make the webhook fail forever"
+    assert scalar(db, "SELECT count(*) FROM message_statuses WHERE wamid = 'wamid.overflow'") == 1
