@@ -16,7 +16,7 @@ process and one separate worker process) it prints:
 
     .venv/bin/python benchmarks/bench_load.py [--responder receptionist|echo] [--layouts 1:1]
         [--fast-start 150] [--fast-step 25] [--knee-start 250] [--knee-step 25] [--step-duration 15s]
-        [--max-rate 500] [--only fast,knee] [--out DIR]
+        [--max-rate 500] [--warmup 20s] [--only fast,knee] [--out DIR]
 """
 
 from __future__ import annotations
@@ -193,6 +193,17 @@ def ramp(sim_url: str, out: Path, start: float, step: float, gate_ms: float, arg
     return json.loads((out / "summary.json").read_text())
 
 
+def warm_up(sim_url: str, out: Path, args: argparse.Namespace) -> None:
+    """A steady run that is not judged: pools, connections and caches grow before the first judged step."""
+    extra = ["--no-reply-check"] if args.responder == "echo" else []
+    cmd = hotelero(
+        "load", "--host", sim_url, "--out", str(out), "--shape", "steady", "--rate", str(args.fast_start),
+        "--duration", args.warmup, *extra,
+    )  # fmt: skip
+    print("$ hotelero " + " ".join(cmd[3:]) + "   (warm-up, not judged)", flush=True)
+    subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+
+
 def report(label: str, summary: dict, sampler: CpuSampler, gate_ms: float) -> dict[str, Any]:
     """Print each step with CPU per component; return the highest clean rate and the knee."""
     t0 = summary["started_unix"]
@@ -238,6 +249,8 @@ def run_layout(web: int, workers: int, args: argparse.Namespace, out: Path) -> d
                 roots[name] = proc
         print(f"\nlayout {web} web : {workers} worker processes; components {', '.join(roots)}", flush=True)
         probes = Probes(st)
+        if args.warmup not in ("", "0", "0s"):
+            warm_up(st.whatsapp_url, out / f"warmup-{web}-{workers}", args)
         sampler = CpuSampler(roots)
         sampler.start()
         before = probes.read()
@@ -284,6 +297,7 @@ def main() -> None:
     parser.add_argument("--knee-start", type=float, default=250)
     parser.add_argument("--knee-step", type=float, default=25)
     parser.add_argument("--step-duration", default="15s")
+    parser.add_argument("--warmup", default="20s", help="steady at --fast-start first, not judged (0 to skip)")
     parser.add_argument("--max-rate", type=float, default=500)
     parser.add_argument("--only", default=None, help="comma list of: fast (200 ms ramp), knee (2 s ramp)")
     parser.add_argument("--out", default=None, help="where runs are kept (default reports/bench-load-<time>)")
