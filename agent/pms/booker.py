@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from agent.pms.client import QloAppsClient
 from agent.pms.errors import CircuitOpen, PmsError, PmsRejected, PmsUnavailable, RoomsUnavailable
-from agent.pms.guard import BookingGuard, LockBusy
+from agent.pms.guard import BookingGuard, LockBusy, StayLock
 from agent.pms.models import Booking, BookingRequest, split_occupancy
 
 log = logging.getLogger(__name__)
@@ -57,14 +57,15 @@ class SafeBooker:
                 return await self._book_once(req)
             lock = self._guard.stay_lock(req.hotel_id, req.id_room_type, req.date_from, req.date_to,
                                          owner=req.idempotency_key)  # fmt: skip
-            async with lock:
-                return await self._book_once(req)
+            async with lock as held:
+                return await self._book_once(req, held)
         except LockBusy as exc:
             return await self._lock_busy(req, exc)
 
     async def _lock_busy(self, req: BookingRequest, busy: LockBusy) -> BookResult:
-        """The lock stayed held: "not booked" only when no attempt of this booking holds it and QloApps has none.
-        A worker stalled while holding the lock for this very key (a lease taken over) may still book."""
+        """The lock stayed held, or was lost before our write: "not booked" only when no attempt of this booking holds
+        it and QloApps has none. A worker stalled while holding the lock for this very key (a lease taken over) may
+        still book."""
         try:
             found = await self._find_by_key(req)
         except PmsError as exc:
@@ -78,7 +79,7 @@ class SafeBooker:
             return BookResult(Outcome.UNKNOWN, detail=f"{busy}; an earlier attempt of this booking holds it")
         return BookResult(Outcome.NOT_BOOKED, detail=str(busy))
 
-    async def _book_once(self, req: BookingRequest) -> BookResult:
+    async def _book_once(self, req: BookingRequest, held: StayLock | None = None) -> BookResult:
         try:
             earlier = await self._find_by_key(req)
         except PmsError as exc:
@@ -100,6 +101,9 @@ class SafeBooker:
         tax = (offer.total_price_with_tax - offer.total_price) / len(occupancies)
         req = replace(req, currency=avail.currency, total_tax_per_room=tax.quantize(Decimal("0.01")))
         fallback = {"fallback_total": offer.total_price_with_tax, "fallback_name": offer.name}
+        if self._guard is not None and held is not None:
+            # A stall past the TTL lets another attempt lock, look up and book: LockLost -> look up by key, no write.
+            await self._guard.confirm(held)
         try:
             booking = await self._client.create_booking(req)
         except RoomsUnavailable as exc:

@@ -11,6 +11,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -43,6 +44,17 @@ for i = 1, #KEYS do
 end
 return n
 """
+# Fencing before a write: every night must still hold our token, then the expiry moves out for the write; one script,
+# so no other attempt takes a night between the check and the extension.
+_CONFIRM_ALL = """
+for i = 1, #KEYS do
+    if redis.call('get', KEYS[i]) ~= ARGV[1] then return 0 end
+end
+for i = 1, #KEYS do
+    redis.call('pexpire', KEYS[i], ARGV[2])
+end
+return 1
+"""
 
 
 class LockBusy(Exception):
@@ -57,6 +69,18 @@ class LockBusy(Exception):
         return bool(owner) and owner in self.holders
 
 
+class LockLost(LockBusy):
+    """The stay lock expired while its holder stalled (and may be another attempt's now): the holder must not write."""
+
+
+@dataclass(frozen=True)
+class StayLock:
+    """A held stay lock: its night keys and the token only this attempt knows."""
+
+    keys: list[str]
+    token: str
+
+
 class BookingGuard:
     """Serialises bookings of the same stay and remembers the outcome of each confirmation key."""
 
@@ -64,6 +88,7 @@ class BookingGuard:
         self._redis = redis
         self._acquire = redis.register_script(_ACQUIRE_ALL)
         self._release = redis.register_script(_RELEASE_ALL)
+        self._confirm = redis.register_script(_CONFIRM_ALL)
         self._lock_ttl_ms = lock_ttl_ms
         self._wait_s = wait_s
 
@@ -77,7 +102,7 @@ class BookingGuard:
     @asynccontextmanager
     async def stay_lock(
         self, hotel_id: int, id_room_type: int, date_from: date, date_to: date, owner: str = ""
-    ) -> AsyncIterator[None]:
+    ) -> AsyncIterator[StayLock]:
         """Hold every night of the stay for this room type for the duration of the block; `owner` (the booking's
         idempotency key) is written into the lock so a waiter can tell a stalled attempt of its own booking."""
         keys = self.night_keys(hotel_id, id_room_type, date_from, date_to)
@@ -86,18 +111,26 @@ class BookingGuard:
         deadline = loop.time() + self._wait_s
         while not await self._acquire(keys=keys, args=[token, self._lock_ttl_ms]):
             if loop.time() > deadline:
-                held = [v.decode() if isinstance(v, bytes) else v for v in await self._redis.mget(keys) if v]
                 raise LockBusy(f"booking lock for room type {id_room_type}, {date_from}..{date_to} still held "
-                               f"after {self._wait_s}s",
-                               tuple({v.rpartition(_OWNER_END)[0] for v in held}))  # fmt: skip
+                               f"after {self._wait_s}s", await self._holders(keys))  # fmt: skip
             await asyncio.sleep(0.05)
         try:
-            yield
+            yield StayLock(keys, token)
         finally:
             try:
                 await self._release(keys=keys, args=[token])
             except RedisError as exc:  # the block's outcome stands; the nights free themselves at the TTL
                 log.warning("could not release booking lock %s: %s", keys[0], exc)
+
+    async def confirm(self, lock: StayLock) -> None:
+        """Right before a write: raise LockLost unless every night is still ours; if so they stay ours another TTL."""
+        if not await self._confirm(keys=lock.keys, args=[lock.token, self._lock_ttl_ms]):
+            raise LockLost(f"booking lock {lock.keys[0]} expired before the write", await self._holders(lock.keys))
+
+    async def _holders(self, keys: list[str]) -> tuple[str, ...]:
+        """The owners (idempotency keys) holding any of the nights now."""
+        held = [v.decode() if isinstance(v, bytes) else v for v in await self._redis.mget(keys) if v]
+        return tuple({v.rpartition(_OWNER_END)[0] for v in held})
 
     async def outcome(self, idempotency_key: str) -> dict[str, Any] | None:
         """The stored result of a confirmation already carried out, if any."""

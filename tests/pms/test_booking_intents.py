@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from agent.pms import QloAppsClient, QloAppsConfig
+from agent.pms.booker import BookResult, Outcome, SafeBooker
 from agent.pms.cache import PmsCache
 from agent.pms.guard import BookingGuard
+from agent.pms.models import BookingRequest, GuestDetails
 from agent.receptionist import Receptionist
 from tests.conversations.receptionist_driver import Guest, texts
 from tests.pms.simserver import qloapps_simulator
@@ -146,3 +151,49 @@ def test_a_confirmation_that_waits_out_the_stay_lock_tells_the_truth_about_its_h
     refs = [o["reference"] for o in orders_by_email(sim).get(email, [])]
     assert len(refs) == int(already_booked)
     assert CONFIRMED.findall(said) == refs, (said, refs)
+
+
+@pytest.mark.parametrize("taker_books", [False, True], ids=["taker still holds the lock", "taker booked"])
+def test_an_attempt_stalled_past_the_stay_lock_that_another_attempt_took_does_not_write(
+    sim, fresh_redis_url, taker_books
+):
+    """Fencing: the stalled attempt looked up its key (nothing), then stalled past the lock's TTL; another attempt of
+    the same booking took the lock (and booked, or is still busy). The stalled one must not write a second order."""
+    email, wa_id = f"ana.fenced.{int(taker_books)}@example.com", f"3461400003{int(taker_books)}"
+    day = 3 + 4 * taker_books
+    req = BookingRequest(hotel_id=1, id_room_type=2, date_from=date(2027, 5, day), date_to=date(2027, 5, day + 2),
+                         adults=2, children=0, rooms=1, currency="", guest=GuestDetails("Ana", "Fenced", email, wa_id),
+                         idempotency_key=f"{wa_id}:b1.x")  # fmt: skip
+
+    async def main() -> BookResult:
+        redis = Redis.from_url(fresh_redis_url)
+        config = QloAppsConfig(base_url=sim[0], api_key=sim[1], read_timeout_s=READ_TIMEOUT_S)
+        client = QloAppsClient(config, PmsCache(redis), CLOCK)
+        guard = BookingGuard(redis, lock_ttl_ms=200)  # stands in for 15 s against a stall (SIGSTOP, swap) longer
+        takeover = AsyncExitStack()
+        search = client.search_availability
+
+        async def stall_after_search(*args: Any, **kwargs: Any) -> Any:
+            found = await search(*args, **kwargs)  # the last call before the write
+            # Past the TTL: another worker's attempt of this booking takes the lock (it finds nothing by key yet).
+            await takeover.enter_async_context(BookingGuard(redis, wait_s=2.0).stay_lock(
+                req.hotel_id, req.id_room_type, req.date_from, req.date_to, owner=req.idempotency_key))  # fmt: skip
+            if taker_books:
+                await client.create_booking(replace(req, currency=found.currency))
+            return found
+
+        client.search_availability = stall_after_search  # type: ignore[method-assign]
+        try:
+            async with takeover:
+                return await SafeBooker(client, guard).book(req)
+        finally:
+            await client.close()
+            await redis.aclose()
+
+    result = asyncio.run(main())
+    refs = [o["reference"] for o in orders_by_email(sim).get(email, [])]
+    assert len(refs) == int(taker_books), (result, refs)
+    if taker_books:
+        assert result.outcome is Outcome.BOOKED and result.replayed and result.booking.reference == refs[0], result
+    else:
+        assert result.outcome is Outcome.UNKNOWN, result  # the taker may still book: not "not booked"
