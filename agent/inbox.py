@@ -225,7 +225,10 @@ WITH cand AS (
     LIMIT %(limit)s
     FOR UPDATE OF g SKIP LOCKED
 ), leased AS (
-    UPDATE guests SET lease_token = %(owner)s || ':' || cand.id, lease_until = %(until)s, lease_message = cand.id
+    -- The transaction id makes each claim's token unique: a worker re-claiming its own expired message must not
+    -- hold the stalled attempt's token (finish and extend check it).
+    UPDATE guests SET lease_token = %(owner)s || ':' || cand.id || ':' || txid_current(), lease_until = %(until)s,
+        lease_message = cand.id
     FROM cand WHERE guests.guest = cand.guest
     RETURNING guests.guest, guests.lease_token, guests.wa_id, guests.user_id, guests.profile_name, guests.lease_message
 ), bumped AS (
