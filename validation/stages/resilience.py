@@ -349,10 +349,14 @@ async def _set_retry_scale(session: aiohttp.ClientSession, whatsapp_url: str, sc
             raise RuntimeError(f"POST /_sim/settings -> {response.status}: {(await response.text())[:200]}")
 
 
-def recovery_ms(
+def drain_ms(
     logs: list[outcomes.GuestLog], outcome: outcomes.Outcome, handled: dict[str, str], restored_mono_ms: float
 ) -> float | None:
-    """Restoration -> everything the agent held answered (None while something held is unanswered)."""
+    """Restoration -> everything the agent held answered (None while something held is unanswered).
+
+    The matrix's recovery is this backlog drain, not `qualitygates.window.recovery_ms`: a fault's messages are
+    counted one by one (answered, lost, out of order), so "recovered" means none is still owed a reply.
+    """
     worst = 0.0
     for log in logs:
         for m in log.sent:
@@ -412,7 +416,7 @@ async def run_fault(
         await asyncio.sleep(1.0)
     _save(ctx, name, logs, keys, handled)
     orphans, with_staff = await orphan_bookings(ctx, logs, traffic.bookers, handled)
-    recovery = recovery_ms(logs, outcome, handled, restored_mono)
+    recovery = drain_ms(logs, outcome, handled, restored_mono)
     start, restored = at.start_ms or 0.0, at.restored_ms or ctx.clock.now_ms()
     ctx.faults.append(FaultWindow(name=name, start_ms=start, end_ms=restored))
     ctx.m.recoveries.append(
