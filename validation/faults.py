@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from validation.services.local import postgres_answers, redis_answers
 from validation.services.processes import RunAs, start_server, stop_server
 
 
@@ -131,34 +132,16 @@ class ServerControl:
 
 def postgres_control(database_url: str) -> ServerControl:
     """Postgres behind `database_url`: SIGINT is its fast shutdown (clients are disconnected at once)."""
-    import psycopg
-
-    def ready() -> bool:
-        try:
-            with psycopg.connect(database_url, connect_timeout=1) as conn:
-                conn.execute("SELECT 1")
-            return True
-        except psycopg.Error:
-            return False
-
-    return ServerControl.for_url("postgres", database_url, signal.SIGINT, ready)
+    return ServerControl.for_url(
+        "postgres", database_url, signal.SIGINT, lambda: postgres_answers(database_url, timeout_s=1)
+    )
 
 
 def redis_control(redis_url: str) -> ServerControl:
     """Redis behind `redis_url`: SIGTERM stops it at once (the stack runs it without persistence)."""
     import redis
 
-    def ready() -> bool:
-        try:
-            client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
-            try:
-                return bool(client.ping())
-            finally:
-                client.close()
-        except (redis.RedisError, OSError):
-            return False
-
-    control = ServerControl.for_url("redis", redis_url, signal.SIGTERM, ready)
+    control = ServerControl.for_url("redis", redis_url, signal.SIGTERM, lambda: redis_answers(redis_url))
     # redis-server rewrites its process title ("redis-server 127.0.0.1:6379"): ask the server how it runs.
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
     try:

@@ -156,8 +156,13 @@ def _postgres_ready(data: Path, url: str) -> bool:
         return False
     if len(lines) < 8 or lines[7].strip() != "ready":
         return False
+    return postgres_answers(url)
+
+
+def postgres_answers(url: str, timeout_s: int = 2) -> bool:
+    """True when the Postgres behind `url` accepts a connection and runs a query."""
     try:
-        with psycopg.connect(url, connect_timeout=2) as conn:
+        with psycopg.connect(url, connect_timeout=timeout_s) as conn:
             conn.execute("SELECT 1")
         return True
     except psycopg.Error:
@@ -267,6 +272,11 @@ def _redis_ready(log_path: Path, url: str) -> bool:
             return False
     except OSError:
         return False
+    return redis_answers(url)
+
+
+def redis_answers(url: str) -> bool:
+    """True when the Redis behind `url` answers PING."""
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
         try:
