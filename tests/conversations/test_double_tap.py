@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from agent.pms import QloAppsClient, QloAppsConfig
+from tests.stacks import receptionist_stack
 from tests.waiting import wait_until
 from validation.conversations_runner import (
     ConversationResult,
@@ -27,7 +28,7 @@ from validation.conversations_runner import (
     run_conversations,
     summarize,
 )
-from validation.stack import Stack, StackOptions, run_stack
+from validation.stack import Stack
 
 # A booking reference as the catalogue words it ("reference is QTDGDTUGJ", "localizador QTDGDTUGJ").
 REFERENCE = re.compile(r"\b(?:reference|localizador)\W+(?:is\s+|es\s+)?([A-Z0-9#]{6,})")
@@ -58,14 +59,8 @@ def test_a_conversation_counting_a_guests_bookings_is_the_only_one_booking_for_t
 
 @pytest.fixture(scope="module")
 def booking_stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_url: str) -> Iterator[Stack]:
-    opts = StackOptions(
-        out_dir=Path(tmp_path_factory.mktemp("double-tap")),
-        database_url=postgres_url,
-        redis_url=redis_url,
-        agent_env={"AGENT_RESPONDER": "receptionist", "AGENT_RATE_LIMIT_MESSAGES": "200"},
-        agent_workers=2,
-    )
-    with run_stack(opts) as stack:
+    out = Path(tmp_path_factory.mktemp("double-tap"))
+    with receptionist_stack(out, postgres_url, redis_url, agent_workers=2) as stack:
         yield stack
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.stacks import receptionist_stack
 from validation.conversations_runner import run_conversations, summarize
-from validation.stack import Stack, StackOptions, run_stack
+from validation.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -17,13 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def golden_stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_url: str) -> Iterator[Stack]:
     out = Path(tmp_path_factory.mktemp("golden"))
-    opts = StackOptions(
-        out_dir=out,
-        database_url=postgres_url,
-        redis_url=redis_url,
-        agent_env={"AGENT_RESPONDER": "receptionist", "AGENT_RATE_LIMIT_MESSAGES": "200"},
-    )
-    with run_stack(opts) as stack:
+    with receptionist_stack(out, postgres_url, redis_url) as stack:
         yield stack
 
 

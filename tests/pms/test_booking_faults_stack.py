@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.stacks import receptionist_stack
 from validation.conversations_runner import run_conversations, summarize
-from validation.stack import Stack, StackOptions, run_stack
+from validation.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -19,14 +20,9 @@ CONVERSATIONS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_url: str) -> Iterator[Stack]:
-    opts = StackOptions(
-        out_dir=Path(tmp_path_factory.mktemp("booking-faults")),
-        database_url=postgres_url,
-        redis_url=redis_url,
-        agent_env={"AGENT_RESPONDER": "receptionist", "AGENT_RATE_LIMIT_MESSAGES": "200"},
-    )
-    with run_stack(opts) as s:
-        yield s
+    out = Path(tmp_path_factory.mktemp("booking-faults"))
+    with receptionist_stack(out, postgres_url, redis_url) as stack:
+        yield stack
 
 
 @pytest.mark.timeout(300)

@@ -18,7 +18,8 @@ from playwright.sync_api import Browser, Locator, Page
 
 from qualitygates.stats import percentile
 from tests.browser import chromium, offline_context
-from validation.stack import Stack, StackOptions, run_stack
+from tests.stacks import receptionist_stack
+from validation.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -28,14 +29,9 @@ REPLY_TIMEOUT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_url: str) -> Iterator[Stack]:
-    opts = StackOptions(
-        out_dir=Path(tmp_path_factory.mktemp("chat-stack")),
-        database_url=postgres_url,
-        redis_url=redis_url,
-        agent_env={"AGENT_RESPONDER": "receptionist", "AGENT_RATE_LIMIT_MESSAGES": "200"},
-    )
-    with run_stack(opts) as s:
-        yield s
+    out = Path(tmp_path_factory.mktemp("chat-stack"))
+    with receptionist_stack(out, postgres_url, redis_url) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")
