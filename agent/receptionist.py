@@ -66,7 +66,7 @@ class Receptionist:
         default_model()  # load (or fit once and cache) the intent model now, not while the first guest waits
         pms = QloAppsClient(
             QloAppsConfig(base_url=settings.qloapps_url, api_key=settings.qloapps_key.get_secret_value()),
-            cache=PmsCache(redis),
+            cache=PmsCache(redis, monotonic=clock.monotonic),
             clock=clock,
         )
         return cls(

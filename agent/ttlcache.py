@@ -1,4 +1,4 @@
-"""A JSON cache in Redis with time-to-live, for things that may be rebuilt (PMS facts, sessions).
+"""Time-to-live caches for things that may be rebuilt: JSON in Redis (`TtlCache`) and in process (`LocalTtlCache`).
 
 A cache is never a reason to fail: when Redis is down, reads are misses and writes are dropped, so callers
 load from the source (fail open); each Redis call is bounded by the client's socket timeout.
@@ -52,3 +52,38 @@ class TtlCache:
             if value is not None:
                 await self.set(key, value, ttl_s)
         return value
+
+
+class LocalTtlCache:
+    """An in-process map whose entries expire `ttl_s` after they were stored (by a monotonic clock).
+
+    For data every turn reads and that changes seldom: a hit costs no round trip. At most `max_keys` entries
+    (the oldest stored go first), so a key space that grows cannot grow the process.
+    """
+
+    def __init__(self, ttl_s: float, monotonic: Callable[[], float], max_keys: int = 1024) -> None:
+        self.ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._max_keys = max_keys
+        self._entries: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under `key` less than `ttl_s` ago, else None."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if self._monotonic() >= entry[0]:
+            del self._entries[key]
+            return None
+        return entry[1]
+
+    def set(self, key: str, value: Any) -> None:
+        if self.ttl_s <= 0:
+            return
+        self._entries.pop(key, None)  # re-inserted last: dicts keep insertion order, so the oldest go first
+        self._entries[key] = (self._monotonic() + self.ttl_s, value)
+        while len(self._entries) > self._max_keys:
+            del self._entries[next(iter(self._entries))]
+
+    def clear(self) -> None:
+        self._entries.clear()

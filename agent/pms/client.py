@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -39,6 +39,7 @@ from agent.pms.models import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PMS_CALLS = Counter("hotelero_pms_calls_total", "QloApps calls by resource and outcome", ["resource", "outcome"])
 PMS_LATENCY = Histogram(
@@ -83,6 +84,8 @@ class QloAppsClient:
         self.breaker = CircuitBreaker(self._clock, config.breaker, probe=self._probe)
         self._session = session
         self._own_session = session is None
+        # Parsed static data, keyed like the cache, with the body objects it was parsed from.
+        self._memo: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
     async def _probe(self) -> None:
         """One uncached call through the breaker to the webservice root: any answer below 500 closes it."""
@@ -199,18 +202,28 @@ class QloAppsClient:
         raise PmsRejected(status, code, message)
 
     async def _cached_get(self, key: str, resource: str, path: str, params: dict[str, str] | None = None) -> Any:
-        hit = await self._cache.get(f"static:{key}")
+        hit = await self._cache.get_static(key)
         if hit is not None:
             return hit
         body = await self._request("GET", resource, path, params=params, retry=True)
-        await self._cache.put(f"static:{key}", body, self._cache.static_ttl_s)
+        await self._cache.put_static(key, body)
         return body
+
+    def _parsed(self, key: str, raws: tuple[Any, ...], parse: Callable[..., T]) -> T:
+        """`parse(*raws)`, computed once per cached body: the same body objects give the same parsed value."""
+        memo = self._memo.get(key)
+        if memo is not None and len(memo[0]) == len(raws) and all(a is b for a, b in zip(memo[0], raws, strict=True)):
+            return memo[1]
+        value = parse(*raws)
+        self._memo[key] = (raws, value)
+        return value
 
     # ---- reads --------------------------------------------------------------------------------------------
 
     async def get_hotel(self, hotel_id: int) -> Hotel:
         """The hotel's name, address, check-in/out times and associated features and refund rules."""
-        return wire.parse_hotel(await self._cached_get(f"hotel:{hotel_id}", "hotels", f"hotels/{int(hotel_id)}"))
+        key = f"hotel:{hotel_id}"
+        return self._parsed(key, (await self._cached_get(key, "hotels", f"hotels/{int(hotel_id)}"),), wire.parse_hotel)
 
     async def room_types(self, hotel_id: int) -> list[RoomTypeInfo]:
         """The hotel's room types with their occupancy limits."""
@@ -221,13 +234,13 @@ class QloAppsClient:
             {"filter[id_hotel]": f"[{int(hotel_id)}]", "display": "full"},
         )
         rts = await self._cached_get("room_types", "room_types", "room_types", {"display": "full"})
-        return wire.parse_room_types(rts, hrt)
+        return list(self._parsed(f"room_types:{hotel_id}", (rts, hrt), wire.parse_room_types))
 
     async def hotel_features(self, hotel_id: int) -> list[HotelFeature]:
         """The amenities QloApps lists for the hotel."""
         hotel = await self.get_hotel(hotel_id)
         body = await self._cached_get("hotel_features", "hotel_features", "hotel_features", {"display": "full"})
-        features = wire.parse_features(body)
+        features = list(self._parsed("hotel_features", (body,), wire.parse_features))
         if hotel.feature_ids:
             wanted = set(hotel.feature_ids)
             features = [f for f in features if f.id in wanted]
@@ -239,7 +252,7 @@ class QloAppsClient:
         body = await self._cached_get(
             "hotel_refund_rules", "hotel_refund_rules", "hotel_refund_rules", {"display": "full"}
         )
-        rules = wire.parse_refund_rules(body)
+        rules = list(self._parsed("hotel_refund_rules", (body,), wire.parse_refund_rules))
         if hotel.refund_rule_ids:
             wanted = set(hotel.refund_rule_ids)
             rules = [r for r in rules if r.id in wanted]
@@ -259,14 +272,12 @@ class QloAppsClient:
             raise ValueError("date_to must be after date_from (check-out is the departure day)")
         occ = list(occupancies) or [(2, 0)]
         occ_key = "_".join(f"{a}-{c}" for a, c in occ)
-        gen = await self._cache.availability_generation(hotel_id)
-        key = f"ari:{hotel_id}:{gen}:{date_from}:{date_to}:{occ_key}"
-        body = await self._cache.get(key) if use_cache and gen >= 0 else None
+        key = f"{hotel_id}:{date_from}:{date_to}:{occ_key}"
+        gen, body = await self._cache.get_availability(hotel_id, key, read_entry=use_cache)
         if body is None:
             xml = wire.ari_search_xml(hotel_id, date_from, date_to, occ)
             body = await self._request("POST", "hotel_ari", "hotel_ari", body=xml, retry=True)
-            if gen >= 0:
-                await self._cache.put(key, body, self._cache.ari_ttl_s)
+            await self._cache.put_availability(key, gen, body)
         avail = wire.parse_availability(body, hotel_id, date_from, date_to)
         # hotel_ari multiplies total_price by the number of occupancies; that is the stay total for all rooms.
         return avail
