@@ -17,6 +17,16 @@ log = logging.getLogger(__name__)
 # Guests remembered by the in-process fallback; beyond this the oldest windows are forgotten (fail open).
 FALLBACK_MAX_KEYS = 10_000
 
+# One round trip per message: count, set the window's expiry on its first message, and over the limit let only the
+# first message of the window earn the notice (SET NX decides who that is). Returns {count, notify}.
+_CHECK = """
+local count = redis.call('incr', KEYS[1])
+if count == 1 then redis.call('expire', KEYS[1], ARGV[2]) end
+if count <= tonumber(ARGV[1]) then return {count, 0} end
+if redis.call('set', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return {count, 1} end
+return {count, 0}
+"""
+
 
 @dataclass(frozen=True)
 class RateDecision:
@@ -65,10 +75,12 @@ class GuestRateLimiter:
         self._window_s = window_s
         self._prefix = prefix
         self.local = LocalWindows()
+        self._check = redis.register_script(_CHECK)
 
     async def check(self, guest: str, window_index: int) -> RateDecision:
         """Count one message; `window_index` is now // window_s from the agent's clock."""
-        key = f"{self._prefix}{guest}:{window_index}"
+        # One hash tag: the count and its notice mark live in one Redis Cluster slot, as the script needs.
+        key = f"{self._prefix}{{{guest}:{window_index}}}"
         try:
             return await self._check_redis(key)
         except RedisError as exc:
@@ -79,12 +91,5 @@ class GuestRateLimiter:
         return RateDecision(False, self.local.first_notice(key), count, degraded=True)
 
     async def _check_redis(self, key: str) -> RateDecision:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self._window_s * 2)
-            count, _ = await pipe.execute()
-        if count <= self._limit:
-            return RateDecision(True, False, count)
-        # Only the first message over the limit gets the notice: SET NX decides who that is.
-        first = await self._redis.set(f"{key}:noticed", "1", nx=True, ex=self._window_s * 2)
-        return RateDecision(False, bool(first), count)
+        count, notify = await self._check(keys=[key, f"{key}:noticed"], args=[self._limit, self._window_s * 2])
+        return RateDecision(count <= self._limit, bool(notify), count)

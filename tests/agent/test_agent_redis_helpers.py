@@ -10,6 +10,7 @@ from agent.dedupe import SeenWamids
 from agent.locks import TokenLocks
 from agent.ratelimit import GuestRateLimiter
 from agent.ttlcache import TtlCache
+from tests.redis_counting import CountingRedis
 
 
 def test_lock_is_exclusive_and_only_its_holder_can_release_it(fresh_redis_url: str) -> None:
@@ -34,16 +35,21 @@ def test_lock_is_exclusive_and_only_its_holder_can_release_it(fresh_redis_url: s
 
 
 def test_rate_limit_allows_the_limit_then_notifies_once_per_window(fresh_redis_url: str) -> None:
-    async def scenario() -> list[tuple[bool, bool]]:
-        redis = Redis.from_url(fresh_redis_url)
+    async def scenario() -> tuple[list[tuple[bool, bool]], list[str], list[int]]:
+        redis = CountingRedis.from_url(fresh_redis_url)
         limiter = GuestRateLimiter(redis, limit=3, window_s=60)
         out = [await limiter.check("346", window_index=1) for _ in range(6)]
         out.append(await limiter.check("346", window_index=2))  # a new window starts fresh
         out.append(await limiter.check("999", window_index=1))  # other guests are not affected
+        ttls = [await redis.ttl(k) async for k in redis.scan_iter("rl:*")]
+        sent = [c for c in redis.sent if c not in ("SCAN", "TTL")]
         await redis.aclose()
-        return [(d.allowed, d.notify) for d in out]
+        return [(d.allowed, d.notify) for d in out], sent, ttls
 
-    decisions = asyncio.run(scenario())
+    decisions, sent, ttls = asyncio.run(scenario())
+    # One round trip per message, over the limit too (the very first check loads the script into Redis once).
+    assert sent == ["EVALSHA", "SCRIPT LOAD"] + ["EVALSHA"] * 8
+    assert ttls and all(60 < t <= 120 for t in ttls)  # every window's keys expire after two windows
     assert decisions == [(True, False)] * 3 + [
         (False, True),
         (False, False),
