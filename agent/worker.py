@@ -67,8 +67,11 @@ class Worker:
         self._event = asyncio.Event()
         self._stopping = False
         self._inflight: set[asyncio.Task[None]] = set()
+        # In-flight claims by inbound id, with when (event loop time, like asyncio.sleep) their lease is next renewed.
+        self._leases: dict[int, tuple[inbox.Claim, float]] = {}
         self._capped = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._ticker: asyncio.Task[None] | None = None
         self._rng = random.Random()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -78,8 +81,9 @@ class Worker:
         self._event.set()
 
     def start(self) -> None:
-        """Start the dispatcher and the LISTEN loop as background tasks."""
+        """Start the dispatcher, the LISTEN loop and the ticker (poll, lease renewals) as background tasks."""
         self._tasks = [asyncio.create_task(self._dispatch()), asyncio.create_task(self._listen())]
+        self._ticker = asyncio.create_task(self._tick())
 
     async def stop(self, grace_s: float = 10.0) -> None:
         """Stop claiming; let in-flight turns finish for up to `grace_s` (unfinished leases expire, get reclaimed)."""
@@ -97,6 +101,10 @@ class Worker:
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        if self._ticker is not None:  # last: it renews the leases of the turns finishing above
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._ticker
 
     async def run(self) -> None:
         """Run until cancelled (for `hotelero agent worker`)."""
@@ -139,9 +147,11 @@ class Worker:
                             await self.pool.check()
                     await asyncio.sleep(0.25)
                     continue
+                beat = asyncio.get_running_loop().time() + self.settings.lease_seconds / 3
                 for claim in claims:
                     metrics.LEASES_TAKEN.inc()
                     metrics.LEASES_ACTIVE.inc()
+                    self._leases[claim.inbound_id] = (claim, beat)
                     task = asyncio.create_task(self._process(claim))
                     self._inflight.add(task)
                     task.add_done_callback(functools.partial(self._done, claim))
@@ -149,11 +159,41 @@ class Worker:
                 self._capped = bool(claims) and len(claims) == free
                 if self._capped:
                     continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), self.settings.poll_interval_seconds)
+            await self._event.wait()  # a commit, a NOTIFY, a finished guest or the ticker's poll
+
+    async def _tick(self) -> None:
+        """Every poll interval: wake the dispatcher (work may have become due) and renew the leases due.
+
+        One task for all turns instead of a heartbeat task per turn (most turns end long before their first renewal).
+        """
+        period = self.settings.lease_seconds / 3
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(min(self.settings.poll_interval_seconds, period / 2))
+            self.wake()
+            now = loop.time()
+            for inbound_id, (claim, beat) in list(self._leases.items()):
+                if beat > now or inbound_id not in self._leases:
+                    continue
+                self._leases[inbound_id] = (claim, now + period)
+                await self._renew(claim)
+
+    async def _renew(self, claim: inbox.Claim) -> None:
+        until = self.clock.now() + timedelta(seconds=self.settings.lease_seconds)
+        try:
+            kept = await inbox.extend_lease(self.pool, claim.guest, claim.lease_token, until)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database is down: try again at the next tick; the turn goes on
+            log.warning("lease renewal failed", extra={"error": describe_error(exc)})
+            return
+        if not kept and self._leases.pop(claim.inbound_id, None) is not None:
+            metrics.LEASES_LOST.inc()
+            log.warning("lease lost while processing", extra={"guest": mask_phone(claim.guest)})
 
     def _done(self, claim: inbox.Claim, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
+        self._leases.pop(claim.inbound_id, None)
         metrics.LEASES_ACTIVE.dec()
         # A claim that would find nothing costs a round trip: claim again only when something may be waiting.
         if self._capped or claim.more_pending:
@@ -161,21 +201,10 @@ class Worker:
 
     # -- one item --------------------------------------------------------------------------------------------
 
-    async def _heartbeat(self, claim: inbox.Claim) -> None:
-        period = self.settings.lease_seconds / 3
-        while True:
-            await asyncio.sleep(period)
-            until = self.clock.now() + timedelta(seconds=self.settings.lease_seconds)
-            if not await inbox.extend_lease(self.pool, claim.guest, claim.lease_token, until):
-                metrics.LEASES_LOST.inc()
-                log.warning("lease lost while processing", extra={"guest": mask_phone(claim.guest)})
-                return
-
     async def _process(self, claim: inbox.Claim) -> None:
         bind_wamid(claim.wamid)
         started = self.clock.monotonic()
         metrics.QUEUE_SECONDS.observe(max(0.0, (self.clock.now() - claim.received_at).total_seconds()))
-        heartbeat = asyncio.create_task(self._heartbeat(claim))
         try:
             if claim.kind == "status":
                 outcome = await self._handle_failed_status(claim)
@@ -205,7 +234,6 @@ class Worker:
         except Exception as exc:
             await self._failed(claim, exc)
         finally:
-            heartbeat.cancel()
             metrics.PROCESSING_SECONDS.observe(self.clock.monotonic() - started)
 
     async def _failed(self, claim: inbox.Claim, exc: Exception) -> None:

@@ -85,3 +85,28 @@ def test_worker_killed_mid_message_is_reclaimed_after_the_lease_with_one_reply(
         assert (state, attempts) == ("done", 2)
     finally:
         stack.close()
+
+
+def test_a_turn_longer_than_its_lease_keeps_it_renewed_and_is_answered_once(
+    tmp_path: Path, fresh_postgres_url: str, fresh_redis_url: str
+) -> None:
+    # A 4 s turn under a 1.5 s lease: only the worker's renewals keep a second claim from taking the guest.
+    stack = start_stack(
+        tmp_path,
+        fresh_postgres_url,
+        fresh_redis_url,
+        sim_args=["--no-rate-limits"],
+        AGENT_ECHO_DELAY_MS="4000",
+        AGENT_LEASE_SECONDS="1.5",
+    )
+    try:
+        sent = stack.send("34600999000", "una pregunta lenta")
+        replies = stack.replies("34600999000", sent["wamid"], timeout=30, settle_ms=2000)
+        assert [r["message"]["text"]["body"] for r in replies] == ["Has escrito: una pregunta lenta"]
+        with psycopg.connect(stack.database_url) as conn:
+            state, attempts = conn.execute(
+                "SELECT state, attempts FROM inbound_messages WHERE wamid = %s", (sent["wamid"],)
+            ).fetchone()
+        assert (state, attempts) == ("done", 1)
+    finally:
+        stack.close()
