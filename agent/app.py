@@ -6,8 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import orjson
 import psycopg
 from fastapi import FastAPI
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import BlockingConnectionPool, Redis
 
@@ -49,6 +51,11 @@ def build_graph(settings: Settings) -> GraphClient:
     )
 
 
+async def _configure_connection(conn: psycopg.AsyncConnection) -> None:
+    # jsonb columns (payloads, states, replies) come back through orjson: psycopg's default is the stdlib json.
+    set_json_loads(orjson.loads, conn)
+
+
 @asynccontextmanager
 async def open_resources(settings: Settings) -> AsyncIterator[tuple[AsyncConnectionPool, Redis, GraphClient]]:
     """Database pool, Redis client (blocking pool: bounded connections) and Graph client, closed on exit."""
@@ -57,6 +64,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[tuple[AsyncConnect
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
         kwargs={"autocommit": True},
+        configure=_configure_connection,
         open=False,
     )
     await pool.open(wait=True, timeout=15)
