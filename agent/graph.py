@@ -1,8 +1,9 @@
-"""The outbound WhatsApp Cloud API client: one pooled aiohttp session, timeouts, retries with backoff and jitter.
+"""The outbound WhatsApp Cloud API client: pooled keep-alive connections, timeouts, retries with backoff and jitter.
 
 Retries: transport errors, HTTP 5xx and 429, and Meta's throughput/pair rate limits (130429, 131056, also 4 and
 80007). Never: validation errors (100, 131008, 131009, ...), auth (190), policy, template errors, 131047.
-aiohttp costs ~0.1 ms CPU per call on this machine against 0.8-1.5 ms for httpx (perf-baseline.md §3).
+The transport is agent/http1.py: about 45 us of CPU per call on this machine, against about 110 us for aiohttp and
+0.8-1.5 ms for httpx (perf-baseline.md §3); two calls per guest message (mark read, the reply).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
 import orjson
 
 from agent import metrics
+from agent.http1 import OriginClient, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -78,23 +80,23 @@ class GraphClient:
         self._config = config
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._session: aiohttp.ClientSession | None = None
+        self._http: OriginClient | None = None
+        self._target = urlsplit(config.messages_url)._replace(scheme="", netloc="").geturl() or "/"
 
     async def start(self) -> None:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(
-                    total=self._config.timeout_s, sock_connect=min(3.0, self._config.timeout_s)
-                ),
-                connector=aiohttp.TCPConnector(limit=self._config.max_connections, ttl_dns_cache=300),
-                headers={"Authorization": f"Bearer {self._config.access_token}", "Content-Type": "application/json"},
-                json_serialize=lambda o: orjson.dumps(o).decode(),
+        if self._http is None:
+            self._http = OriginClient(
+                self._config.messages_url,
+                {"Authorization": f"Bearer {self._config.access_token}", "Content-Type": "application/json"},
+                timeout_s=self._config.timeout_s,
+                connect_timeout_s=min(3.0, self._config.timeout_s),
+                max_connections=self._config.max_connections,
             )
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2^attempt)]."""
@@ -102,16 +104,15 @@ class GraphClient:
         return self._rng.uniform(ceiling / 2, ceiling)
 
     async def _post_once(self, body: dict[str, Any]) -> dict[str, Any]:
-        if self._session is None:
+        if self._http is None:
             await self.start()
-        assert self._session is not None
+        assert self._http is not None
         try:
-            async with self._session.post(self._config.messages_url, data=orjson.dumps(body)) as resp:
-                raw = await resp.read()
-                status = resp.status
-                metrics.observe_usage_header(resp.headers.get("X-Business-Use-Case-Usage"))
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise GraphError(None, None, f"transport: {type(exc).__name__}", str(exc)) from exc
+            resp = await self._http.request("POST", self._target, orjson.dumps(body))
+        except TransportError as exc:
+            raise GraphError(None, None, "transport", str(exc)) from exc
+        raw, status = resp.body, resp.status
+        metrics.observe_usage_header(resp.headers.get("x-business-use-case-usage"))
         try:
             data = orjson.loads(raw) if raw else {}
         except orjson.JSONDecodeError:

@@ -359,7 +359,7 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log
 
 
 async def graph_client_bench(calls: int = 3000) -> None:
-    """Client CPU per send against a trivial Graph stub in another process: aiohttp (ours) vs httpx."""
+    """Client CPU per send against a trivial Graph stub in another process: ours (agent/http1.py), aiohttp, httpx."""
     import httpx
 
     from agent.graph import GraphClient, GraphConfig
@@ -378,7 +378,15 @@ async def graph_client_bench(calls: int = 3000) -> None:
             await client.start()
             rate, cpu = await _drive(lambda c=client: c.send(body), calls, concurrency)
             await client.close()
-            print(f"agent aiohttp   {concurrency:>11} {rate:>8.0f} {cpu:>12.0f}")
+            print(f"agent http1     {concurrency:>11} {rate:>8.0f} {cpu:>12.0f}")
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
+
+                async def post(s: aiohttp.ClientSession = session) -> None:
+                    async with s.post(url, json=body) as resp:
+                        await resp.read()
+
+                rate, cpu = await _drive(post, calls, concurrency)
+            print(f"aiohttp         {concurrency:>11} {rate:>8.0f} {cpu:>12.0f}")
             async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as hx:
                 rate, cpu = await _drive(lambda h=hx: h.post(url, json=body), calls, concurrency)
             print(f"httpx           {concurrency:>11} {rate:>8.0f} {cpu:>12.0f}")
