@@ -114,7 +114,9 @@ class OriginClient:
         self.connections_opened = 0
 
     async def request(self, method: str, target: str, body: bytes = b"", content_type: str = "") -> Response:
-        """Send one request (target: the path and query) and read its whole response; TransportError if none."""
+        """Send one request (target: the path and query) and read its whole response; TransportError if none.
+
+        A new connection gets `connect_timeout_s`; then the response must be read whole within `timeout_s`."""
         head = f"{method} {target} HTTP/1.1\r\n".encode("latin-1") + self._head
         if content_type:
             head += f"Content-Type: {content_type}\r\n".encode("latin-1")
@@ -122,8 +124,8 @@ class OriginClient:
         async with self._slots:
             conn: _Connection | None = None
             try:
+                conn = await self._connection()
                 async with asyncio.timeout(self._timeout_s):
-                    conn = await self._connection()
                     waiter = asyncio.get_running_loop().create_future()
                     conn.waiter = waiter
                     assert conn.transport is not None

@@ -1,4 +1,4 @@
-"""The QloApps webservice adapter (aiohttp): wire formats, timeouts, retries for reads, cache, circuit breaker."""
+"""The QloApps webservice adapter (over agent/http1.py): wire formats, timeouts, read retries, cache, breaker."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
-import aiohttp
 import orjson
 from prometheus_client import Counter, Histogram
 
 from agent.clock import Clock, SystemClock
+from agent.http1 import OriginClient, TransportError
 from agent.pms import wire
 from agent.pms.breaker import BreakerConfig, CircuitBreaker
 from agent.pms.cache import PmsCache
@@ -75,15 +76,14 @@ class QloAppsClient:
         config: QloAppsConfig,
         cache: PmsCache | None = None,
         clock: Clock | None = None,
-        session: aiohttp.ClientSession | None = None,
     ) -> None:
         self._config = config
         self._base = config.base_url.rstrip("/") + "/api"
+        self._api = (urlsplit(config.base_url).path.rstrip("/")) + "/api"
         self._cache = cache or PmsCache(None)
         self._clock = clock or SystemClock()
         self.breaker = CircuitBreaker(self._clock, config.breaker, probe=self._probe)
-        self._session = session
-        self._own_session = session is None
+        self._http: OriginClient | None = None
         # Parsed static data, keyed like the cache, with the body objects it was parsed from.
         self._memo: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
@@ -91,23 +91,22 @@ class QloAppsClient:
         """One uncached call through the breaker to the webservice root: any answer below 500 closes it."""
         await self._once("GET", "probe", "", params=None, body=None, json_body=None)
 
-    async def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            timeout = aiohttp.ClientTimeout(
-                total=None, sock_connect=self._config.connect_timeout_s, sock_read=self._config.read_timeout_s
-            )
-            self._session = aiohttp.ClientSession(
-                timeout=timeout,
+    def _get_http(self) -> OriginClient:
+        if self._http is None:
+            self._http = OriginClient(
+                self._config.base_url,
                 # QloApps reads the key as the Basic username; the password is ignored.
-                headers={"Authorization": "Basic " + base64.b64encode(f"{self._config.api_key}:".encode()).decode()},
-                connector=aiohttp.TCPConnector(limit=64),
+                {"Authorization": "Basic " + base64.b64encode(f"{self._config.api_key}:".encode()).decode()},
+                timeout_s=self._config.read_timeout_s,
+                connect_timeout_s=self._config.connect_timeout_s,
+                max_connections=64,
             )
-            self._own_session = True
-        return self._session
+        return self._http
 
     async def close(self) -> None:
-        if self._session is not None and self._own_session:
-            await self._session.close()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     # ---- transport ----------------------------------------------------------------------------------------
 
@@ -141,29 +140,26 @@ class QloAppsClient:
         self, method: str, resource: str, path: str, *, params: dict[str, str] | None, body: str | None, json_body: Any
     ) -> Any:
         self.breaker.before_call()
-        session = await self._get_session()
-        query = {"output_format": "JSON", **(params or {})}
-        headers = {}
-        data: bytes | None = None
+        http = self._get_http()
+        query = urlencode({"output_format": "JSON", **(params or {})})
+        data = b""
+        content_type = ""
         if body is not None:
             data = body.encode()
-            headers["Content-Type"] = "application/xml"
+            content_type = "application/xml"
         elif json_body is not None:
             data = orjson.dumps(json_body)
-            headers["Content-Type"] = "application/json"
+            content_type = "application/json"
         started = self._clock.monotonic()
         try:
-            async with session.request(
-                method, f"{self._base}/{path}", params=query, data=data, headers=headers
-            ) as resp:
-                status = resp.status
-                raw = await resp.read()
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            resp = await http.request(method, f"{self._api}/{path}?{query}", data, content_type)
+        except TransportError as exc:
             self.breaker.on_failure()
             PMS_CALLS.labels(resource, "transport_error").inc()
-            raise PmsUnavailable(f"QloApps unreachable at {self._base}: {type(exc).__name__} {exc}") from exc
+            raise PmsUnavailable(f"QloApps unreachable at {self._base}: {exc}") from exc
         finally:
             PMS_LATENCY.labels(resource).observe(max(self._clock.monotonic() - started, 0.0))
+        status, raw = resp.status, resp.body
         return self._interpret(resource, status, raw)
 
     def _interpret(self, resource: str, status: int, raw: bytes) -> Any:
