@@ -83,11 +83,10 @@ class PmsCache:
         except RedisError as exc:
             log.warning("pms cache write failed (%s)", exc)
 
-    async def get_availability(self, hotel_id: int, key: str, read_entry: bool = True) -> tuple[int, Any | None]:
+    async def get_availability(self, hotel_id: int, key: str) -> tuple[int, Any | None]:
         """(the hotel's availability generation, the body cached under `key` for that generation or None).
 
-        Generation -1: unknown (Redis failed), so nothing read under it may be cached. Without `read_entry` (a
-        search that must ask QloApps afresh) only the generation is read, to cache the fresh answer under it."""
+        Generation -1: unknown (Redis failed), so nothing read under it may be cached."""
         if self._redis is None:
             return 0, None
         try:
@@ -96,8 +95,6 @@ class PmsCache:
             _ARI["error"].inc()
             return -1, None
         gen = int(raw_gen or 0)
-        if not read_entry:
-            return gen, None
         entry = orjson.loads(raw) if raw is not None else None
         # An entry read under an older generation is as good as absent: our own booking came after it.
         if not isinstance(entry, dict) or entry.get("gen") != gen:

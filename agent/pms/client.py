@@ -263,13 +263,16 @@ class QloAppsClient:
         *,
         use_cache: bool = True,
     ) -> Availability:
-        """Free room types and prices for a stay (`hotel_ari`, XML POST); cached a few seconds."""
+        """Free room types and prices for a stay (`hotel_ari`, XML POST); cached a few seconds.
+
+        `use_cache=False` (right before a booking write) asks QloApps and leaves the cache alone: the write that
+        follows bumps the generation, so an entry stored now would never be read."""
         if date_to <= date_from:
             raise ValueError("date_to must be after date_from (check-out is the departure day)")
         occ = list(occupancies) or [(2, 0)]
         occ_key = "_".join(f"{a}-{c}" for a, c in occ)
         key = f"{hotel_id}:{date_from}:{date_to}:{occ_key}"
-        gen, body = await self._cache.get_availability(hotel_id, key, read_entry=use_cache)
+        gen, body = await self._cache.get_availability(hotel_id, key) if use_cache else (-1, None)
         if body is None:
             xml = wire.ari_search_xml(hotel_id, date_from, date_to, occ)
             body = await self._request("POST", "hotel_ari", "hotel_ari", body=xml, retry=True)
