@@ -280,7 +280,7 @@ class Receptionist:
             if e.by_phone and turn.guest.wa_id:
                 # The agent books with the guest's WhatsApp number as the customer's phone; find them by it.
                 seen = {b.id_order for b in found}
-                for booking in await self.pms.bookings_for_phone(f"+{turn.guest.wa_id}"):
+                for booking in await self.pms.bookings_for_phone(f"+{turn.guest.wa_id}", frozenset(seen)):
                     if booking.id_order not in seen:
                         seen.add(booking.id_order)
                         found.append(booking)

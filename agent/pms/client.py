@@ -336,9 +336,10 @@ class QloAppsClient:
         """Every booking of the customers with this email, newest first."""
         return await self._bookings_of(await self.find_customers(email))
 
-    async def bookings_for_phone(self, phone: str) -> list[Booking]:
-        """Every booking of the customers with this phone (as the agent sends it: `+<wa_id>`), newest first."""
-        return await self._bookings_of(await self.find_customers_by_phone(phone))
+    async def bookings_for_phone(self, phone: str, known: frozenset[int] = frozenset()) -> list[Booking]:
+        """Every booking of the customers with this phone (as the agent sends it: `+<wa_id>`), newest first, but
+        those whose order id is in `known` (already read by the caller: not read again)."""
+        return await self._bookings_of(await self.find_customers_by_phone(phone), known)
 
     async def find_booking_by_key(self, email: str, idempotency_key: str, newest: int = 5) -> Booking | None:
         """The booking whose remark carries this idempotency key, among the newest orders of the customers with
@@ -359,7 +360,7 @@ class QloAppsClient:
                     return booking
         return None
 
-    async def _bookings_of(self, customers: list[Customer]) -> list[Booking]:
+    async def _bookings_of(self, customers: list[Customer], known: frozenset[int] = frozenset()) -> list[Booking]:
         out: list[Booking] = []
         for customer in customers:
             body = await self._request(
@@ -370,7 +371,8 @@ class QloAppsClient:
                 retry=True,
             )
             for order in wire.parse_orders(body):
-                out.append(await self.get_booking(int(order["id"]), order))
+                if int(order["id"]) not in known:
+                    out.append(await self.get_booking(int(order["id"]), order))
         out.sort(key=lambda b: b.id_order, reverse=True)
         return out
 

@@ -104,9 +104,10 @@ class FakePms:
     async def bookings_for_email(self, email):
         return [b for b in self.orders.values() if b.email == email]
 
-    async def bookings_for_phone(self, phone):
+    async def bookings_for_phone(self, phone, known=frozenset()):
         self._check("by_phone")
-        return [b for oid, b in sorted(self.orders.items(), reverse=True) if self.phones.get(oid) == phone]
+        mine = sorted(self.orders.items(), reverse=True)
+        return [b for oid, b in mine if self.phones.get(oid) == phone and oid not in known]
 
     async def cancel_booking(self, booking):
         self._check("cancel")

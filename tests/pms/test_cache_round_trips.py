@@ -1,4 +1,4 @@
-"""Redis round trips of the PMS cache per turn (real Redis, real QloApps simulator): counts, not timings."""
+"""Round trips to Redis and QloApps per turn (real Redis, real QloApps simulator): counts, not timings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -116,3 +117,35 @@ def test_static_data_is_read_from_redis_again_after_the_local_ttl_and_served_loc
     reread, again, local = asyncio.run(main())
     assert reread == ["GET"]
     assert again and local == again
+
+
+def test_finding_a_guests_bookings_reads_each_booking_once(sim, fresh_redis_url: str):
+    """A booking found by its reference is not read again when the guest's phone finds it too."""
+
+    async def main() -> tuple[int, list[str]]:
+        redis = CountingRedis.from_url(fresh_redis_url)
+        pms = _client(sim, redis)
+        guest = Guest("34600000077", Receptionist(pms, None, knowledge={}), FrozenClock(NOW))
+        seen: list[str] = []
+        original = pms._request
+
+        async def counted(method: str, resource: str, path: str, **kw: Any) -> Any:
+            seen.append(f"{method} {path}")
+            return await original(method, resource, path, **kw)
+
+        try:
+            await guest.say("Quiero reservar la habitación deluxe del 3 al 5 de mayo de 2027 para 2 adultos")
+            await guest.say("Ana Gil")
+            await guest.say("ana.gil@example.com")
+            await guest.tap("Confirmar")
+            pms._request = counted  # type: ignore[method-assign]
+            await guest.say("quiero ver mi reserva")
+            return len(guest.state["dialogue"]["own_references"]), seen
+        finally:
+            await pms.close()
+            await redis.aclose()
+
+    own, seen = asyncio.run(main())
+    assert own == 1
+    reads = [s for s in seen if s.startswith("GET bookings/")]
+    assert len(reads) == 1, seen
