@@ -16,7 +16,6 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from agent import admin, apidocs, health, metrics, migrate, webhook
 from agent.bodytimeout import BodyTimeout
 from agent.clock import Clock, SystemClock
-from agent.dedupe import SeenWamids
 from agent.echo import EchoResponder
 from agent.graph import GraphClient, GraphConfig
 from agent.groupcommit import EnvelopeWriter
@@ -116,10 +115,7 @@ def create_app(
             app.state.pool = pool
             app.state.redis = redis
             app.state.graph = graph
-            app.state.seen = SeenWamids(redis, settings.dedupe_ttl_seconds)
-            app.state.writer = EnvelopeWriter(
-                pool, clock.now, on_commit=app.state.seen.remember, status_linger_s=settings.status_batch_ms / 1000
-            )
+            app.state.writer = EnvelopeWriter(pool, clock.now, status_linger_s=settings.status_batch_ms / 1000)
             worker = None
             if settings.run_worker:
                 brain = responder or build_responder(settings, redis, clock)

@@ -79,6 +79,8 @@ def main(
         port=port,
         log_config=None,
         access_log=False,
+        # Nothing reads the client address: uvicorn's X-Forwarded-For rewriting was a middleware call per request.
+        proxy_headers=False,
         loop="uvloop",
         # httptools, plus a deadline on request headers (header-only connections are closed).
         http=HeaderDeadlineProtocol,

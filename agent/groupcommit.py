@@ -34,7 +34,6 @@ class EnvelopeWriter:
         now: Callable[[], datetime],
         max_batch: int = 200,
         store: Store = store_envelope,
-        on_commit: Callable[[list[str]], Awaitable[None]] | None = None,
         status_linger_s: float = 0.0,
     ) -> None:
         self._pool = pool
@@ -46,15 +45,16 @@ class EnvelopeWriter:
         self._status_linger_s = status_linger_s
         self._status_queue: list[tuple[Envelope, asyncio.Future[Stored]]] = []
         self._status_flusher: asyncio.Task[None] | None = None
-        # Runs after each commit with the batch's message wamids (the Redis dedupe fast path), off the ack path.
-        self._on_commit = on_commit
-        self._background: set[asyncio.Task[None]] = set()
         self._queue: list[tuple[Envelope, asyncio.Future[Stored]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def store(self, env: Envelope) -> Stored:
-        """Queue the envelope and wait for the commit that holds it (raises if that commit failed)."""
-        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
+    async def store(self, env: Envelope, timeout_s: float | None = None) -> Stored:
+        """Queue the envelope and wait for the commit that holds it (raises if that commit failed).
+
+        After `timeout_s` it raises TimeoutError (the caller refuses, Meta redelivers) and leaves the batch.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Stored] = loop.create_future()
         if env.messages or any(needs_worker(st) for st in env.statuses):
             self._queue.append((env, future))
             if self._flusher is None or self._flusher.done():
@@ -63,7 +63,14 @@ class EnvelopeWriter:
             self._status_queue.append((env, future))
             if self._status_flusher is None or self._status_flusher.done():
                 self._status_flusher = asyncio.create_task(self._flush_statuses())
-        return await future
+        if timeout_s is None:
+            return await future
+        # One timer handle, not asyncio.timeout: no context manager, no task cancellation on the ack path.
+        timer = loop.call_later(timeout_s, _settle, future, None, TimeoutError("store timed out"))
+        try:
+            return await future
+        finally:
+            timer.cancel()
 
     async def _flush(self) -> None:
         while self._queue:
@@ -110,20 +117,10 @@ class EnvelopeWriter:
             mine = [m.wamid for m in env.messages if m.wamid in new]
             mine += [FAILED_STATUS_PREFIX + s.wamid for s in env.statuses if FAILED_STATUS_PREFIX + s.wamid in new]
             _settle(future, Stored(mine, len(env.statuses)))
-        if self._on_commit is not None and merged.messages:
-            task = asyncio.create_task(self._after_commit([m.wamid for m in merged.messages]))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-
-    async def _after_commit(self, wamids: list[str]) -> None:
-        try:
-            await self._on_commit(wamids)  # type: ignore[misc]
-        except Exception as exc:  # optional: the database constraint still dedupes
-            log.info("after-commit hook failed", extra={"error": str(exc)})
 
 
 def _settle(future: asyncio.Future[Stored], result: Stored | None = None, exc: Exception | None = None) -> None:
-    if future.done():  # the request was cancelled (client went away); the rows are committed anyway
+    if future.done():  # the request gave up (timeout, client gone); the rows are committed anyway
         return
     if exc is not None:
         future.set_exception(exc)

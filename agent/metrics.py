@@ -53,6 +53,18 @@ QUEUE_SECONDS = Histogram(
 )
 MESSAGES = Counter("hotelero_messages_total", "Inbound messages by type and outcome", ["type", "outcome"])
 STATUSES = Counter("hotelero_statuses_total", "Outbound message statuses received", ["status"])
+_STATUS_CHILDREN: dict[str, Any] = {}
+
+
+def count_status(status: str) -> None:
+    """Count one delivery status (3 of every 4 webhooks): the labelled child is looked up once per status."""
+    child = _STATUS_CHILDREN.get(status)
+    if child is None:
+        # Meta's statuses are a handful of words; anything else still counts, under its own label.
+        child = _STATUS_CHILDREN[status] = STATUSES.labels(status=status)
+    child.inc()
+
+
 WEBHOOK_ERRORS = Counter("hotelero_webhook_errors_total", "Value-level errors Meta reported by webhook", ["code"])
 # Read from the database by whichever process serves the scrape: the latest reading wins.
 INBOX_DEPTH = Gauge("hotelero_inbox_depth", "Inbound messages pending processing", multiprocess_mode="mostrecent")
@@ -122,7 +134,7 @@ def observe_reply(flow: str, sent_at: float, accepted_at: float) -> None:
 CACHE_REQUESTS = Counter(
     "hotelero_cache_requests_total", "Redis cache lookups by cache and result (hit, miss, error)", ["cache", "result"]
 )
-for _cache in ("pms_static", "pms_availability", "dedupe"):
+for _cache in ("pms_static", "pms_availability"):
     for _result in ("hit", "miss", "error"):
         CACHE_REQUESTS.labels(cache=_cache, result=_result)
 

@@ -72,7 +72,6 @@ class Settings(BaseSettings):
 
     # Webhook.
     webhook_max_bytes: int = Field(default=3 * 1024 * 1024, ge=1024)
-    dedupe_ttl_seconds: int = Field(default=86400, ge=1)
     # Status-only webhooks wait up to this long to share one statement (their ack waits too; guests never do).
     status_batch_ms: float = Field(default=5.0, ge=0, le=200)
 

@@ -66,3 +66,20 @@ def test_a_failing_envelope_fails_alone_and_its_neighbours_are_stored() -> None:
     assert isinstance(bad, RuntimeError)
     with pytest.raises(RuntimeError):
         raise bad
+
+
+def test_a_store_past_its_timeout_raises_and_its_neighbours_still_get_their_commit() -> None:
+    async def slow_store(pool, env: Envelope, now: datetime) -> Stored:  # noqa: ANN001
+        await asyncio.sleep(0.2)  # a stalled database
+        return Stored([m.wamid for m in env.messages], 0)
+
+    async def scenario() -> tuple[object, Stored]:
+        writer = EnvelopeWriter(None, lambda: datetime.now(UTC), store=slow_store)  # type: ignore[arg-type]
+        hasty = asyncio.create_task(writer.store(_env("hasty"), timeout_s=0.02))
+        patient = asyncio.create_task(writer.store(_env("patient")))
+        results = await asyncio.gather(hasty, patient, return_exceptions=True)
+        return results[0], results[1]  # type: ignore[return-value]
+
+    hasty, patient = asyncio.run(scenario())
+    assert isinstance(hasty, TimeoutError)  # the webhook answers 503 and Meta redelivers
+    assert patient.new_wamids == ["patient"]

@@ -1,4 +1,4 @@
-"""Redis helpers against a real Redis: token lock, per-guest rate limit, TTL cache, dedupe fast path."""
+"""Redis helpers against a real Redis: token lock, per-guest rate limit, TTL cache."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from agent.dedupe import SeenWamids
 from agent.locks import TokenLocks
 from agent.ratelimit import GuestRateLimiter
 from agent.ttlcache import TtlCache
@@ -79,17 +78,3 @@ def test_ttl_cache_loads_once_and_expires(fresh_redis_url: str) -> None:
 
     calls, after = asyncio.run(scenario())
     assert calls == [1] and after is None
-
-
-def test_dedupe_fast_path_knows_only_remembered_wamids(fresh_redis_url: str) -> None:
-    async def scenario() -> tuple[bool, bool, bool]:
-        redis = Redis.from_url(fresh_redis_url)
-        seen = SeenWamids(redis, ttl_s=60)
-        before = await seen.all_seen(["w1"])
-        await seen.remember(["w1", "w2"])
-        both = await seen.all_seen(["w1", "w2"])
-        mixed = await seen.all_seen(["w1", "w3"])
-        await redis.aclose()
-        return before, both, mixed
-
-    assert asyncio.run(scenario()) == (False, True, False)

@@ -35,7 +35,7 @@ def test_without_redis_guests_are_answered_and_limited_in_process_then_redis_ret
         assert post(client, envelope(now_text("wamid.R0", "antes", "34600000001"))).status_code == 200
         wait_until(lambda: replies_to(graph, "34600000001"), 10, "a reply with Redis up")
         control.stop()
-        # Fail open: the webhook, the dedupe fast path and the rate limiter all work without Redis.
+        # Fail open: the webhook (which never calls Redis) and the rate limiter work without Redis.
         for i in range(5):
             raw = envelope(now_text(f"wamid.R{i + 1}", f"sin redis {i}", "34600000002"))
             assert post(client, raw).status_code == 200
