@@ -46,7 +46,7 @@ def main(
     import uvicorn
 
     from agent.app import create_app
-    from agent.bodytimeout import HeaderDeadlineProtocol
+    from agent.httpprotocol import AgentHttpProtocol
     from agent.logs import configure
     from agent.webhook import WebhookFastPath
 
@@ -82,8 +82,8 @@ def main(
         # Nothing reads the client address: uvicorn's X-Forwarded-For rewriting was a middleware call per request.
         proxy_headers=False,
         loop="uvloop",
-        # httptools, plus a deadline on request headers (header-only connections are closed).
-        http=HeaderDeadlineProtocol,
+        # httptools, plus a deadline on request headers (header-only connections are closed) and one write per response.
+        http=AgentHttpProtocol,
         timeout_graceful_shutdown=15,
     )
 
