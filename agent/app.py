@@ -14,7 +14,6 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from agent import admin, apidocs, health, metrics, migrate, webhook
-from agent.bodytimeout import BodyTimeout
 from agent.clock import Clock, SystemClock
 from agent.echo import EchoResponder
 from agent.graph import GraphClient, GraphConfig
@@ -137,7 +136,6 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.worker = None
-    app.add_middleware(BodyTimeout, timeout_s=settings.request_body_timeout_seconds)
     app.router.routes.append(webhook.notification_route)
     app.include_router(webhook.router)
     app.include_router(health.router)

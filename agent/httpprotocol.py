@@ -1,4 +1,4 @@
-"""The served HTTP protocol: uvicorn's httptools protocol with the header deadline, writing each response once.
+"""The served HTTP protocol: uvicorn's httptools protocol with the request deadline, writing each response once.
 
 uvicorn writes a response's head and its body with two `transport.write` calls, and uvloop sends each at once:
 two send syscalls, and two wakeups of the client, for a 15-byte webhook answer. Four webhooks per guest message
@@ -13,7 +13,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
-from agent.bodytimeout import HeaderDeadlineProtocol
+from agent.bodytimeout import RequestDeadlineProtocol
 
 
 class _HeadWithBody:
@@ -47,8 +47,8 @@ class _HeadWithBody:
         return getattr(self._transport, name)
 
 
-class AgentHttpProtocol(HeaderDeadlineProtocol):
-    """What `hotelero agent` serves with: the header deadline, and one write per (unstreamed) response."""
+class AgentHttpProtocol(RequestDeadlineProtocol):
+    """What `hotelero agent` serves with: the request deadline, and one write per (unstreamed) response."""
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()

@@ -12,7 +12,6 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from agent import metrics, signature
-from agent.bodytimeout import BodyTimeout
 from agent.envelope import parse_envelope
 from agent.logs import describe_error, mask_phone
 from agent.pgtext import loads_storable
@@ -127,17 +126,20 @@ class WebhookFastPath:
 
     Four webhooks per guest message (the message and its sent/delivered/read statuses) make the per-request
     framework cost the largest part of the web process's CPU; this path skips FastAPI's middleware stack and
-    Starlette's Request, keeping the body deadline (BodyTimeout) and the same answers as the route.
+    Starlette's Request, with the same answers as the route. The body deadline is the server protocol's
+    (agent/bodytimeout.py), for every route alike.
     """
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
         self.state = app.state
-        self._webhook = BodyTimeout(self._serve, timeout_s=app.state.settings.request_body_timeout_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/webhooks/whatsapp" and scope["method"] == "POST":
-            await self._webhook(scope, receive, send)
+            try:
+                await self._serve(scope, receive, send)
+            except ClientDisconnect:  # gone before its body arrived (or timed out: the protocol answered 408)
+                log.info("client disconnected before the request was read", extra={"path": scope["path"]})
         else:
             await self.app(scope, receive, send)
 
