@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.brain.nlu import parse
 from agent.clock import Clock, SystemClock, local_today
+from agent.nlu_model import default_model
 
 router = APIRouter(tags=["nlu"])
 
@@ -58,5 +59,5 @@ def _hotel_today(request: Request) -> date:
 def parse_route(body: ParseRequest, request: Request) -> ParseResponse:
     """Parse one guest message; 422 if reference_date is not a YYYY-MM-DD date."""
     ref = date.fromisoformat(body.reference_date) if body.reference_date else _hotel_today(request)
-    result = parse(body.text, ref, previous_language=body.previous_language)
+    result = parse(body.text, ref, previous_language=body.previous_language, model=default_model())
     return ParseResponse(**result.as_dict())

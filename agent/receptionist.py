@@ -21,9 +21,9 @@ from agent.brain.dialogue import effects as fx
 from agent.brain.dialogue import facts as ft
 from agent.brain.dialogue.replies import Reply, Say, SendLocation
 from agent.brain.nlu import parse
-from agent.brain.nlu.intent_model import default_model
 from agent.clock import Clock
 from agent.knowledge import load_knowledge
+from agent.nlu_model import default_model
 from agent.outbound import Buttons, ListMessage, ListRow, Location, Outbound, ReplyButton, Text
 from agent.pms import QloAppsClient, QloAppsConfig
 from agent.pms.booker import Outcome, SafeBooker
@@ -109,7 +109,7 @@ class Receptionist:
         text = msg.reply_title or msg.text if msg.type in ("button_reply", "list_reply", "button") else msg.text
         kind = msg.kind
         previous = turn.language if turn.language in ("es", "en") else None
-        nlu = parse(text or "", today, previous_language=previous)  # type: ignore[arg-type]
+        nlu = parse(text or "", today, previous_language=previous, model=default_model())  # type: ignore[arg-type]
         if kind == "media":
             # A caption is not a request we act on, but it is the guest writing: its language is theirs
             # (a caption without language markers keeps the conversation's, as `parse` does for any text).

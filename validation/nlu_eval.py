@@ -21,8 +21,8 @@ from rich.table import Table
 from agent.brain.nlu import INTENTS, parse
 from agent.brain.nlu.analysis import analyse, features
 from agent.brain.nlu.classifier import NaiveBayes
-from agent.brain.nlu.corpus import CHECKED_KINDS, CORPUS_DIR, CorpusError, LabelledMessage, load_corpus, load_team_set
-from agent.brain.nlu.intent_model import cached_model_path, default_model
+from agent.brain.nlu.corpus import CHECKED_KINDS, CorpusError, LabelledMessage
+from agent.nlu_model import CORPUS_DIR, cached_model_path, default_model, load_corpus, load_team_set
 
 app = typer.Typer(help="NLU tools: evaluate the understanding of guest messages.", no_args_is_help=True)
 
@@ -174,7 +174,7 @@ def run(examples: list[Example], model: NaiveBayes | None = None) -> list[Outcom
     """Parse every example with the NLU (the default intent model unless `model` is given)."""
     outcomes = []
     for ex in examples:
-        result = parse(ex.text, ex.reference_date, model=model)
+        result = parse(ex.text, ex.reference_date, model=model or default_model())
         entities = {k: v for k, v in result.entities.items() if k in ex.checked}
         outcomes.append(Outcome(ex, result.language, result.intent, entities))
     return outcomes

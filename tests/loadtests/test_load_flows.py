@@ -171,7 +171,7 @@ def test_every_name_the_load_test_can_draw_books_with_its_name_and_email(languag
     # availability list), and "a nombre de María Del Carmen Anaya" kept only "María".
     import importlib
 
-    from agent.brain.nlu import parse
+    from tests.nlu.shipped import parse
 
     provider = importlib.import_module(f"faker.providers.person.{LOAD_FAKER_LOCALES[language]}").Provider
     firsts, lasts = list(provider.first_names), list(provider.last_names)

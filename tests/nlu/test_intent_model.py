@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.brain.nlu import intent_model as im
-from agent.brain.nlu import parse
+from agent import nlu_model as im
 from agent.brain.nlu.classifier import NaiveBayes
-from agent.brain.nlu.corpus import CHECKED_KINDS, CORPUS_DIR, CorpusError, corpus_files, load_corpus, parse_corpus
+from agent.brain.nlu.corpus import CHECKED_KINDS, CorpusError, parse_corpus
+from agent.nlu_model import CORPUS_DIR, corpus_files, load_corpus
+from tests.nlu.shipped import parse
 from validation.nlu_eval import leave_one_register_out, score
 
 REF = date(2026, 11, 25)

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from agent.brain.nlu import parse
 from agent.brain.nlu.room_types import ROOM_TYPES
+from tests.nlu.shipped import parse
 
 REF = date(2026, 11, 25)
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.brain.nlu import parse
+from tests.nlu.shipped import parse
 
 REF = date(2026, 11, 25)
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from agent.brain.nlu import INTENTS, parse
+from agent.brain.nlu import INTENTS
+from tests.nlu.shipped import parse
 
 REF = date(2026, 11, 25)
 

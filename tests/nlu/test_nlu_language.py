@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from agent.brain.nlu import parse
+from tests.nlu.shipped import parse
 
 REF = date(2026, 11, 25)
 

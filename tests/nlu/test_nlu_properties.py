@@ -7,10 +7,11 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.brain.nlu import AMENITIES, INTENTS, parse
+from agent.brain.nlu import AMENITIES, INTENTS
 from agent.brain.nlu.dates import extract_stay
 from agent.brain.nlu.normalize import normalize
 from agent.brain.nlu.room_types import ROOM_TYPES
+from tests.nlu.shipped import parse
 
 # Fragments guests really write, so generated text hits the date and entity rules, not only noise.
 FRAGMENTS = [

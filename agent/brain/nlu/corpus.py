@@ -1,23 +1,17 @@
 """The guest-register corpus (`corpus/*.txt`): hand-written labelled messages the intent model learns from.
 
 Line format (corpus/README.md): `intent | labels | text`, labels `in= out= n= a= c= ref= lang=` or `-`.
-Reading the shipped files happens once, at import of the intent model; parsing a file's text is pure.
+Pure: this parses a file's text; reading the shipped files is the adapter's job (`agent.nlu_model`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from agent.brain.nlu.model import INTENTS
 
-CORPUS_DIR = Path(__file__).parent / "corpus"
-# The team's own dev set also trains the model (its heldout.yaml stays out: it is only ever evaluated).
-TEAM_TRAINING_SET = "dev.yaml"
 # The entity kinds every corpus line asserts (present with the value, or absent).
 CHECKED_KINDS: tuple[str, ...] = ("check_in", "check_out", "nights", "adults", "children", "booking_reference")
 _LABEL_KEYS = {"in": "check_in", "out": "check_out", "n": "nights", "a": "adults", "c": "children",
@@ -119,19 +113,9 @@ def parse_corpus(text: str, register: str) -> list[LabelledMessage]:
     return messages
 
 
-def corpus_files(directory: Path = CORPUS_DIR) -> list[Path]:
-    """Every register file, in a stable order."""
-    return sorted(directory.glob("*.txt"))
-
-
-def load_corpus(directory: Path = CORPUS_DIR) -> list[LabelledMessage]:
-    """Every labelled message of every register file."""
-    return [m for path in corpus_files(directory) for m in parse_corpus(path.read_text("utf-8"), path.stem)]
-
-
-def load_team_set(path: Path = CORPUS_DIR / TEAM_TRAINING_SET) -> list[LabelledMessage]:
-    """The team's YAML set as training messages (text, intent, language, reference date)."""
-    items = (yaml.safe_load(path.read_text("utf-8")) or {}).get("messages") or []
+def parse_team_set(data: dict[str, Any] | None, register: str) -> list[LabelledMessage]:
+    """The messages of a team YAML set (already loaded as `data`) as training messages; `register` is its stem."""
+    items = (data or {}).get("messages") or []
     return [
         LabelledMessage(
             text=str(item["text"]),
@@ -139,13 +123,8 @@ def load_team_set(path: Path = CORPUS_DIR / TEAM_TRAINING_SET) -> list[LabelledM
             language=item["language"],
             reference_date=date.fromisoformat(str(item["reference_date"])),
             entities={},
-            register=path.stem,
+            register=register,
             checked=(),
         )
         for item in items
     ]
-
-
-def training_files(directory: Path = CORPUS_DIR) -> list[Path]:
-    """Every file the shipped model is fitted on."""
-    return [*corpus_files(directory), directory / TEAM_TRAINING_SET]

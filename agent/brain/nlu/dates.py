@@ -363,9 +363,7 @@ class _Finder:
         offsets = {"manana": 1, "tomorrow": 1, "pasadomanana": 2}
         value = _add_days(self.ref, offsets.get(word, 0))
         if value is not None and self.free(match.start(), match.end()):
-            self.add(
-                _Mention(match.start(), match.end(), fixed=value, tonight=word in _TONIGHT)
-            )
+            self.add(_Mention(match.start(), match.end(), fixed=value, tonight=word in _TONIGHT))
 
 
 def _context_month(text: str) -> int | None:

@@ -24,13 +24,14 @@ _NO_STAY_DATES = frozenset(
 
 
 def parse(
-    text: str, reference_date: date, previous_language: Language | None = None, model: NaiveBayes | None = None
+    text: str, reference_date: date, previous_language: Language | None = None, *, model: NaiveBayes
 ) -> ParseResult:
     """Understand one guest message.
 
     `reference_date` is "today" in the hotel's time zone (relative dates resolve against it);
     `previous_language` is the conversation's language so far, used only when this message does not tell;
-    `model` replaces the default intent model (the leave-one-register-out evaluation passes its own).
+    `model` is the fitted intent model (the shipped one comes from `agent.nlu_model.default_model()`; the
+    leave-one-register-out evaluation passes its own).
     """
     analysis = analyse(text, reference_date, previous_language)
     intent, confidence = decide(analysis, model)
