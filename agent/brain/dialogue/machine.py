@@ -6,7 +6,6 @@ repeats until no effect is left. This module routes; the flows live in `stay`, `
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from agent.brain.dialogue import slots as sl
@@ -64,7 +63,7 @@ INFO_TOPICS = {"check_in_out_times": "times", "amenities": "amenities", "locatio
 
 def decide(state: ConversationState, event: GuestMessage | Fact, ctx: Context) -> Decision:
     """Advance the conversation by one guest message or one fact."""
-    st = copy.deepcopy(state)
+    st = state.copy()
     if isinstance(event, GuestMessage):
         st.turn += 1
         if event.kind == "text" or (event.kind == "media" and event.text.strip()) or st.turn == 1:

@@ -6,8 +6,10 @@ in Redis.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import copy
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import date
+from enum import Enum
 from typing import Any
 
 from agent.brain.dialogue.flows import Flow, Step
@@ -65,7 +67,12 @@ class ConversationState:
     turn: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain data, as `dataclasses.asdict` gives it (nothing shared with the state)."""
+        return {name: _copied(getattr(self, name), as_dict=True) for name in _FIELDS}
+
+    def copy(self) -> ConversationState:
+        """An independent copy, as `copy.deepcopy` gives it, without its generic machinery (this runs every turn)."""
+        return ConversationState(**{name: _copied(getattr(self, name)) for name in _FIELDS})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ConversationState:
@@ -96,3 +103,25 @@ class ConversationState:
         self.alternatives = []
         self.pending = None
         self.target = None
+
+
+_FIELDS = tuple(f.name for f in fields(ConversationState))
+_SLOT_FIELDS = tuple(f.name for f in fields(Slots))
+_ATOMS = (str, int, float, bool, type(None), Enum)
+
+
+def _copied(value: Any, as_dict: bool = False) -> Any:
+    """A deep copy of the state's JSON-like values (Slots as a dict with `as_dict`); other types go to deepcopy."""
+    if isinstance(value, _ATOMS):
+        return value
+    if type(value) is list:
+        return [_copied(v, as_dict) for v in value]
+    if type(value) is dict:
+        return {k: _copied(v, as_dict) for k, v in value.items()}
+    if as_dict and is_dataclass(value):
+        return asdict(value)
+    if type(value) is Slots:
+        # Slots hold only str, int, bool and None.
+        values = {name: getattr(value, name) for name in _SLOT_FIELDS}
+        return values if as_dict else Slots(**values)
+    return copy.deepcopy(value)

@@ -76,10 +76,13 @@ class NaiveBayes:
         return cls(labels, priors, weights)
 
     def scores(self, features: Sequence[str]) -> list[float]:
-        """Unnormalised log joint per label (features the model does not know are ignored)."""
-        weights = self.weights
-        rows = [self.priors, *(weights[f] for f in features if f in weights)]
-        return [sum(column) for column in zip(*rows, strict=True)]
+        """Unnormalised log joint per label (features the model does not know are ignored).
+
+        Each label's sum adds the prior, then the features' weights in the order given: one float order, so the
+        same scores to the last bit whatever the caller (tests/nlu/test_nlu_scoring.py pins it).
+        """
+        rows = [w for w in map(self.weights.get, features) if w is not None]
+        return [sum(column) for column in zip(self.priors, *rows, strict=True)]
 
     def predict(self, features: Sequence[str]) -> Prediction:
         probabilities = _softmax(self.scores(features), self.temperature)

@@ -252,11 +252,16 @@ def _numeric_day_first(text: str, language: str) -> bool:
     return language != "en"
 
 
+# Every day-number pattern needs a digit: a message without one skips them (most messages state no number).
+_ANY_DIGIT = re.compile(r"\d")
+
+
 class _Finder:
-    def __init__(self, text: str, ref: date, language: str) -> None:
+    def __init__(self, text: str, ref: date, language: str, digits: bool = True) -> None:
         self.text = text
         self.ref = ref
         self.language = language
+        self.digits = digits
         self.mentions: list[_Mention] = []
         self.taken: list[tuple[int, int]] = []
         self.groups = 0
@@ -269,6 +274,8 @@ class _Finder:
         self.taken.append((min(m.start for m in mentions), max(m.end for m in mentions)))
 
     def ranges(self) -> None:
+        if not self.digits:
+            return
         for pattern in (_RANGE_DAYS_MONTH, _RANGE_MONTH_DAYS, _RANGE_DAYS, _RANGE_BARE):
             for match in pattern.finditer(self.text):
                 if not self.free(match.start(), match.end()):
@@ -294,27 +301,12 @@ class _Finder:
                 self.add(first, second)
 
     def singles(self) -> None:
-        day_first = _numeric_day_first(self.text, self.language)
-        for match in _ISO.finditer(self.text):
-            self._absolute(match, int(match.group("b")), int(match.group("a")), int(match.group("y")))
-        for pattern in (_NUMERIC_DASH_YEAR, _NUMERIC):
-            for match in pattern.finditer(self.text):
-                a, b = int(match.group("a")), int(match.group("b"))
-                # "4.12." is day first wherever it is written (dots are the European form).
-                day, month = (a, b) if day_first or "." in match.group() else (b, a)
-                year_text = match.group("y")
-                year = None if not year_text else int(year_text) + (2000 if len(year_text) == 2 else 0)
-                self._absolute(match, day, month, year)
-        for pattern in (_DAY_MONTH, _MONTH_DAY):
-            for match in pattern.finditer(self.text):
-                day = _day(match.group("d"))
-                year = int(match.group("y")) if match.group("y") else None
-                if day is not None:
-                    self._absolute(match, day, MONTHS[match.group("m")], year)
+        if self.digits:
+            self._numbered()
         for match in _HOLIDAY_RE.finditer(self.text):
             month, day = _HOLIDAYS[match.group()]
             self._fixed(match, _next_day_month(day, month, self.ref))
-        for match in _WEEKEND_OF.finditer(self.text):
+        for match in _WEEKEND_OF.finditer(self.text) if self.digits else ():
             day = _day(match.group("d"))
             start = _next_day_of_month(day, self.ref) if day else None
             end = _add_days(start, (6 - start.weekday()) or 7) if start else None
@@ -340,12 +332,32 @@ class _Finder:
                 self._fixed(match, _add_days(self.ref, days))
         for match in _RELATIVE.finditer(self.text):
             self._relative(match)
-        for match in _BARE_DAY.finditer(self.text):
+        for match in _BARE_DAY.finditer(self.text) if self.digits else ():
             group = "d" if match.group("d") else "o"
             day = _day(match.group(group))
             # The mention starts at the number, so "hasta el 5" leaves "hasta el " as the cue before it.
             if day is not None and self.free(match.start(), match.end()):
                 self.add(_Mention(match.start(group), match.end(), day))
+
+    def _numbered(self) -> None:
+        """Dates written with day numbers: ISO, numeric, "3 de diciembre", "Dec 3"."""
+        day_first = _numeric_day_first(self.text, self.language)
+        for match in _ISO.finditer(self.text):
+            self._absolute(match, int(match.group("b")), int(match.group("a")), int(match.group("y")))
+        for pattern in (_NUMERIC_DASH_YEAR, _NUMERIC):
+            for match in pattern.finditer(self.text):
+                a, b = int(match.group("a")), int(match.group("b"))
+                # "4.12." is day first wherever it is written (dots are the European form).
+                day, month = (a, b) if day_first or "." in match.group() else (b, a)
+                year_text = match.group("y")
+                year = None if not year_text else int(year_text) + (2000 if len(year_text) == 2 else 0)
+                self._absolute(match, day, month, year)
+        for pattern in (_DAY_MONTH, _MONTH_DAY):
+            for match in pattern.finditer(self.text):
+                day = _day(match.group("d"))
+                year = int(match.group("y")) if match.group("y") else None
+                if day is not None:
+                    self._absolute(match, day, MONTHS[match.group("m")], year)
 
     def _absolute(self, match: re.Match[str], day: int, month: int, year: int | None) -> None:
         if 1 <= month <= 12 and 1 <= day <= 31 and self.free(match.start(), match.end()):
@@ -388,9 +400,12 @@ def _stated_nights(text: str) -> tuple[int | None, bool]:
 
 def extract_stay(text: str, reference_date: date, language: str = "es") -> StayDates:
     """Check-in, check-out and nights stated in normalised text, resolved against the reference date."""
-    text = _WEEKDAY_BEFORE_DAY.sub("the " if language == "en" else "el ", _PLURAL_WEEKDAY.sub(" ", text))
+    digits = _ANY_DIGIT.search(text) is not None  # the substitutions below add none
+    text = _PLURAL_WEEKDAY.sub(" ", text)
+    if digits:
+        text = _WEEKDAY_BEFORE_DAY.sub("the " if language == "en" else "el ", text)
     text = _DOUBLE_ARTICLE.sub(r"\1 ", text)
-    finder = _Finder(text, reference_date, language)
+    finder = _Finder(text, reference_date, language, digits)
     finder.ranges()
     finder.singles()
     mentions = sorted(finder.mentions, key=lambda m: m.start)

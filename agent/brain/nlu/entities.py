@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from agent.brain.nlu.dates import number_value
@@ -62,6 +63,7 @@ _REFERENCE_AFTER_KEYWORD = re.compile(
 
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ'][A-Za-zÀ-ÖØ-öø-ÿ'\-]*"
 _NAME_OR_STOP = re.compile(rf"{_NAME_WORD}|[,.;:!?¿¡()]")
+_NAME_WORD_RE = re.compile(_NAME_WORD)
 _NAME_STOP = {
     "y",
     "and",
@@ -175,12 +177,13 @@ def _count(match: re.Match[str] | None) -> int | None:
     return value if value is not None and 0 < value <= 50 else None
 
 
-def find_amenities(normalized_text: str) -> list[str]:
+@lru_cache(maxsize=64)  # the entities and the parser's second-question check both ask, for the same message
+def find_amenities(normalized_text: str) -> tuple[str, ...]:
     """Every amenity the message names, in order of appearance."""
     if _OUTSIDE.search(normalized_text):
-        return []
+        return ()
     found = [(m.start(), name) for name, pattern in _AMENITY_PATTERNS if (m := pattern.search(normalized_text))]
-    return [name for _, name in sorted(found)]
+    return tuple(name for _, name in sorted(found))
 
 
 def find_amenity(normalized_text: str) -> str | None:
@@ -233,13 +236,14 @@ class StatedName:
     explicit: bool
 
 
+@lru_cache(maxsize=64)  # masking and extraction both ask, for the same message
 def find_stated_name(raw_text: str) -> StatedName | None:
     """The guest's name when they state it ("me llamo…", "a nombre de…", "my name is…", "soy Marta…")."""
     for cue_pattern, need_capital in ((_NAME_CUES_ANY_CASE, False), (_NAME_CUES_CAPITALISED, True)):
         for cue in cue_pattern.finditer(raw_text):
             found: list[re.Match[str]] = []
             for word in _NAME_OR_STOP.finditer(raw_text, cue.end()):
-                if not re.fullmatch(_NAME_WORD, word.group()):
+                if not _NAME_WORD_RE.fullmatch(word.group()):
                     break
                 if need_capital and not word.group()[:1].isupper():
                     break

@@ -7,6 +7,8 @@ import unicodedata
 
 def strip_accents(text: str) -> str:
     """Strip accents (é→e, ñ→n, ü→u) keeping case; keeps everything else."""
+    if text.isascii():
+        return text  # nothing to decompose
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.brain.nlu.wordrules import RuleSet
+
 # Ties go to the intent that matters more to the guest (a complaint over a handoff, a cancel over a price).
 PRIORITY: tuple[str, ...] = (
     "complaint",
@@ -362,10 +364,7 @@ KEEP = re.compile(
     r"queda como (?:esta|ta)|as it is|like it is|al final no cancelo|no cancelo)\b"
 )
 
-_COMPILED: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
-    intent: tuple((re.compile(p), w) for p, w in (*rules, *GUEST_RULES.get(intent, ())))
-    for intent, rules in RULES.items()
-}
+_RULE_SET = RuleSet({intent: (*rules, *GUEST_RULES.get(intent, ())) for intent, rules in RULES.items()})
 _STAY_WORDS = re.compile(
     r"\b(?:noches?|nights?|habitacion(?:es)?|rooms?|suite|estancia|stay|finde|weekend|doble|double|persona|people)\b"
 )
@@ -385,12 +384,8 @@ class IntentDecision:
 
 
 def _scores(text: str) -> dict[str, float]:
-    scores: dict[str, float] = {}
-    for intent, rules in _COMPILED.items():
-        total = sum(weight for pattern, weight in rules if pattern.search(text))
-        if total:
-            scores[intent] = total
-    return scores
+    """Every intent's summed rule weight (intents no rule fired for are left out)."""
+    return _RULE_SET.scores(text)
 
 
 def classify(text: str, amenity: str | None, stay_details: bool = False, question: bool = False) -> IntentDecision:

@@ -10,30 +10,31 @@ from agent.brain.nlu.folding import strip_accents
 from agent.brain.nlu.lexicon import KNOWN_WORDS, SHORTHAND
 from agent.brain.nlu.vocabulary import CORRECTABLE
 
-# Multi-word spellings folded into one token so the rules see one form.
-_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\bcheck[\s-]*ins?\b", "checkin"),
-        (r"\bcheck[\s-]*outs?\b", "checkout"),
-        (r"\bchek[\s-]*in\b", "checkin"),
-        (r"\bchek[\s-]*out\b", "checkout"),
-        (r"\bwi[\s-]*fi\b", "wifi"),
-        (r"\bfin(?:es)? de semana\b", "finde"),
-        (r"\bfindes?\b", "finde"),
-        (r"\bweek[\s-]*end\b", "weekend"),
-        (r"\bde luxe\b", "deluxe"),
-        (r"\bpor favor\b", "porfavor"),
-        (r"\bpasado manana\b", "pasadomanana"),
-        (r"\bday after tomorrow\b", "pasadomanana"),
-        (r"\bnoche ?vieja\b", "nochevieja"),
-        (r"\bnoche ?buena\b", "nochebuena"),
-        (r"\bnew year'?s eve\b", "nochevieja"),
-        (r"\bchristmas eve\b", "nochebuena"),
-        (r"\bxmas eve\b", "nochebuena"),
-        (r"\bano nuevo\b", "newyearsday"),
-        (r"\bnew year'?s day\b", "newyearsday"),
-        (r"\bfront desk\b", "reception"),
+# Multi-word spellings folded into one token so the rules see one form. The third column is a piece of text
+# every match contains: a message without it skips that substitution's regex.
+_PHRASES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern), replacement, required)
+    for pattern, replacement, required in (
+        (r"\bcheck[\s-]*ins?\b", "checkin", "check"),
+        (r"\bcheck[\s-]*outs?\b", "checkout", "check"),
+        (r"\bchek[\s-]*in\b", "checkin", "chek"),
+        (r"\bchek[\s-]*out\b", "checkout", "chek"),
+        (r"\bwi[\s-]*fi\b", "wifi", "fi"),
+        (r"\bfin(?:es)? de semana\b", "finde", " de semana"),
+        (r"\bfindes?\b", "finde", "finde"),
+        (r"\bweek[\s-]*end\b", "weekend", "week"),
+        (r"\bde luxe\b", "deluxe", "de luxe"),
+        (r"\bpor favor\b", "porfavor", "por favor"),
+        (r"\bpasado manana\b", "pasadomanana", "pasado manana"),
+        (r"\bday after tomorrow\b", "pasadomanana", "day after tomorrow"),
+        (r"\bnoche ?vieja\b", "nochevieja", "vieja"),
+        (r"\bnoche ?buena\b", "nochebuena", "buena"),
+        (r"\bnew year'?s eve\b", "nochevieja", "s eve"),
+        (r"\bchristmas eve\b", "nochebuena", "christmas eve"),
+        (r"\bxmas eve\b", "nochebuena", "xmas eve"),
+        (r"\bano nuevo\b", "newyearsday", "ano nuevo"),
+        (r"\bnew year'?s day\b", "newyearsday", "s day"),
+        (r"\bfront desk\b", "reception", "front desk"),
     )
 )
 
@@ -104,31 +105,39 @@ def correct_token(token: str) -> str:
 
 
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "holaaa", "roooms": three or more of a letter become two
+_NUMERIC_TOKEN = re.compile(r"[\d/.\-]+")
+# Emojis, symbols and control characters become spaces: all but ASCII letters, digits and these marks.
+_NOT_KEPT = re.compile(r"[^A-Za-z0-9 @._+\-/':,;!?]")
 
 
 def _clean_token(token: str) -> str:
     if token == "-":
         return token
-    token = token.strip(_STRIP_EDGES) if not re.fullmatch(r"[\d/.\-]+", token) else token.strip(".-/")
+    token = token.strip(_STRIP_EDGES) if not _NUMERIC_TOKEN.fullmatch(token) else token.strip(".-/")
     return _REPEATS.sub(r"\1\1", token) if token.isalpha() else token
+
+
+@lru_cache(maxsize=16384)
+def _tokens_of(raw: str, as_written: bool) -> tuple[str, ...]:
+    """The normalised tokens of one raw token (none, one, or a shorthand's expansion); `as_written`: no typo fix."""
+    token = _clean_token(raw.lower())
+    if not token:
+        return ()
+    if token in SHORTHAND:
+        return tuple(SHORTHAND[token].split())
+    return (token if as_written else correct_token(token),)
 
 
 def normalize(text: str) -> Normalized:
     """Normalise one guest message for the rules; total (never raises) on any string."""
     cased = strip_accents(text).replace("\u2013", "-").replace("\u2014", "-")
-    # Emojis, symbols and control characters become spaces.
-    cased = "".join(ch if (ch.isascii() and (ch.isalnum() or ch in " @._+-/'ñ:,;!?")) else " " for ch in cased)
+    cased = _NOT_KEPT.sub(" ", cased)
     tokens: list[str] = []
     for position, raw in enumerate(_TOKEN.findall(cased)):
-        token = _clean_token(raw.lower())
-        if not token:
-            continue
-        if token in SHORTHAND:
-            tokens.extend(SHORTHAND[token].split())
-            continue
         # A capitalised word mid-message is likely a name ("Lucía", "Pedro"): never "corrected".
-        tokens.append(token if position > 0 and raw[:1].isupper() else correct_token(token))
+        tokens.extend(_tokens_of(raw, position > 0 and raw[:1].isupper()))
     joined = " ".join(tokens)
-    for pattern, replacement in _PHRASES:
-        joined = pattern.sub(replacement, joined)
+    for pattern, replacement, required in _PHRASES:
+        if required in joined:
+            joined = pattern.sub(replacement, joined)
     return Normalized(text=joined, tokens=tuple(joined.split()))
