@@ -140,20 +140,24 @@ def test_connection_close_and_a_dropped_connection_are_survived_by_the_next_requ
 
 
 def test_a_slow_answer_times_out_and_its_connection_is_not_reused() -> None:
-    async def slow(request: web.Request) -> web.Response:
-        if request.path == "/slow":
-            await asyncio.sleep(1.0)
-        return web.Response(text=request.path)
-
     async def main() -> tuple[str, bytes, int]:
+        release = asyncio.Event()
+
+        async def slow(request: web.Request) -> web.Response:
+            if request.path == "/slow":
+                await release.wait()  # answers only after the client gave up
+            return web.Response(text=request.path)
+
         runner, url, _ = await _serve(slow)
-        client = _client(url, timeout_s=0.2)
+        client = _client(url, timeout_s=1.0)
         try:
             with pytest.raises(TransportError) as timed_out:
                 await client.request("GET", "/slow")
+            release.set()
             after = await client.request("GET", "/fast")
             return str(timed_out.value), after.body, client.connections_opened
         finally:
+            release.set()
             await client.close()
             await runner.cleanup()
 
