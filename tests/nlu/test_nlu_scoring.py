@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -132,3 +133,16 @@ def test_the_state_copy_and_dict_equal_deepcopy_and_asdict_and_share_nothing(sta
     as_dict = state.to_dict()
     assert as_dict == asdict(state)
     assert _shares_nothing_mutable(as_dict, state.to_dict())
+
+
+def test_a_repeated_message_is_understood_once_and_each_caller_gets_its_own_entities() -> None:
+    from agent.brain.nlu.parser import _parse_recent, parse
+
+    model = default_model()
+    text = "quiero reservar del 3 al 5 de diciembre para 2 adultos (memo test)"
+    first = parse(text, date(2026, 11, 25), model=model)
+    hits = _parse_recent.cache_info().hits
+    first.entities["adults"] = 99  # a caller scribbling on its result
+    second = parse(text, date(2026, 11, 25), model=model)
+    assert _parse_recent.cache_info().hits == hits + 1
+    assert second.entities["adults"] == 2 and second == replace(first, entities={**first.entities, "adults": 2})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 
 from agent.brain.nlu.analysis import MAX_TEXT, Analysis, analyse
 from agent.brain.nlu.classifier import NaiveBayes
@@ -33,6 +35,16 @@ def parse(
     `model` is the fitted intent model (the shipped one comes from `agent.nlu_model.default_model()`; the
     leave-one-register-out evaluation passes its own).
     """
+    result = _parse_recent(text, reference_date, previous_language, model)
+    return replace(result, entities=dict(result.entities))  # the caller's own dict: the memo's stays as it was
+
+
+# A pure function of its arguments, so repeated messages ("sí", "gracias", a button's title, the same question
+# asked the same day) are understood once; messages that do not repeat cycle out of the memo and cost nothing.
+@lru_cache(maxsize=1024)
+def _parse_recent(
+    text: str, reference_date: date, previous_language: Language | None, model: NaiveBayes
+) -> ParseResult:
     analysis = analyse(text, reference_date, previous_language)
     intent, confidence = decide(analysis, model)
     entities = dict(analysis.entities)
