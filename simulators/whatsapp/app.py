@@ -17,7 +17,8 @@ from simulators.whatsapp import control as c
 from simulators.whatsapp.config import SimSettings
 from simulators.whatsapp.errors import GraphError
 from simulators.whatsapp.graph_routes import graph_dispatch, media_download
-from simulators.whatsapp.http import error_response
+from simulators.whatsapp.hotpaths import HotPaths
+from simulators.whatsapp.http import error_response, unexpected_error
 from simulators.whatsapp.simulator import Simulator
 
 log = logging.getLogger("simulators.whatsapp")
@@ -85,9 +86,7 @@ def create_app(settings: SimSettings | None = None, base_url: str | None = None)
 
     async def on_error(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(
-            GraphError(1, message="An unknown error occurred", details=type(exc).__name__, http_status=500)
-        )
+        return unexpected_error(exc)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 400)
@@ -107,3 +106,8 @@ def create_app(settings: SimSettings | None = None, base_url: str | None = None)
     )
     app.state.sim = sim
     return app
+
+
+def served_app(settings: SimSettings | None = None, base_url: str | None = None) -> HotPaths:
+    """The app the simulator serves: `create_app` behind the hot-route fast path (`.state.sim` as there)."""
+    return HotPaths(create_app(settings, base_url))

@@ -65,7 +65,7 @@ def main(
     log_level: str = typer.Option("warning", "--log-level"),
 ) -> None:
     """Run the WhatsApp Cloud API simulator (Graph API + signed webhooks + /_sim/ control plane)."""
-    from simulators.whatsapp.app import create_app
+    from simulators.whatsapp.app import served_app
     from simulators.whatsapp.server import uvicorn_config
 
     for name, env in SECRET_ENV.items():
@@ -112,7 +112,7 @@ def main(
     if webhook_concurrency is not None:
         settings.delivery.concurrency = webhook_concurrency
     base = f"http://{host}:{port}"
-    app = create_app(settings, base_url=base)
+    app = served_app(settings, base_url=base)
     typer.echo(f"WhatsApp Cloud API simulator on {base}")
     typer.echo(f"  Graph API:        {base}/v21.0/<phone_number_id>/messages (any vNN.N)")
     for n in settings.numbers:

@@ -17,6 +17,7 @@ from simulators.whatsapp.faults import FaultInjector
 from simulators.whatsapp.journal import Journal
 from simulators.whatsapp.metrics import SimMetrics
 from simulators.whatsapp.payloads import WebhookEvent, envelope
+from simulators.whatsapp.sender import WebhookSender
 from simulators.whatsapp.state import Attempt
 from simulators.whatsapp.wire import meta_bytes, sign
 
@@ -58,7 +59,9 @@ class DeliveryEngine:
         self.metrics = metrics
         self.faults = faults
         self.verified = asyncio.Event()
+        # aiohttp for the rare handshake GET; the raw keep-alive sender for every webhook POST.
         self.session: aiohttp.ClientSession | None = None
+        self.sender = WebhookSender()
         self._workers: list[asyncio.Task[None]] = []
         self._queues: dict[Pool, asyncio.Queue[Delivery]] = {}
         self._timers: set[asyncio.TimerHandle] = set()
@@ -74,7 +77,7 @@ class DeliveryEngine:
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         d = self.settings.delivery
-        connector = aiohttp.TCPConnector(limit=2 * d.concurrency, ttl_dns_cache=300, enable_cleanup_closed=True)
+        connector = aiohttp.TCPConnector(limit=2, ttl_dns_cache=300, enable_cleanup_closed=True)
         self.session = aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",))
         loop = asyncio.get_running_loop()
         for pool in ("messages", "statuses"):
@@ -91,6 +94,7 @@ class DeliveryEngine:
         for task in self._workers:
             with contextlib.suppress(BaseException):
                 await task
+        self.sender.close()
         if self.session is not None:
             await self.session.close()
 
@@ -278,28 +282,17 @@ class DeliveryEngine:
 
     async def _post(self, delivery: Delivery) -> int | None:
         d = self.settings.delivery
-        headers = {
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": delivery.signature,
-            "User-Agent": d.user_agent,
-        }
         self.metrics.in_flight.inc()
         t0 = self.clock.now_ms()
         status: int | None = None
         error: str | None = None
         try:
-            assert self.session is not None
-            async with self.session.post(
-                self.settings.webhook_url or "",
-                data=delivery.body,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=d.timeout_s),
-            ) as resp:
-                await resp.read()
-                status = resp.status
+            status = await self.sender.post(
+                self.settings.webhook_url or "", d.user_agent, delivery.body, delivery.signature, d.timeout_s
+            )
         except TimeoutError:
             error = f"timeout after {d.timeout_s}s"
-        except (aiohttp.ClientError, ValueError, OSError) as exc:
+        except (ValueError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         finally:
             self.metrics.in_flight.dec()

@@ -38,6 +38,13 @@ def error_response(err: GraphError) -> Response:
     )
 
 
+def unexpected_error(exc: Exception) -> Response:
+    """A bug's answer: Meta's code 1 envelope with the exception's type, never a traceback."""
+    return error_response(
+        GraphError(1, message="An unknown error occurred", details=type(exc).__name__, http_status=500)
+    )
+
+
 async def read_body(request: Request, limit: int = JSON_LIMIT) -> bytes:
     """The request body, refusing (413, Meta envelope) anything over `limit` bytes without buffering it all."""
     declared = request.headers.get("content-length")

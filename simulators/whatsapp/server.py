@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulators.serving import ThreadedServer, free_port, uvicorn_config
-from simulators.whatsapp.app import create_app
+from simulators.whatsapp.app import served_app
 from simulators.whatsapp.config import SimSettings
 
 __all__ = ["ThreadedSimulator", "free_port", "uvicorn_config"]
@@ -16,6 +16,6 @@ class ThreadedSimulator(ThreadedServer):
 
     def __init__(self, settings: SimSettings, host: str = "127.0.0.1", port: int | None = None) -> None:
         port = port or free_port()
-        app = create_app(settings, base_url=f"http://{host}:{port}")
+        app = served_app(settings, base_url=f"http://{host}:{port}")
         self.sim = app.state.sim
         super().__init__(app, host, port)
