@@ -9,6 +9,52 @@ import time
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+
+class _OneWrite:
+    """The transport as one response's cycle sees it: a fixed-length response's head waits for its body.
+
+    uvicorn writes the status line and headers, then the body, in two writes: two send() calls and two
+    segments for the client to read. Holding the head until the body goes out makes it one of each.
+    """
+
+    __slots__ = ("transport", "head", "started")
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.head = b""
+        self.started = False
+
+    def write(self, data: bytes) -> None:
+        if not self.started:
+            self.started = True
+            if b"\r\ncontent-length: " in data:  # chunked or unknown-length answers stream as they come
+                self.head = data
+                return
+        elif self.head:
+            data, self.head = self.head + data, b""
+        self.transport.write(data)
+
+    def close(self) -> None:
+        if self.head:
+            self.transport.write(self.head)
+            self.head = b""
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return bool(self.transport.is_closing())
+
+
+class OneWriteProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol writing each fixed-length response (head and body) in one call."""
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        cycle = self.cycle
+        # HEAD answers have no body write to carry the head; an upgrade keeps the previous cycle.
+        if cycle is not None and cycle.transport is self.transport and self.scope["method"] != "HEAD":
+            cycle.transport = _OneWrite(self.transport)  # type: ignore[assignment]
 
 
 def free_port() -> int:
@@ -29,7 +75,7 @@ def uvicorn_config(
         log_level=log_level,
         access_log=False,
         loop="uvloop",
-        http="httptools",
+        http=OneWriteProtocol,
         lifespan="on",
         proxy_headers=False,
         # Hang faults and long polls must not pin a shutdown forever.

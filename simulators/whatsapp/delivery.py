@@ -72,6 +72,8 @@ class DeliveryEngine:
         self._generation = 0
         self._busy: dict[Pool, int] = {"messages": 0, "statuses": 0}
         self.pending = 0
+        self.in_flight = 0
+        metrics.in_flight.set_function(lambda: self.in_flight)  # read at scrape time, not kept per POST
         self.on_change: Callable[[], None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -282,7 +284,7 @@ class DeliveryEngine:
 
     async def _post(self, delivery: Delivery) -> int | None:
         d = self.settings.delivery
-        self.metrics.in_flight.inc()
+        self.in_flight += 1
         t0 = self.clock.now_ms()
         status: int | None = None
         error: str | None = None
@@ -295,7 +297,7 @@ class DeliveryEngine:
         except (ValueError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         finally:
-            self.metrics.in_flight.dec()
+            self.in_flight -= 1
         latency = round(self.clock.now_ms() - t0, 3)
         # slot_wait_ms: time queued because every worker of the pool was busy (the receiver is slow).
         attempt = Attempt(
@@ -311,7 +313,7 @@ class DeliveryEngine:
                     self.metrics.dispatch_lag.observe(max(0.0, (t0 - ev.inbound.at_ms) / 1000.0))
                 ev.inbound.add_attempt(attempt)
         outcome = "ok" if status == 200 else ("error" if status is None else "non_200")
-        self.metrics.webhook_attempts.labels(outcome=outcome).inc()
+        self.metrics.count(self.metrics.webhook_attempts, outcome)
         self.metrics.webhook_latency.observe(latency / 1000.0)
         self.journal.add(
             "webhook",

@@ -150,7 +150,7 @@ async def _route(sim: Simulator, request: Request, parts: list[str]) -> Response
         )
         raise
     finally:
-        sim.metrics.graph_requests.labels(endpoint=endpoint, status=str(status)).inc()
+        sim.metrics.count(sim.metrics.graph_requests, endpoint, str(status))
 
 
 def _waba_numbers(sim: Simulator, request: Request, waba_id: str) -> list[BusinessNumber]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -57,7 +58,8 @@ class Simulator:
         self.delivery = DeliveryEngine(settings, self.clock, self.journal, self.metrics, self.faults)
         self.monitor = LoopMonitor(self.metrics)
         self.base_url = "http://127.0.0.1"
-        self._waiters: dict[str, asyncio.Event] = {}
+        # Long polls waiting for a guest's next business message: plain futures, no task per wait.
+        self._waiters: dict[str, list[asyncio.Future[bool]]] = {}
         self._timers: set[asyncio.TimerHandle] = set()
         # Live listeners of the chat page (one queue per open event stream).
         self.listeners: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -82,9 +84,10 @@ class Simulator:
         self.journal.clear()
         self.faults.clear()
         self.clock.reset()
-        for ev in self._waiters.values():
-            ev.set()
+        waiters = [fut for futs in self._waiters.values() for fut in futs]
         self._waiters.clear()
+        for fut in waiters:
+            _settle(fut, True)
 
     # -- helpers -----------------------------------------------------------------------------
     def _later(self, delay_ms: float, fn: Callable[..., None], *args: Any) -> None:
@@ -99,9 +102,8 @@ class Simulator:
         self._timers.add(handle)
 
     def _notify(self, wa_id: str) -> None:
-        ev = self._waiters.pop(wa_id, None)
-        if ev is not None:
-            ev.set()
+        for fut in self._waiters.pop(wa_id, ()):
+            _settle(fut, True)
 
     def publish(self, event: dict[str, Any]) -> None:
         """Tell every live chat page what happened (bounded queues: a stalled page drops, never blocks)."""
@@ -233,7 +235,7 @@ class Simulator:
         msg = self.state.record("out", number.phone_number_id, wa_id, req.type, req.body, wamid)
         msg.failed_code = failure
         msg.category = req.template.category if req.template else "service"
-        self.metrics.business_messages.labels(type=req.type).inc()
+        self.metrics.count(self.metrics.business_messages, req.type)
         category = req.template.category if req.template else "service"
         self._schedule_statuses(msg, guest, number, failure, category, free=req.template is None, req=req)
         if failure is None:
@@ -409,15 +411,27 @@ class Simulator:
                 return replies, False
 
     async def _wait_change(self, wa_id: str, timeout_s: float) -> bool:
-        ev = self._waiters.get(wa_id)
-        if ev is None:
-            ev = asyncio.Event()
-            self._waiters[wa_id] = ev
+        """True when a business message for `wa_id` arrived within `timeout_s` (a future and a timer, no task)."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[bool] = loop.create_future()
+        waiters = self._waiters.setdefault(wa_id, [])
+        waiters.append(fut)
+        timer = loop.call_later(timeout_s, _settle, fut, False)
         try:
-            await asyncio.wait_for(ev.wait(), timeout_s)
-            return True
-        except TimeoutError:
-            return False
+            return await fut
+        finally:
+            timer.cancel()
+            pending = self._waiters.get(wa_id)
+            if pending is not None:  # a timeout or a cancel: a notify took the whole list already
+                with contextlib.suppress(ValueError):
+                    pending.remove(fut)
+                if not pending:
+                    del self._waiters[wa_id]
+
+
+def _settle(fut: asyncio.Future[bool], changed: bool) -> None:
+    if not fut.done():
+        fut.set_result(changed)
 
 
 def decode_b64(data: str) -> bytes:
