@@ -35,9 +35,7 @@ SOURCE = "classes/webservice/WebserviceSpecificManagementBookings.php"
 # What PHP 8 (QloApps 1.7.0 needs 8.1+, README.md:50) raises at :510 for a room without total_tax, turned into
 # error 3 by webserviceErrorHandler (WebserviceRequest.php:686-688) since production runs with display_errors off
 # (config/defines.inc.php:33-39); processing continues, so the order is saved and the answer is HTTP 500.
-MISSING_TOTAL_TAX = (
-    '[PHP Warning #2] Undefined array key "total_tax" (/var/www/html/' + SOURCE + ", line 510)"
-)
+MISSING_TOTAL_TAX = '[PHP Warning #2] Undefined array key "total_tax" (/var/www/html/' + SOURCE + ", line 510)"
 
 RULE_KEYS = ("code", "value", "currency", "id_order_invoice")
 PAYMENT_TYPES = ("online", "remote", "pay at hotel")

@@ -269,4 +269,3 @@ def _copy(obj):
     from copy import deepcopy
 
     return deepcopy(obj)
-

@@ -34,7 +34,6 @@ def _dec(v: str, default: Decimal = Decimal(0)) -> Decimal:
         return default
 
 
-
 def _hash_passwd(raw: str) -> str:
     # setWsPasswd hashes the clear password; the stored value is never the clear text.
     return hashlib.md5(raw.encode()).hexdigest()

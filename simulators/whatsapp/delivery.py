@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -37,7 +37,7 @@ class Delivery:
     attempts: int = 0
     duplicate: bool = False
     queued_at_ms: float = 0.0
-    # True when every worker of the pool was busy at enqueue time (so the wait is the receiver's slowness).
+    # True when every slot of the pool was busy at enqueue time (so the wait is the receiver's slowness).
     all_busy: bool = False
     delays: list[float] | None = field(default=None)
 
@@ -45,9 +45,10 @@ class Delivery:
 class DeliveryEngine:
     """Sends webhook events to the business, at least once, as Meta does.
 
-    Two fixed pools of `delivery.concurrency` workers (guest messages, statuses) take notifications from
-    their queues, so a backlog of statuses never delays a guest's message. Retries and delay faults are
-    timers that put a notification back on its queue; nothing sleeps inside a worker.
+    Two pools of `delivery.concurrency` slots (guest messages, statuses), each with its own backlog, so a
+    backlog of statuses never delays a guest's message. A notification with a free slot is POSTed at once,
+    from the call that queued it (its bytes leave before the guest's send is even answered); the answer
+    is a callback. Retries and delay faults are timers that put a notification back; nothing sleeps.
     """
 
     def __init__(
@@ -62,8 +63,8 @@ class DeliveryEngine:
         # aiohttp for the rare handshake GET; the raw keep-alive sender for every webhook POST.
         self.session: aiohttp.ClientSession | None = None
         self.sender = WebhookSender()
-        self._workers: list[asyncio.Task[None]] = []
-        self._queues: dict[Pool, asyncio.Queue[Delivery]] = {}
+        self._backlog: dict[Pool, deque[Delivery]] = {"messages": deque(), "statuses": deque()}
+        self._stopped = False
         self._timers: set[asyncio.TimerHandle] = set()
         self._handshake_task: asyncio.Task[None] | None = None
         self._batch: list[WebhookEvent] = []
@@ -78,24 +79,16 @@ class DeliveryEngine:
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
-        d = self.settings.delivery
         connector = aiohttp.TCPConnector(limit=2, ttl_dns_cache=300, enable_cleanup_closed=True)
         self.session = aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",))
-        loop = asyncio.get_running_loop()
-        for pool in ("messages", "statuses"):
-            self._queues[pool] = asyncio.Queue()
-            self._workers += [loop.create_task(self._worker(pool)) for _ in range(d.concurrency)]
+        self._stopped = False
         self.restart_handshake()
 
     async def stop(self) -> None:
         if self._handshake_task:
             self._handshake_task.cancel()
         self.cancel_pending()
-        for task in self._workers:
-            task.cancel()
-        for task in self._workers:
-            with contextlib.suppress(BaseException):
-                await task
+        self._stopped = True
         self.sender.close()
         if self.session is not None:
             await self.session.close()
@@ -108,7 +101,7 @@ class DeliveryEngine:
         if not self.settings.webhook_url:
             return
         if not self.settings.delivery.verify:
-            self.verified.set()
+            self._set_verified()
             return
         self._handshake_task = asyncio.get_running_loop().create_task(self._handshake_loop())
 
@@ -118,9 +111,8 @@ class DeliveryEngine:
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
-        for queue in self._queues.values():
-            while not queue.empty():
-                queue.get_nowait()
+        for backlog in self._backlog.values():
+            backlog.clear()
         self._batch.clear()
         if self._batch_handle:
             self._batch_handle.cancel()
@@ -163,7 +155,7 @@ class DeliveryEngine:
                 latency_ms=round(self.clock.now_ms() - t0, 3),
             )
             if ok:
-                self.verified.set()
+                self._set_verified()
                 return
             await asyncio.sleep(wait)
             wait = min(wait * 2, d.handshake_retry_max_s)
@@ -213,40 +205,87 @@ class DeliveryEngine:
         self._timers.add(handle)
 
     def _enqueue(self, delivery: Delivery) -> None:
-        if delivery.generation != self._generation:
+        if delivery.generation != self._generation or self._stopped:
             return  # dropped by /_sim/reset
         delivery.queued_at_ms = self.clock.now_ms()
-        delivery.all_busy = self._busy[delivery.pool] >= self.settings.delivery.concurrency
-        self._queues[delivery.pool].put_nowait(delivery)
+        pool = delivery.pool
+        delivery.all_busy = self._busy[pool] >= self.settings.delivery.concurrency
+        backlog = self._backlog[pool]
+        if backlog or delivery.all_busy or not self.verified.is_set():
+            backlog.append(delivery)
+        else:
+            self._start(delivery)
+
+    def _set_verified(self) -> None:
+        self.verified.set()
+        for pool in self._backlog:
+            self._pump(pool)
+
+    def _pump(self, pool: Pool) -> None:
+        """Start backlogged notifications while the pool has free slots (oldest first)."""
+        backlog = self._backlog[pool]
+        concurrency = self.settings.delivery.concurrency
+        while backlog and self._busy[pool] < concurrency and self.verified.is_set() and not self._stopped:
+            delivery = backlog.popleft()
+            if delivery.generation == self._generation:
+                self._start(delivery)
 
     def _finish(self, delivery: Delivery) -> None:
         if delivery.generation == self._generation and not delivery.duplicate:
             self.pending -= 1
 
     # -- delivery ----------------------------------------------------------------------------
-    async def _worker(self, pool: Pool) -> None:
-        queue = self._queues[pool]
-        while True:
-            delivery = await queue.get()
-            self._busy[pool] += 1
-            try:
-                if not self.verified.is_set():
-                    await self.verified.wait()
-                await self._attempt(delivery)
-            except Exception as exc:  # noqa: BLE001 - a bug here must not kill the worker pool
-                self.journal.add("webhook_error", refs=delivery.refs, error=f"{type(exc).__name__}: {exc}"[:300])
-                self._finish(delivery)
-            finally:
-                self._busy[pool] -= 1
+    def _start(self, delivery: Delivery) -> None:
+        """Take a slot and send one attempt now; `_answered` runs when it ends."""
+        pool = delivery.pool
+        self._busy[pool] += 1
+        try:
+            if not delivery.body:
+                delivery.body = meta_bytes(envelope(delivery.events, self.settings))
+                delivery.signature = sign(self.settings.app_secret, delivery.body)
+                # A tuple of strings: the GC stops tracking the journal entries that hold it.
+                delivery.refs = tuple(e.ref for e in delivery.events)
+            delivery.attempts += 1
+            d = self.settings.delivery
+            t0 = self.clock.now_ms()
+            sent = self.sender.send(
+                self.settings.webhook_url or "", d.user_agent, delivery.body, delivery.signature, d.timeout_s
+            )
+        except Exception as exc:  # noqa: BLE001 - a bug here must not leak the slot
+            self._busy[pool] -= 1
+            self._failed(delivery, exc)
+            return
+        self.in_flight += 1
+        sent.add_done_callback(lambda fut: self._answered(delivery, t0, fut))
 
-    async def _attempt(self, delivery: Delivery) -> None:
-        if not delivery.body:
-            delivery.body = meta_bytes(envelope(delivery.events, self.settings))
-            delivery.signature = sign(self.settings.app_secret, delivery.body)
-            # A tuple of strings: the GC stops tracking the journal entries that hold it.
-            delivery.refs = tuple(e.ref for e in delivery.events)
-        delivery.attempts += 1
-        status = await self._post(delivery)
+    def _answered(self, delivery: Delivery, t0: float, fut: asyncio.Future[int]) -> None:
+        self.in_flight -= 1
+        self._busy[delivery.pool] -= 1
+        if self._stopped:
+            return
+        d = self.settings.delivery
+        status: int | None = None
+        error: str | None = None
+        try:
+            try:
+                status = fut.result()
+            except TimeoutError:
+                error = f"timeout after {d.timeout_s}s"
+            except (ValueError, OSError, asyncio.CancelledError) as exc:
+                error = f"{type(exc).__name__}: {exc}"[:300]
+            self._record(delivery, t0, status, error)
+            self._conclude(delivery, status)
+        except Exception as exc:  # noqa: BLE001 - a bug here must not stop the pool
+            self._failed(delivery, exc)
+        finally:
+            self._pump(delivery.pool)
+
+    def _failed(self, delivery: Delivery, exc: BaseException) -> None:
+        self.journal.add("webhook_error", refs=delivery.refs, error=f"{type(exc).__name__}: {exc}"[:300])
+        self._finish(delivery)
+
+    def _conclude(self, delivery: Delivery, status: int | None) -> None:
+        """After an attempt: acknowledged (maybe duplicated), retried on schedule, or given up."""
         if delivery.duplicate:
             return
         if status == 200:
@@ -282,24 +321,10 @@ class DeliveryEngine:
             return
         self._enqueue_after(delivery, delivery.delays[delivery.attempts - 1])
 
-    async def _post(self, delivery: Delivery) -> int | None:
-        d = self.settings.delivery
-        self.in_flight += 1
-        t0 = self.clock.now_ms()
-        status: int | None = None
-        error: str | None = None
-        try:
-            status = await self.sender.post(
-                self.settings.webhook_url or "", d.user_agent, delivery.body, delivery.signature, d.timeout_s
-            )
-        except TimeoutError:
-            error = f"timeout after {d.timeout_s}s"
-        except (ValueError, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
-        finally:
-            self.in_flight -= 1
+    def _record(self, delivery: Delivery, t0: float, status: int | None, error: str | None) -> None:
+        """One attempt into the guest's timeline, the metrics and the journal."""
         latency = round(self.clock.now_ms() - t0, 3)
-        # slot_wait_ms: time queued because every worker of the pool was busy (the receiver is slow).
+        # slot_wait_ms: time queued because every slot of the pool was busy (the receiver is slow).
         attempt = Attempt(
             at_ms=t0,
             status=status,
@@ -329,4 +354,3 @@ class DeliveryEngine:
         )
         if self.on_change is not None:
             self.on_change()
-        return status

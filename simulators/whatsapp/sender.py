@@ -114,9 +114,9 @@ class _Connection(asyncio.Protocol):
 
 
 class WebhookSender:
-    """POSTs bodies to the webhook URL over reused connections; `post` returns the status or raises.
+    """POSTs bodies to the webhook URL over reused connections (`send`, or `post` to await the status).
 
-    The connection count is bounded by the callers (the delivery engine's fixed worker pools).
+    The connection count is bounded by the callers (the delivery engine's slots per pool).
     """
 
     def __init__(self) -> None:
@@ -133,8 +133,11 @@ class WebhookSender:
             self._target, self._key = target, (url, user_agent)
         return self._target
 
-    async def post(self, url: str, user_agent: str, body: bytes, signature: str, timeout_s: float) -> int:
-        """POST `body` signed with `signature`; the HTTP status, or TimeoutError / OSError / ValueError."""
+    def send(self, url: str, user_agent: str, body: bytes, signature: str, timeout_s: float) -> asyncio.Future[int]:
+        """POST `body` signed with `signature`, written now when a connection is idle; a future of the status.
+
+        The future fails with TimeoutError (after `timeout_s` in all), OSError or ValueError.
+        """
         target = self.target(url, user_agent)
         data = b"".join(
             (
@@ -150,15 +153,32 @@ class WebhookSender:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         conn = self._take_idle()
-        if conn is not None:
-            try:
-                return await self._exchange(loop, conn, data, deadline)
-            except Disconnected:
-                if conn.answered:
-                    raise
+        if conn is None:
+            return loop.create_task(self._fresh(loop, target, data, deadline))
+        result: asyncio.Future[int] = loop.create_future()
+
+        def answered(waiter: asyncio.Future[int]) -> None:
+            if result.done():
+                return
+            if waiter.cancelled():
+                result.cancel()
+                return
+            exc = waiter.exception()
+            if exc is None:
+                result.set_result(waiter.result())
+            elif isinstance(exc, Disconnected) and not conn.answered:
                 # The receiver closed this idle connection as we reused it: nothing was read, send afresh.
-        conn = await self._connect(loop, target, deadline)
-        return await self._exchange(loop, conn, data, deadline)
+                fresh = loop.create_task(self._fresh(loop, target, data, deadline))
+                fresh.add_done_callback(lambda task: _copy(task, result))
+            else:
+                result.set_exception(exc)
+
+        self._exchange(loop, conn, data, deadline).add_done_callback(answered)
+        return result
+
+    async def post(self, url: str, user_agent: str, body: bytes, signature: str, timeout_s: float) -> int:
+        """`send`, awaited: the HTTP status, or TimeoutError / OSError / ValueError."""
+        return await self.send(url, user_agent, body, signature, timeout_s)
 
     def forget(self, conn: _Connection) -> None:
         self._all.discard(conn)
@@ -199,17 +219,35 @@ class WebhookSender:
         self._all.add(conn)
         return conn
 
-    async def _exchange(self, loop: asyncio.AbstractEventLoop, conn: _Connection, data: bytes, deadline: float) -> int:
+    async def _fresh(self, loop: asyncio.AbstractEventLoop, target: Target, data: bytes, deadline: float) -> int:
+        conn = await self._connect(loop, target, deadline)
+        return await self._exchange(loop, conn, data, deadline)
+
+    def _exchange(
+        self, loop: asyncio.AbstractEventLoop, conn: _Connection, data: bytes, deadline: float
+    ) -> asyncio.Future[int]:
+        """Write the request now; the future of its status (the connection goes back idle when it may)."""
         waiter: asyncio.Future[int] = loop.create_future()
         conn.send(data, waiter)
         timer = loop.call_at(deadline, conn.fail, TimeoutError())
-        try:
-            status = await waiter
-        except asyncio.CancelledError:
-            conn.close()  # a half-read answer must not be taken for the next request's
-            raise
-        finally:
+
+        def done(fut: asyncio.Future[int]) -> None:
             timer.cancel()
-        if not conn.closed:
-            self._idle.append(conn)
-        return status
+            if fut.cancelled() or fut.exception() is not None:
+                conn.close()  # a half-read answer must not be taken for the next request's
+            elif not conn.closed:
+                self._idle.append(conn)
+
+        waiter.add_done_callback(done)
+        return waiter
+
+
+def _copy(source: asyncio.Future[int], target: asyncio.Future[int]) -> None:
+    if target.done():
+        return
+    if source.cancelled():
+        target.cancel()
+    elif (exc := source.exception()) is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())
