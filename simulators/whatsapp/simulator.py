@@ -60,7 +60,8 @@ class Simulator:
         self.base_url = "http://127.0.0.1"
         # Long polls waiting for a guest's next business message: plain futures, no task per wait.
         self._waiters: dict[str, list[asyncio.Future[bool]]] = {}
-        self._timers: set[asyncio.TimerHandle] = set()
+        # Scheduled status and review timers run only if no reset/stop happened since (no handle set to keep).
+        self._timer_generation = 0
         # Live listeners of the chat page (one queue per open event stream).
         self.listeners: set[asyncio.Queue[dict[str, Any]]] = set()
 
@@ -70,15 +71,12 @@ class Simulator:
 
     async def stop(self) -> None:
         self.monitor.stop()
-        for handle in self._timers:
-            handle.cancel()
+        self._timer_generation += 1
         await self.delivery.stop()
 
     def reset(self) -> None:
         """Forget guests, conversations, media, journal, faults and queued deliveries; keep config and handshake."""
-        for handle in self._timers:
-            handle.cancel()
-        self._timers.clear()
+        self._timer_generation += 1
         self.delivery.cancel_pending()
         self.state.reset()
         self.journal.clear()
@@ -91,15 +89,13 @@ class Simulator:
 
     # -- helpers -----------------------------------------------------------------------------
     def _later(self, delay_ms: float, fn: Callable[..., None], *args: Any) -> None:
+        # No closure over its own handle: that cycle (three per reply) is left for the cyclic GC to find.
         loop = asyncio.get_running_loop()
-        handle: asyncio.TimerHandle
+        loop.call_later(max(0.0, delay_ms) / 1000.0, self._fire, self._timer_generation, fn, args)
 
-        def run() -> None:
-            self._timers.discard(handle)
+    def _fire(self, generation: int, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+        if generation == self._timer_generation:
             fn(*args)
-
-        handle = loop.call_later(max(0.0, delay_ms) / 1000.0, run)
-        self._timers.add(handle)
 
     def _notify(self, wa_id: str) -> None:
         for fut in self._waiters.pop(wa_id, ()):
