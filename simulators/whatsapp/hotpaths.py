@@ -1,9 +1,10 @@
 """The served ASGI app: the routes hit for every guest message skip Starlette's middleware and router.
 
 Per guest message the simulator answers the guest's send (control plane), about two Graph sends from the
-business (the reply and the mark-read) and the replies long poll. Starlette's middleware stack and router
-cost more than those handlers; this path calls the very same handlers with the same Request and Response
-objects, so the bytes, statuses and errors are the framework path's by construction.
+business (the reply and the mark-read) and the replies long poll; per conversation, the guest's creation.
+Starlette's middleware stack and router cost more than those handlers; this path calls the very same
+handlers with the same Request and Response objects, so the bytes, statuses and errors are the framework
+path's by construction.
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ class HotPaths:
         self.state = app.state
         self._guest_message = c.guarded(c.guest_message)
         self._guest_replies = c.guarded(c.guest_replies)
+        self._guests_create = c.guarded(c.guests_create)
 
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
         """The handler (and path params) the app's router would pick for a hot route, else None."""
+        if path == "/_sim/guests" and method == "POST":
+            return self._guests_create, {}
         if path.startswith(_GUESTS):
             # Route("/guests/{wa_id}/messages") under Mount("/_sim"): {wa_id} is one non-empty segment.
             wa_id, slash, edge = path[len(_GUESTS) :].partition("/")

@@ -74,11 +74,13 @@ def test_fast_path_serves_the_three_per_message_routes() -> None:
         ("POST", f"/v21.0/{PNID}/messages", "graph_dispatch"),
         ("POST", f"/_sim/guests/{GUEST}/messages", "guest_message"),
         ("GET", f"/_sim/guests/{GUEST}/replies", "guest_replies"),
+        ("POST", "/_sim/guests", "guests_create"),
     ]:
         hot = fast.match(method, path)
         assert hot is not None and router_choice(app, method, path) == (name, hot[1])
     assert fast.match("GET", "/_sim/health") is None
-    assert fast.match("POST", "/_sim/guests") is None
+    assert fast.match("GET", "/_sim/guests") is None
+    assert fast.match("POST", "/_sim/guests/") is None
     assert fast.match("HEAD", f"/_sim/guests/{GUEST}/replies") is None  # the router's GET route takes HEAD too
 
 
@@ -191,6 +193,15 @@ read_send = st.fixed_dictionaries(
     {"messaging_product": st.just("whatsapp"), "status": st.sampled_from(["read", "sent"])},
     optional={"message_id": st.sampled_from(["wamid.nope", ""]), "typing_indicator": st.just({"type": "text"})},
 )
+new_guest = st.fixed_dictionaries(
+    {"wa_id": st.sampled_from([GUEST, "34600999777", "12", "x" * 21])},
+    optional={
+        "profile_name": st.text(max_size=10),
+        "language": st.sampled_from(["es", "en", "x"]),
+        "reachable": st.booleans(),
+        "bogus": st.just(1),
+    },
+)
 guest_body = st.fixed_dictionaries(
     {},
     optional={
@@ -205,6 +216,7 @@ bodies = st.one_of(
     text_send.map(json_bytes),
     read_send.map(json_bytes),
     guest_body.map(json_bytes),
+    new_guest.map(json_bytes),
     st.sampled_from([b"", b"{", b"[]", b"null", b'"x"', b"\xff\xfe"]),
     st.binary(max_size=30),
 )
@@ -212,7 +224,7 @@ graph_paths = st.sampled_from(
     [f"/v21.0/{PNID}/messages", f"/{PNID}/messages", "/v21.0/999/messages", "/v21.0/a/b/messages", "/x"]
 )
 guest_paths = st.sampled_from(
-    [f"/_sim/guests/{GUEST}/messages", "/_sim/guests/12/messages", "/_sim/guests/34600999888/messages"]
+    [f"/_sim/guests/{GUEST}/messages", "/_sim/guests/12/messages", "/_sim/guests/34600999888/messages", "/_sim/guests"]
 )
 auths = st.sampled_from([{"Authorization": f"Bearer {TOKEN}"}, {"Authorization": "Bearer wrong"}, {}])
 
