@@ -46,6 +46,14 @@ class _OneWrite:
     def is_closing(self) -> bool:
         return bool(self.transport.is_closing())
 
+    def abort(self) -> None:
+        """Drop the connection, held head and all (a fault that answers nothing)."""
+        self.head = b""
+        self.transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)  # anything else a handler reaches for is the real transport's
+
 
 class OneWriteProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol writing each fixed-length response (head and body) in one call."""

@@ -40,9 +40,16 @@ class _Recorder:
         return getattr(self.transport, name)
 
 
-async def exchange(request: bytes, connection_close: bool = False) -> tuple[bytes, list[bytes]]:
+async def aborting(scope: Any, receive: Any, send: Any) -> None:
+    """The QloApps simulator's drop fault: abort the transport uvicorn's cycle holds, answer nothing."""
+    cycle = send.__self__
+    cycle.transport.abort()
+    cycle.disconnected = True
+
+
+async def exchange(request: bytes, connection_close: bool = False, app: Any = None) -> tuple[bytes, list[bytes]]:
     """Send raw request bytes to the protocol over a real socket; what came back and the server's writes."""
-    app = Starlette(routes=[Route("/fixed", fixed, methods=["GET", "POST"]), Route("/stream", streamed)])
+    app = app or Starlette(routes=[Route("/fixed", fixed, methods=["GET", "POST"]), Route("/stream", streamed)])
     config = uvicorn.Config(app, lifespan="off", log_level="warning")
     config.load()
     state = ServerState()
@@ -58,7 +65,10 @@ async def exchange(request: bytes, connection_close: bool = False) -> tuple[byte
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(request)
     if connection_close:
-        received = await reader.read()
+        try:
+            received = await reader.read()
+        except ConnectionResetError:
+            received = b""
     else:
         received = b""
         while b"hello" not in received and not received.endswith(b"0\r\n\r\n"):
@@ -93,3 +103,8 @@ def test_connection_close_answer_arrives_whole_before_the_close() -> None:
         exchange(b"POST /fixed HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n", True)
     )
     assert len(writes) == 1 and received == writes[0] and received.endswith(b"hello")
+
+
+def test_a_handler_may_still_abort_the_connection_without_an_answer() -> None:
+    received, writes = asyncio.run(exchange(b"GET /x HTTP/1.1\r\nhost: x\r\n\r\n", True, app=aborting))
+    assert received == b"" and writes == []
