@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 from agent.brain.dialogue.flows import Flow, Step
 from agent.brain.dialogue.state import ConversationState, Slots
+from agent.brain.nlu.entities import _OUTSIDE, AMENITY_WORDS, find_amenities
 from agent.brain.nlu.intents import GUEST_RULES, RULES, _scores
 from agent.brain.nlu.normalize import normalize
 from agent.brain.nlu.vocabulary import CORRECTABLE
-from agent.brain.nlu.wordrules import RuleSet, compile_rule
+from agent.brain.nlu.wordrules import RuleSet, WordRule, compile_rule
 from agent.nlu_model import default_model
 
 _PATTERNS = {
@@ -36,6 +37,8 @@ _PIECES = st.one_of(
     st.sampled_from([" ", "  ", "'", "-", "?", ",", ".", "/", "_", "3", "24", "\n", "ñ", "é", "Q"]),
     st.text(max_size=4),
 )
+# Every amenity alternative as written in its regex ("pick ?ups?", "lavar (?:la )?ropa" and all).
+AMENITY_PHRASES = [alt for _, words in AMENITY_WORDS for alt in words.split("|")] + ["pick up", "lavar ropa", "pickup"]
 TEXTS = st.lists(_PIECES, max_size=14).map(lambda parts: " ".join(parts))
 GLUED = st.lists(_PIECES, max_size=14).map(lambda parts: "".join(parts))
 
@@ -74,6 +77,59 @@ def test_a_pattern_with_a_top_level_alternative_after_its_words_is_not_gated_by_
     assert rules.scores("hasta manana") == {"x": 1.0}
     assert not compile_rule(r"\b(?:adios|bye)\b|\bhasta manana\s*$").gated
     assert not compile_rule(r"^(?:si\s|ok\s)?(?:dale|listo)\b").gated  # an optional first group gates nothing
+
+
+_AMENITY_REGEXES = [(name, re.compile(rf"\b(?:{words})\b")) for name, words in AMENITY_WORDS]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(TEXTS, GLUED, st.lists(st.sampled_from(AMENITY_PHRASES), max_size=4).map(" y ".join)))
+def test_the_amenities_found_equal_one_regex_search_per_amenity(text: str) -> None:
+    found = sorted((m.start(), name) for name, pattern in _AMENITY_REGEXES if (m := pattern.search(text)))
+    expected = () if _OUTSIDE.regex.search(text) else tuple(name for _, name in found)
+    assert find_amenities(text) == expected
+
+
+def _gated_rules() -> list[WordRule]:
+    from agent.brain.nlu import dates, entities, parser, room_types
+
+    rules = [v for m in (dates, entities, parser) for v in vars(m).values() if isinstance(v, WordRule)]
+    rules += [rule for _, rule in (*room_types._PATTERNS, *entities._AMENITY_RULES)]
+    return rules
+
+
+GATED = _gated_rules()
+# Words of the gated patterns themselves (dates, party sizes, references, room types), so texts reach them.
+_GATED_WORDS = sorted({w for r in GATED for w in (*r.words, *r.prefixes, *(r.rest_words or ()), *r.rest_prefixes)})
+GATED_TEXTS = st.lists(st.one_of(_PIECES, st.sampled_from(_GATED_WORDS)), max_size=14).map(" ".join)
+
+
+# Texts that contain a match of some rule (any spelling its regex allows: "tapado", "cucaracha", "can't"),
+# with arbitrary text around it.
+MATCHING = st.sampled_from([r.regex for r in GATED] + [p for rules in _PATTERNS.values() for p, _ in rules]).flatmap(
+    st.from_regex
+)
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.one_of(MATCHING, MATCHING.map(str.lower)))
+def test_texts_made_from_the_rules_regexes_score_and_match_as_the_regexes_do(text: str) -> None:
+    assert _scores(text) == reference_scores(text)
+    for rule in GATED:
+        found = rule.search(text)
+        expected = rule.regex.search(text)
+        assert (found and found.span()) == (expected and expected.span()), rule.regex.pattern
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(GATED_TEXTS, GLUED, GATED_TEXTS.map(lambda t: normalize(t).text)))
+def test_every_gated_pattern_finds_what_its_regex_finds(text: str) -> None:
+    assert len(GATED) >= 25
+    for rule in GATED:
+        found = rule.search(text)
+        expected = rule.regex.search(text)
+        assert (found and found.span()) == (expected and expected.span()), rule.regex.pattern
+        assert [m.span() for m in rule.finditer(text)] == [m.span() for m in rule.regex.finditer(text)]
 
 
 def reference_naive_bayes(features: list[str]) -> list[float]:

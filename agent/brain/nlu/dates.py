@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from agent.brain.nlu.lexicon import AMBIGUOUS_MONTHS, ARTICLE_ONE, MONTHS, NUMBER_WORDS, WEEKDAYS
+from agent.brain.nlu.wordrules import compile_rule
 
 MAX_NIGHTS = 365
 
@@ -92,14 +93,14 @@ RELATIVE_WORDS = (
     r"pasadomanana"
 )
 _TONIGHT = ("tonight", "esta noche", "this evening", "hoy en la noche", "hoy por la noche", "this night", "tonite")
-_RELATIVE = re.compile(rf"\b(?:{RELATIVE_WORDS})\b")
+_RELATIVE = compile_rule(rf"\b(?:{RELATIVE_WORDS})\b")
 _WEEKDAY_RE = re.compile(
     rf"\b(?:(?P<mod>next|proximo|this|este|coming)\s)?(?P<w>{_WEEKDAY})\b(?P<post>\s(?:que viene|proximo|next))?"
 )
 _WEEKEND = re.compile(
     r"\b(?:(?P<mod>next|proximo|this|este|coming)\s)?(?:finde|weekend)\b(?P<post>\s(?:que viene|proximo))?"
 )
-_OFFSET = re.compile(
+_OFFSET = compile_rule(
     rf"\b(?:en|in|dentro de|within)\s(?P<n>{_NUM})\s(?P<u>dias?|days?|semanas?|weeks?)\b(?!\s(?:noches?|nights?))"
 )
 _HOLIDAYS: dict[str, tuple[int, int]] = {
@@ -111,8 +112,8 @@ _HOLIDAYS: dict[str, tuple[int, int]] = {
     "boxing day": (12, 26),
     "silvester": (12, 31),
 }
-_HOLIDAY_RE = re.compile(rf"\b(?:{_alternation(list(_HOLIDAYS))})\b")
-_CONTEXT_MONTH = re.compile(rf"\b(?:en|in|de|of|for|para|durante|during)\s(?P<m>{_FULL_MONTH})\b")
+_HOLIDAY_RE = compile_rule(rf"\b(?:{_alternation(list(_HOLIDAYS))})\b")
+_CONTEXT_MONTH = compile_rule(rf"\b(?:en|in|de|of|for|para|durante|during)\s(?P<m>{_FULL_MONTH})\b")
 
 _NIGHTS = re.compile(
     rf"\b(?P<n>{_NUM})[\s-](?:noches?|nights?)\b"
@@ -125,7 +126,7 @@ _EXTRA_BEFORE = re.compile(
     r"\b(?:otra|another|one more|extra|anadir|agregar|sumar|add|(?:ampliar|extender|extend|alargar)(?:\s\w+){0,2})\s$"
 )
 # "retrasar la reserva una semana": a shift of the stay, not its length.
-_SHIFT = re.compile(r"\b(?:retrasar|adelantar|aplazar|posponer|postpone|forward|anticipate|push|back|move|mover)\b")
+_SHIFT = compile_rule(r"\b(?:retrasar|adelantar|aplazar|posponer|postpone|forward|anticipate|push|back|move|mover)\b")
 _OTHER_WEEKEND = re.compile(r"\b(?:otro|otra|another|other)\s$")
 _WEEKS = re.compile(rf"(?<!\ben )(?<!\bin )(?<!\bde )(?<!\bwithin )\b(?P<n>{_NUM})\s(?:semanas?|weeks?)\b")
 

@@ -11,6 +11,7 @@ from agent.brain.nlu.dates import number_value
 from agent.brain.nlu.folding import fold
 from agent.brain.nlu.lexicon import ARTICLE_ONE, NUMBER_WORDS
 from agent.brain.nlu.room_types import find_room_type
+from agent.brain.nlu.wordrules import compile_rule, word_runs
 
 _NUM = rf"(?:\d{{1,2}}|{'|'.join(sorted([*NUMBER_WORDS, *ARTICLE_ONE], key=len, reverse=True))})"
 ADULT_WORDS = r"(?:adultos?|adults?|personas?|people|persons?|guests?|huespedes|mayores)"
@@ -21,7 +22,7 @@ CHILD_WORDS = (
 _COUNT = rf"(?:\d{{1,2}}|{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})"
 # "una persona" is who the guest wants to talk to, not a party size: articles do not count as one here.
 _ADULTS = re.compile(rf"\b(?P<n>{_COUNT})\s(?:{ADULT_WORDS})\b")
-_ADULTS_PHRASE = re.compile(
+_ADULTS_PHRASE = compile_rule(
     rf"\b(?:somos|somo|seremos|seriamos|vamos|vamo|vamos a ser|we are|we're|we will be|we'll be|we are in|"
     rf"party of|table for|grupo de|group of|para|pa|for)\s(?P<n>\d{{1,2}}|"
     rf"{'|'.join(NUMBER_WORDS)})\b(?!\s?(?:noches?|nights?|habitacion(?:es)?|rooms?|cuartos?|piezas?|dias?|days?|"
@@ -30,19 +31,19 @@ _ADULTS_PHRASE = re.compile(
     r"(?:ene|jan|feb|mar|abr|apr|may|jun|jul|ago|aug|sep|oct|nov|dic|dec)[a-z]*\b))"
 )
 _PARTNER = r"(?:esposa|esposo|mujer|marido|pareja|novio|novia|senora|jevo|jeva|pololo|polola)"
-_COUPLE = re.compile(
+_COUPLE = compile_rule(
     rf"\b(?:pareja|couple(?! of)|mi {_PARTNER},? y yo|mi {_PARTNER},? yo|(?:yo|mi) y mi {_PARTNER}|"
     rf"con mi {_PARTNER}|(?:me and|with) my (?:wife|husband|partner|boyfriend|girlfriend)|"
     r"my (?:wife|husband|partner|boyfriend|girlfriend) and i)\b"
 )
 # "only me", "solo para mí", "voy sola": one adult ("una persona" alone stays ambiguous: talk to a person).
-_ALONE = re.compile(
+_ALONE = compile_rule(
     r"\b(?:only me|just me|single person|i am alone|for me alone|solo (?:para |pa )?(?:mi|yo)|(?:para|pa) mi solo|"
     r"(?:nomas|no mas) (?:para |pa )?mi|"
     r"(?:voy|ire|estoy|soy) (?:yo )?sol[oa]|yo sol[oa]|(?:para|pa|for) (?:una|one|1) (?:persona|person))\b"
 )
 # "our 5-year-old", "mi hija de 7 años", "con el bebé": one child without a count.
-_ONE_CHILD = re.compile(
+_ONE_CHILD = compile_rule(
     r"\b(?:(?:y|and|con|with|\+)\s(?:mi|my|el|la|un|una|a)|nuestr[oa]|our)\s(?:\d{1,2}[\s-]year[\s-]old|hij[oa]|"
     r"nen[ea]s?|beb[ea]s?|baby|guagua|son|daughter|kid|child|nino|nina)\b"
 )
@@ -55,7 +56,7 @@ _ROOMS = re.compile(rf"\b(?P<n>\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s(?:habitacio
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _WORDLIKE_VOWELS = 4
 _REFERENCE_UPPER = re.compile(r"(?<![A-Za-z0-9])[A-Z]{9}(?![A-Za-z0-9])")
-_REFERENCE_AFTER_KEYWORD = re.compile(
+_REFERENCE_AFTER_KEYWORD = compile_rule(
     r"\b(?:ref|reference|referencia|localizador|codigo|code|booking|reservation|reserva|order|pedido|number|numero|"
     r"cancel|cancelar|cancela|anular|anula|change|cambiar)"
     r"\.?:?\s(?:is\s|es\s|no\.?\s|n\s|#)?(?P<ref>[a-z]{9})\b"
@@ -163,9 +164,9 @@ AMENITY_WORDS: tuple[tuple[str, str], ...] = (
     ("restaurant", r"restaurantes?|restaurant|cenar|cena|dinner|almorzar|lunch|comer"),
     ("laundry", r"lavanderia|lavadero|laundry|lavar (?:la )?ropa|tintoreria|planchar|ironing|dry cleaning|lavadora"),
 )
-_AMENITY_PATTERNS = tuple((name, re.compile(rf"\b(?:{words})\b")) for name, words in AMENITY_WORDS)
+_AMENITY_RULES = tuple((name, compile_rule(rf"\b(?:{words})\b")) for name, words in AMENITY_WORDS)
 # Restaurants nearby are a recommendation, not a hotel amenity.
-_OUTSIDE = re.compile(
+_OUTSIDE = compile_rule(
     r"\b(?:recomiendas?|recomendais|recomienda|recommend|por la zona|nearby|cerca de aqui|around here)\b"
 )
 
@@ -182,7 +183,12 @@ def find_amenities(normalized_text: str) -> tuple[str, ...]:
     """Every amenity the message names, in order of appearance."""
     if _OUTSIDE.search(normalized_text):
         return ()
-    found = [(m.start(), name) for name, pattern in _AMENITY_PATTERNS if (m := pattern.search(normalized_text))]
+    runs = word_runs(normalized_text)
+    found = [
+        (m.start(), name)
+        for name, rule in _AMENITY_RULES
+        if rule.possible(runs) and (m := rule.regex.search(normalized_text))
+    ]
     return tuple(name for _, name in sorted(found))
 
 

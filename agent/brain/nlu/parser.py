@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
@@ -13,6 +12,7 @@ from agent.brain.nlu.entities import find_amenities
 from agent.brain.nlu.intent_model import decide
 from agent.brain.nlu.intents import KEEP
 from agent.brain.nlu.model import Language, ParseResult
+from agent.brain.nlu.wordrules import compile_rule
 
 __all__ = ["MAX_TEXT", "parse"]
 
@@ -67,7 +67,7 @@ def _parse_recent(
 
 
 # A second question is marked by a second "?" or by words that add one ("y otra cosa", "and also").
-_ANOTHER_QUESTION = re.compile(r"\b(?:also|tambien|otra cosa|otra pregunta|and|ademas|besides|y)\b")
+_ANOTHER_QUESTION = compile_rule(r"\b(?:also|tambien|otra cosa|otra pregunta|and|ademas|besides|y)\b")
 _SECOND_QUESTION_AT_LEAST = 3.0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from agent.brain.nlu.wordrules import compile_rule
 
 GENERAL = "General Rooms"
 DELUX = "Delux Rooms"
@@ -39,7 +39,7 @@ ROOM_TYPE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 
-_PATTERNS = tuple((name, re.compile(rf"\b(?:{'|'.join(words)})\b")) for name, words in ROOM_TYPE_WORDS)
+_PATTERNS = tuple((name, compile_rule(rf"\b(?:{'|'.join(words)})\b")) for name, words in ROOM_TYPE_WORDS)
 
 
 def find_room_type(normalized_text: str) -> str | None:

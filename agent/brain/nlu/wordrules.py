@@ -11,9 +11,19 @@ it cannot match. `tests/nlu/test_nlu_scoring.py` checks the scores against one `
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 WORD_RUN = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=16)  # the rules, entities and dates of one message all ask, for the same text
+def word_runs(text: str) -> frozenset[str]:
+    """The text's maximal runs of word characters: what a plain word between two `\\b` can match."""
+    return frozenset(WORD_RUN.findall(text))
+
+
 _WORD = re.compile(r"[a-z0-9_]+")
 _OPTIONAL_LAST = re.compile(r"([a-z0-9_]+)([a-z0-9_])\?")  # "prices?": price, prices
 _PREFIX = re.compile(r"([a-z0-9_]+)\\w\*")  # "annul\w*": any word starting "annul"
@@ -34,6 +44,28 @@ class WordRule:
     rest_prefixes: tuple[str, ...] = ()
     exact: bool = False  # the lookup decides the match; otherwise it is only a gate before `regex`
     gated: bool = False
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """`regex.search(text)`, skipped when the text lacks every word a match starts with."""
+        return self.regex.search(text) if self.possible(word_runs(text)) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """`regex.finditer(text)`, skipped when the text lacks every word a match starts with."""
+        return self.regex.finditer(text) if self.possible(word_runs(text)) else iter(())
+
+    def possible(self, runs: set[str] | frozenset[str]) -> bool:
+        """False only when `regex` cannot match a text whose word runs are `runs` (then it need not run)."""
+        if self.exact:
+            if _hit(runs, self.words, self.prefixes):
+                return True
+            return self.rest is not None and (
+                self.rest_words is None or _hit(runs, self.rest_words, self.rest_prefixes)
+            )
+        return not self.gated or _hit(runs, self.words, self.prefixes)
+
+
+def _hit(runs: set[str] | frozenset[str], words: frozenset[str], prefixes: tuple[str, ...]) -> bool:
+    return not words.isdisjoint(runs) or bool(prefixes and any(run.startswith(prefixes) for run in runs))
 
 
 _LEADING_WORD = re.compile(r"[a-z0-9_]+")
@@ -171,7 +203,7 @@ class RuleSet:
         """Every intent's summed weight of the rules whose regex finds a match (intents with none left out)."""
         hits: set[int] = set()
         by_word, by_prefix, longest = self._by_word, self._by_prefix, self._longest_prefix
-        for run in set(WORD_RUN.findall(text)):
+        for run in word_runs(text):
             hits.update(by_word.get(run, ()))
             for end in range(1, min(len(run), longest) + 1):
                 found = by_prefix.get(run[:end])
