@@ -381,6 +381,7 @@ class IntentDecision:
     intent: str
     confidence: float
     scores: dict[str, float]
+    keeps_booking: bool = False  # "no la cancelo, la dejo": the guest keeps the booking (KEEP)
 
 
 def _scores(text: str) -> dict[str, float]:
@@ -395,7 +396,8 @@ def classify(text: str, amenity: str | None, stay_details: bool = False, questio
     `question` says the guest asked (a "?" in the raw text).
     """
     scores = _scores(text)
-    if KEEP.search(text):
+    keeps = KEEP.search(text) is not None
+    if keeps:
         # Keeping the booking answers our cancel question; it is no cancellation.
         scores.pop("cancel", None)
         scores["booking_status"] = scores.get("booking_status", 0.0) + 6.0
@@ -413,9 +415,9 @@ def classify(text: str, amenity: str | None, stay_details: bool = False, questio
         if _TIME_QUESTION.search(text) and not _CHECK_WORDS.search(text):
             scores.pop("check_in_out_times", None)
     if not scores or max(scores.values()) < UNKNOWN_BELOW:
-        return IntentDecision("unknown", 0.6 if not scores else 0.4, scores)
+        return IntentDecision("unknown", 0.6 if not scores else 0.4, scores, keeps)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], PRIORITY.index(item[0])))
     top_intent, top = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     confidence = 0.5 + 0.5 * (top - second) / (top + 1.0)
-    return IntentDecision(top_intent, round(min(0.99, max(0.3, confidence)), 3), scores)
+    return IntentDecision(top_intent, round(min(0.99, max(0.3, confidence)), 3), scores, keeps)

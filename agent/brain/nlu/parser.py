@@ -10,7 +10,6 @@ from agent.brain.nlu.analysis import MAX_TEXT, Analysis, analyse
 from agent.brain.nlu.classifier import NaiveBayes
 from agent.brain.nlu.entities import find_amenities
 from agent.brain.nlu.intent_model import decide
-from agent.brain.nlu.intents import KEEP
 from agent.brain.nlu.model import Language, ParseResult
 from agent.brain.nlu.wordrules import compile_rule
 
@@ -62,7 +61,7 @@ def _parse_recent(
         confidence=confidence,
         entities=entities,
         also=_also_asked(analysis, intent),
-        keeps_booking=bool(KEEP.search(analysis.normalized)),
+        keeps_booking=analysis.rules.keeps_booking,
     )
 
 
