@@ -84,6 +84,3 @@ class LocalTtlCache:
         self._entries[key] = (self._monotonic() + self.ttl_s, value)
         while len(self._entries) > self._max_keys:
             del self._entries[next(iter(self._entries))]
-
-    def clear(self) -> None:
-        self._entries.clear()

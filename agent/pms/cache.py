@@ -50,13 +50,13 @@ class PmsCache:
         self._redis = redis
         self.static_ttl_s = static_ttl_s
         self.ari_ttl_s = ari_ttl_s
-        self.local = LocalTtlCache(min(local_ttl_s, static_ttl_s), monotonic)
+        self._local = LocalTtlCache(min(local_ttl_s, static_ttl_s), monotonic)
 
     async def get_static(self, key: str) -> Any | None:
         """A static body: from this process if read less than `local_ttl_s` ago, else from Redis."""
         if self._redis is None:
             return None
-        value = self.local.get(key)
+        value = self._local.get(key)
         if value is not None:
             _STATIC["hit"].inc()
             return value
@@ -71,13 +71,13 @@ class PmsCache:
             return None
         _STATIC["hit"].inc()
         value = orjson.loads(raw)
-        self.local.set(key, value)
+        self._local.set(key, value)
         return value
 
     async def put_static(self, key: str, value: Any) -> None:
         if self._redis is None:
             return
-        self.local.set(key, value)
+        self._local.set(key, value)
         try:
             await self._redis.set(f"{PREFIX}:static:{key}", orjson.dumps(value), ex=self.static_ttl_s)
         except RedisError as exc:

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from agent.locks import TokenLocks
 from agent.ratelimit import GuestRateLimiter
-from agent.ttlcache import TtlCache
+from agent.ttlcache import LocalTtlCache, TtlCache
 from tests.redis_counting import CountingRedis
 
 
@@ -78,3 +78,19 @@ def test_ttl_cache_loads_once_and_expires(fresh_redis_url: str) -> None:
 
     calls, after = asyncio.run(scenario())
     assert calls == [1] and after is None
+
+
+def test_local_ttl_cache_expires_by_its_clock_and_keeps_at_most_max_keys() -> None:
+    now = [0.0]
+    cache = LocalTtlCache(ttl_s=60, monotonic=lambda: now[0], max_keys=2)
+    cache.set("hotel:1", {"name": "H"})
+    cache.set("room_types", [1])
+    now[0] = 59.9
+    assert cache.get("hotel:1") == {"name": "H"}
+    cache.set("hotel_features", [2])  # a third key: the oldest stored goes
+    assert cache.get("hotel:1") is None and cache.get("room_types") == [1]
+    now[0] = 60.0
+    assert cache.get("room_types") is None and cache.get("hotel_features") == [2]
+    off = LocalTtlCache(ttl_s=0, monotonic=lambda: 0.0)  # a TTL of 0 keeps nothing
+    off.set("x", 1)
+    assert off.get("x") is None
