@@ -138,7 +138,13 @@ class WebhookSender:
 
         The future fails with TimeoutError (after `timeout_s` in all), OSError or ValueError.
         """
-        target = self.target(url, user_agent)
+        loop = asyncio.get_running_loop()
+        try:
+            target = self.target(url, user_agent)
+        except ValueError as exc:  # an attempt that fails (and is retried), like a refused connection
+            failed: asyncio.Future[int] = loop.create_future()
+            failed.set_exception(exc)
+            return failed
         data = b"".join(
             (
                 target.head,
@@ -150,7 +156,6 @@ class WebhookSender:
                 body,
             )
         )
-        loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         conn = self._take_idle()
         if conn is None:

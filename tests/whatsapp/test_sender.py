@@ -203,3 +203,12 @@ def test_status_is_read_whatever_the_framing_and_packet_split(
             return [await sender.post(srv.url, UA, b"{}", "s", 5) for _ in range(2)]
 
     assert run(go()) == [status, status]
+
+
+def test_a_url_it_cannot_post_to_is_a_failed_attempt_not_an_exception_at_send() -> None:
+    async def go() -> None:
+        sent = WebhookSender().send("http://", UA, b"{}", "s", 5)
+        with pytest.raises(ValueError):
+            await sent
+
+    run(go())
