@@ -19,7 +19,8 @@ class SimClock:
 
     def now_ms(self) -> float:
         """Monotonic milliseconds since an arbitrary origin (the same origin for the whole process)."""
-        return round(time.monotonic() * 1000.0, 3)
+        # Whole microseconds from the same clock as time.monotonic(); cheaper than round(x, 3), called per event.
+        return time.monotonic_ns() // 1000 / 1000.0
 
     def time(self) -> float:
         """Virtual unix time in seconds: wall time at start + elapsed monotonic time + advanced offset."""
