@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 
@@ -34,8 +33,16 @@ def parse(
     `model` is the fitted intent model (the shipped one comes from `agent.nlu_model.default_model()`; the
     leave-one-register-out evaluation passes its own).
     """
-    result = _parse_recent(text, reference_date, previous_language, model)
-    return replace(result, entities=dict(result.entities))  # the caller's own dict: the memo's stays as it was
+    r = _parse_recent(text, reference_date, previous_language, model)
+    # The caller's own entities dict: the memo's stays as it was.
+    return ParseResult(
+        language=r.language,
+        intent=r.intent,
+        confidence=r.confidence,
+        entities=dict(r.entities),
+        also=r.also,
+        keeps_booking=r.keeps_booking,
+    )
 
 
 # A pure function of its arguments, so repeated messages ("sí", "gracias", a button's title, the same question
