@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from loadtests.shapes import Schedule
 from qualitygates import stats
 from qualitygates.window import WindowRule, judged_latency_ms, recovery_ms
@@ -35,6 +37,8 @@ class Sample:
     censored: bool = False  # a timeout: latency_ms is the time waited, a lower bound
     sent_ms: float | None = None  # when the send actually started (same clock as intended_ms)
     ack_latency_ms: float | None = None  # on e2e rows, the ack of the same message
+    # On e2e rows: the WhatsApp simulator's own delay, guest message accepted -> its first webhook POST leaving.
+    sim_dispatch_ms: float | None = None
     phase: str = ""  # the schedule segment label (steady, ramp@4, spike, ...)
     wa_id: str = ""
     conversation: str = ""
@@ -43,8 +47,9 @@ class Sample:
     worker: int = 0
     warmup: bool = False
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+    def to_json(self) -> bytes:
+        """One line of the sample file (compact UTF-8 JSON, fields in declaration order)."""
+        return orjson.dumps(self)
 
 
 def read_samples(path: Path) -> list[Sample]:
@@ -144,6 +149,19 @@ class StepResult:
     generator_cores: float | None
     passed: bool
     why: str = ""
+    sim_dispatch_ms: dict[str, float | int | None] = field(default_factory=dict)
+
+
+def sim_dispatch(rows: Iterable[Sample]) -> dict[str, float | int | None]:
+    """Exact percentiles of the WhatsApp simulator's accepted -> webhook POST delay over e2e rows."""
+    values = [r.sim_dispatch_ms for r in rows if r.type == "e2e" and r.sim_dispatch_ms is not None]
+    return {
+        "count": len(values),
+        "p50_ms": _round(percentile_or_none(values, 50)),
+        "p95_ms": _round(percentile_or_none(values, 95)),
+        "p99_ms": _round(percentile_or_none(values, 99)),
+        "max_ms": _round(max(values) if values else None),
+    }
 
 
 def _sent(rows: Iterable[Sample]) -> int:
@@ -183,6 +201,7 @@ def judge_steps(
                 generator_cores=round(sum(cores) / len(cores), 3) if cores else None,
                 passed=not why,
                 why="; ".join(why),
+                sim_dispatch_ms=sim_dispatch(e2e_rows),
             )
         )
     return results
@@ -295,6 +314,7 @@ def summarize(
         "counts": {"ack": sum(1 for r in rows if r.type == "ack"), "e2e": sum(1 for r in rows if r.type == "e2e")},
         "ack": asdict(distribution(r for r in judged if r.type == "ack")),
         "e2e": asdict(distribution(e2e_rows, rule.reply_timeout_ms)),
+        "sim_dispatch_ms": sim_dispatch(e2e_rows),
         "by_name": {name: asdict(distribution(rs, rule.reply_timeout_ms)) for name, rs in sorted(by_name.items())},
         "gates": asdict(rule),
         "steps": [_step_json(s) for s in steps],

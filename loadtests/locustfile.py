@@ -14,10 +14,9 @@ from __future__ import annotations
 import collections
 import json
 import logging
-import math
 import random
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,8 @@ SAMPLES_MSG = "hotelero_samples"
 STOP_MSG = "hotelero_stop"
 FAKER_LOCALES = {"es": "es_ES", "en": "en_GB"}
 COUNTRY_CODES = {"es": "34", "en": "44"}
+# Guest names are drawn from this many Faker names per language, made once (Faker costs ~50 us a name).
+NAMES_PER_LANGUAGE = 512
 
 
 @events.init_command_line_parser.add_listener
@@ -96,7 +97,10 @@ class Recorder:
     def __init__(self, environment: Any) -> None:
         self.env = environment
         self.rows: list[Sample] = []
+        self.pending: list[bytes] = []
         self.e2e_count = 0
+        # Control-plane calls by kind, per process (worker node id, or "" for this one).
+        self.calls: dict[str, dict[str, int]] = {}
         self.cpu: list[CpuPoint] = []
         self.worker_cpu: dict[str, tuple[float, float]] = {}
         self.handle: Any = None
@@ -114,6 +118,8 @@ class Recorder:
     def start(self) -> None:
         s = _settings(self.env)
         self.rows.clear()
+        self.pending.clear()
+        self.calls.clear()
         self.e2e_count = 0
         self.cpu.clear()
         self.t0 = time.monotonic()
@@ -125,7 +131,7 @@ class Recorder:
         self.stop_file = Path(s.stop_file) if s.stop_file else None
         path = Path(s.samples_file)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = path.open("w", encoding="utf-8")
+        self.handle = path.open("wb")
         self.proc.cpu_percent(None)
         psutil.cpu_percent(None)
         self.greenlets = [gevent.spawn(self._sample_cpu), gevent.spawn(self._judge_loop)]
@@ -138,8 +144,15 @@ class Recorder:
     def add(self, row: Sample) -> None:
         self.rows.append(row)
         self.e2e_count += row.type == "e2e"
-        if self.handle is not None:
-            self.handle.write(row.to_json() + "\n")
+        self.pending.append(row.to_json())
+
+    def write_pending(self) -> None:
+        """Append the rows recorded since the last call to the sample file (once a second, and at the end)."""
+        if self.handle is not None and self.pending:
+            rows, self.pending = self.pending, []
+            self.handle.write(b"\n".join(rows) + b"\n")
+            # Readers (the validation runner) follow the sample file live.
+            self.handle.flush()
 
     def on_worker_batch(self, environment: Any, msg: Any, **_kw: Any) -> None:
         data = msg.data or {}
@@ -150,6 +163,8 @@ class Recorder:
             self.schedule_started(float(data["t0_unix"]))
         if "cpu" in data:
             self.worker_cpu[msg.node_id] = (time.monotonic(), float(data["cpu"]))
+        if data.get("calls"):
+            self.calls[msg.node_id] = dict(data["calls"])
 
     def _sample_cpu(self) -> None:
         while True:
@@ -159,9 +174,7 @@ class Recorder:
             workers = [c for t, c in self.worker_cpu.values() if now - t < 3.0]
             total = own + sum(workers)
             self.cpu.append(CpuPoint(now - self.t0, round(total, 3), psutil.cpu_percent(None), max([own, *workers])))
-            if self.handle is not None:
-                # Readers (the validation runner) follow the sample file live.
-                self.handle.flush()
+            self.write_pending()
             started = self.schedule_started_unix
             if self.stop_at_s is None and started is not None and self.stop_file and self.stop_file.exists():
                 log.info("stop file %s found; stopping the schedule", self.stop_file)
@@ -217,7 +230,7 @@ class Recorder:
         """Write the summary JSON (idempotent: rewritten if late rows arrived)."""
         if self.handle is None:
             return None
-        self.handle.flush()
+        self.write_pending()
         s = _settings(self.env)
         schedule = s.schedule()
         until = schedule.total_s
@@ -239,6 +252,11 @@ class Recorder:
             scripts=ScriptBook(s.mix, load_golden(Path(s.conversations_dir))).sources(),
         )
         summary["test_started_unix"] = self.started_unix
+        calls: collections.Counter[str] = collections.Counter()
+        for node in self.calls.values():
+            calls.update(node)
+        summary["control_calls"] = dict(calls)
+        summary["control_calls_per_message"] = {k: round(v / max(1, summary["sent"]), 3) for k, v in calls.items()}
         summary["locust_cpu_warning"] = bool(getattr(self.env.runner, "cpu_warning_emitted", False))
         path = Path(s.summary_file)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,11 +294,13 @@ class Forwarder:
 
     def flush(self) -> None:
         rows, self.buffer = self.buffer, []
-        data = {"rows": rows, "cpu": self.proc.cpu_percent(None) / 100.0, "t0_unix": self.t0_unix}
+        data = {"rows": rows, "cpu": self.proc.cpu_percent(None) / 100.0, "t0_unix": self.t0_unix, "calls": dict(CALLS)}
         self.env.runner.send_message(SAMPLES_MSG, data)
 
 
 STOP = Event()
+# This process's control-plane calls by kind (its generator's SimClient counts into it).
+CALLS: collections.Counter[str] = collections.Counter()
 _recorder: Recorder | None = None
 _forwarder: Forwarder | None = None
 
@@ -301,6 +321,7 @@ def _on_init(environment: Any, **_kw: Any) -> None:
 @events.test_start.add_listener
 def _on_test_start(environment: Any, **_kw: Any) -> None:
     STOP.clear()
+    CALLS.clear()
     runner = environment.runner
     if isinstance(runner, MasterRunner) and environment.parsed_options is not None:
         # One generator per worker; each takes every n-th slot of the global schedule.
@@ -330,6 +351,7 @@ def _on_test_stop(environment: Any, **_kw: Any) -> None:
     if _forwarder is not None:
         _forwarder.flush()
     if _recorder is not None:
+        _recorder.calls[""] = dict(CALLS)
         _recorder.finish()
 
 
@@ -353,7 +375,8 @@ class Guest:
     wa_id: str
     name: str
     language: str
-    registered: bool = False
+    # The simulator has this guest: its first message named it (or it was registered).
+    known: bool = False
 
 
 @dataclass
@@ -383,15 +406,13 @@ class GuestTraffic(User):
         self.index = getattr(env.runner, "worker_index", 0) % self.generators
         seed = self.cfg.seed * 1_000_003 + self.index
         self.rng = random.Random(seed)
-        # Guests are made by a background greenlet: their own RNG keeps languages independent of timing.
+        # Guests have their own RNG, so languages and names stay independent of the scripts drawn.
         self.guest_rng = random.Random(seed ^ 0x5EED)
-        self.fakers = {lang: Faker(loc) for lang, loc in FAKER_LOCALES.items()}
-        for n, f in enumerate(self.fakers.values()):
-            f.seed_instance(seed + n)
+        self.names = _guest_names(seed)
         self.book = ScriptBook(self.cfg.mix, load_golden(Path(self.cfg.conversations_dir)))
         self.client = SimClient(self.host or "http://127.0.0.1:8082", timeout_s=self.cfg.reply_timeout_s)
+        self.client.calls = CALLS
         self.ready: collections.deque[Conversation] = collections.deque()
-        self.spare: collections.deque[Guest] = collections.deque()
         self.guests_made = 0
         self.conversations = 0
         self.today = date.today()
@@ -405,40 +426,27 @@ class GuestTraffic(User):
         language = self.guest_rng.choices(langs, weights=[self.cfg.languages[x] for x in langs])[0]
         self.guests_made += 1
         wa_id = f"{COUNTRY_CODES[language]}{self.cfg.run_tag or 0:03d}{self.index:02d}{self.guests_made:06d}"
-        # First and last name only: honorifics ("Dr.", "Mrs.") are not what the golden conversations cover.
-        faker = self.fakers[language]
-        return Guest(wa_id, f"{faker.first_name()} {faker.last_name()}", language)
+        return Guest(wa_id, self.guest_rng.choice(self.names[language]), language)
 
-    def _register(self, guest: Guest) -> None:
+    def _send(self, guest: Guest, message: dict[str, Any]) -> tuple[str, float | None]:
+        """Send as the guest; its first message also names it, so no registration call is needed."""
+        if guest.known:
+            return self.client.send(guest.wa_id, message)
         try:
+            sent = self.client.send(guest.wa_id, {**message, "profile_name": guest.name})
+        except SimError as exc:
+            if exc.status != 404:
+                raise
+            # The simulator does not create guests on their first message (auto_create_guests off).
             self.client.add_guest(guest.wa_id, guest.name, guest.language)
-            guest.registered = True
-        except (SimError, OSError) as exc:
-            log.warning("could not register guest %s: %s", guest.wa_id, exc)
-
-    def _keep_spares(self, target: int) -> None:
-        """Register guests ahead of need so a new conversation does not pay for it in its latency."""
-        while not STOP.is_set():
-            if len(self.spare) < target:
-                guest = self._new_guest()
-                self._register(guest)
-                self.spare.append(guest)
-                if not guest.registered:
-                    gevent.sleep(0.5)  # the simulator refuses: do not hammer it; turns register inline
-            else:
-                gevent.sleep(0.05)
+            sent = self.client.send(guest.wa_id, message)
+        guest.known = True
+        return sent
 
     # -- the schedule ------------------------------------------------------------------------
     @task
     def run_schedule(self) -> None:
         schedule = self.cfg.schedule()
-        first = schedule.segments[0].rate / self.generators
-        spares = min(200, max(5, math.ceil(first * 2)))
-        for _ in range(spares):
-            guest = self._new_guest()
-            self._register(guest)
-            self.spare.append(guest)
-        filler = gevent.spawn(self._keep_spares, spares)
         pool = Pool(20_000)
         self.t0 = time.monotonic()
         _report_t0(time.time())
@@ -448,13 +456,12 @@ class GuestTraffic(User):
             conv = self.ready.popleft() if self.ready else self._new_conversation()
             pool.spawn(self._play_turn, conv, due, seg)
         pool.join(timeout=self.cfg.reply_timeout_s + 5)
-        filler.kill(block=False)
         # Idle until the shape ends the run; the task must not start a second schedule.
         while True:
             gevent.sleep(3600)
 
     def _new_conversation(self) -> Conversation:
-        guest = self.spare.popleft() if self.spare else self._new_guest()
+        guest = self._new_guest()
         self.conversations += 1
         script = self.book.choose(self.rng, guest.language)
         run = f"{self.cfg.run_tag or 0}{self.index:02d}{self.conversations}"
@@ -471,38 +478,35 @@ class GuestTraffic(User):
         return {"type": "text", "text": text}
 
     def _play_turn(self, conv: Conversation, due: float, seg: Segment) -> None:
-        """Send one guest message and record its ack and e2e samples, timed from the intended send."""
+        """Send one guest message and record its ack and e2e samples, timed from the intended send.
+
+        One send and one reply long poll per message (a second, immediate poll only when the reply beat the
+        simulator's record of the webhook's answer).
+        """
         cfg = self.cfg
         intended = self.t0 + due
         turn = conv.script.turns[conv.turn]
         flow = conv.script.flow
-        base = Sample(
-            type="e2e",
-            name=f"e2e:{flow}",
-            flow=flow,
-            language=conv.guest.language,
-            intended_ms=round(due * 1000, 3),
-            latency_ms=None,
-            ok=False,
-            phase=seg.label,
-            wa_id=conv.guest.wa_id,
-            conversation=conv.id,
-            turn=conv.turn,
-            script=conv.script.name,
-            worker=self.index,
-            warmup=due < cfg.warmup_s,
-        )
-        if not conv.guest.registered and conv.turn == 0:
-            self._register(conv.guest)
         message = self._message(conv)
         sent_at = time.monotonic()
-        base = replace(base, sent_ms=round((sent_at - self.t0) * 1000, 3))
+        # The fields both rows of this message share.
+        common: dict[str, Any] = {
+            "flow": flow,
+            "language": conv.guest.language,
+            "intended_ms": round(due * 1000, 3),
+            "phase": seg.label,
+            "wa_id": conv.guest.wa_id,
+            "conversation": conv.id,
+            "turn": conv.turn,
+            "script": conv.script.name,
+            "worker": self.index,
+            "warmup": due < cfg.warmup_s,
+            "sent_ms": round((sent_at - self.t0) * 1000, 3),
+        }
         try:
-            wamid, accepted_ms = self.client.send(conv.guest.wa_id, message)
+            wamid, accepted_ms = self._send(conv.guest, message)
         except (SimError, OSError, gevent.Timeout) as exc:
-            reason = f"send failed: {exc}"[:200]
-            self._fire(replace(base, type="ack", name="ack", error=reason), "send failed")
-            self._fire(replace(base, error=reason), "send failed")
+            self._fail_both(common, f"send failed: {exc}"[:200], "send failed")
             return
         lag_ms = (sent_at - intended) * 1000
         deadline = intended + cfg.reply_timeout_s
@@ -512,43 +516,51 @@ class GuestTraffic(User):
             if ack_ms is None and replies:
                 # The agent may reply before its webhook answer is recorded: look once more.
                 gevent.sleep(0.2)
-                _r, timeline = self.client.replies(conv.guest.wa_id, wamid, 0.0, 0)
+                _r, timeline = self.client.replies(conv.guest.wa_id, wamid, 0.0, 0, kind="ack_recheck")
                 ack_ms, ack_problem = timeline.ack_latency_ms()
         except (SimError, OSError, gevent.Timeout) as exc:
-            reason = f"poll failed: {exc}"[:200]
-            self._fire(replace(base, type="ack", name="ack", error=reason), "poll failed")
-            self._fire(replace(base, error=reason), "poll failed")
+            self._fail_both(common, f"poll failed: {exc}"[:200], "poll failed")
             return
         accepted = timeline.accepted_at_ms if timeline.accepted_at_ms is not None else accepted_ms
-        ack_row = replace(base, type="ack", name="ack", latency_ms=ack_ms, ok=ack_ms is not None, error=ack_problem)
+        ack_row = Sample("ack", "ack", latency_ms=ack_ms, ok=ack_ms is not None, error=ack_problem, **common)
         self._fire(ack_row, (ack_problem or "").split(" (")[0] or None)
-        ack_value = None if ack_ms is None else round(ack_ms, 3)
+        # What this message's e2e row adds to `common`: its ack, and the simulator's own delay before the webhook.
+        extra = {
+            "ack_latency_ms": None if ack_ms is None else round(ack_ms, 3),
+            "sim_dispatch_ms": timeline.dispatch_ms(),
+        }
         timeout_ms = cfg.reply_timeout_s * 1000
+        name = f"e2e:{flow}"
         if not replies or accepted is None:
-            waited = max(timeout_ms, (time.monotonic() - intended) * 1000)
-            row = replace(
-                base, latency_ms=round(waited, 3), censored=True, error="timeout: no reply", ack_latency_ms=ack_value
-            )
-            self._fire(row, "timeout: no reply")
+            waited = round(max(timeout_ms, (time.monotonic() - intended) * 1000), 3)
+            error = "timeout: no reply"
+            row = Sample("e2e", name, latency_ms=waited, ok=False, error=error, censored=True, **extra, **common)
+            self._fire(row, error)
             return
         first = min(replies, key=lambda r: r.arrived_at_ms)
         e2e_ms = round(lag_ms + (first.arrived_at_ms - float(accepted)), 3)
-        row = replace(base, latency_ms=e2e_ms, ack_latency_ms=ack_value)
         if e2e_ms > timeout_ms:
-            self._fire(replace(row, censored=False, error="timeout: reply too late"), "timeout: reply too late")
+            error = "timeout: reply too late"
+            self._fire(Sample("e2e", name, latency_ms=e2e_ms, ok=False, error=error, **extra, **common), error)
             return
         text = "\n".join(reply_text(r.message) for r in sorted(replies, key=lambda r: r.arrived_at_ms))
         wrong = (turn.expect if cfg.check_replies else Expectation(turn.expect.kind)).judge(text)
         if wrong:
             said = message.get("text") or message.get("title") or ""
-            self._fire(replace(row, error=f"{wrong}; sent={said[:80]!r}; reply={text[:120]!r}"), wrong)
+            error = f"{wrong}; sent={said[:80]!r}; reply={text[:120]!r}"
+            self._fire(Sample("e2e", name, latency_ms=e2e_ms, ok=False, error=error, **extra, **common), wrong)
             return
-        self._fire(replace(row, ok=True), None)
+        self._fire(Sample("e2e", name, latency_ms=e2e_ms, ok=True, **extra, **common), None)
         more = conv.turn + 1 < len(conv.script.turns) and not turn.expect.ends(text)
         if more and not STOP.is_set():
             conv.turn += 1
             conv.options = [(*o, r.wamid) for r in replies for o in reply_options(r.message)]
             self.ready.append(conv)
+
+    def _fail_both(self, common: dict[str, Any], reason: str, kind: str) -> None:
+        """A message that could not be sent or awaited: a failed ack row and a failed e2e row."""
+        self._fire(Sample("ack", "ack", latency_ms=None, ok=False, error=reason, **common), kind)
+        self._fire(Sample("e2e", f"e2e:{common['flow']}", latency_ms=None, ok=False, error=reason, **common), kind)
 
     def _fire(self, row: Sample, failure: str | None) -> None:
         """Record a sample in Locust's stats and in the sample file (one event, so the counts agree)."""
@@ -564,6 +576,16 @@ class GuestTraffic(User):
             exception=None if failure is None else LoadFailure(failure),
             context={"hotelero_sample": row},
         )
+
+
+def _guest_names(seed: int) -> dict[str, list[str]]:
+    """First and last names per language (no honorifics: the golden conversations do not cover "Dr.")."""
+    names: dict[str, list[str]] = {}
+    for n, (language, locale) in enumerate(FAKER_LOCALES.items()):
+        faker = Faker(locale)
+        faker.seed_instance(seed + n)
+        names[language] = [f"{faker.first_name()} {faker.last_name()}" for _ in range(NAMES_PER_LANGUAGE)]
+    return names
 
 
 def _tap(kind: str, option_id: str, title: str, wamid: str) -> dict[str, Any]:

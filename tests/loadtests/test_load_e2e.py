@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from load_harness import LoadRun, SimStack, run_load
 
@@ -162,3 +163,47 @@ def test_two_workers_split_the_schedule_and_the_master_writes_one_sample_file(
     intended = sorted(r["intended_ms"] for r in run.rows if r["type"] == "e2e")
     assert intended == [k * 250.0 for k in range(16)]
     assert run.summary["e2e"]["failures"] == 0, run.summary["e2e"]["errors"]
+
+
+def _sim_get(sim: SimStack, path: str) -> Any:
+    response = httpx.get(f"{sim.sim_url}{path}", timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_a_guest_message_costs_one_send_and_one_reply_poll_and_guests_are_named_by_their_first_message(
+    sim_with_fake_business: Callable[..., SimStack], tmp_path: Path
+) -> None:
+    sim = sim_with_fake_business()
+    run = run_load(sim.sim_url, tmp_path / "calls", "--rate", "6", "--duration", "4s", "--reply-timeout", "3s")
+    assert run.summary["e2e"]["failures"] == 0, run.summary["e2e"]["errors"]
+    sent = run.summary["sent"]
+    calls = run.summary["control_calls"]
+    # No registration call: a new guest's first message carries its name. A second, immediate poll only when
+    # a reply beat the simulator's record of the webhook's answer (rare; never more than one per message).
+    assert calls.get("guests", 0) == 0
+    assert calls["send"] == calls["replies"] == sent == 24
+    assert calls.get("ack_recheck", 0) <= sent // 4
+    assert not [e for e in _sim_get(sim, "/_sim/journal?kind=control")["entries"] if e.get("action") == "guest"]
+    e2e = [r for r in run.rows if r["type"] == "e2e"]
+    names = {g["wa_id"]: g["profile_name"] for g in _sim_get(sim, "/_sim/guests")["guests"]}
+    # Every guest the run made is known to the simulator by its Faker first and last name.
+    assert {r["wa_id"] for r in e2e} == set(names)
+    assert all(len(name.split()) >= 2 for name in names.values()), names
+    # The simulator's own delay is read per message from its timeline: exact, and inside the e2e latency.
+    assert all(r["sim_dispatch_ms"] is not None and 0 <= r["sim_dispatch_ms"] <= r["latency_ms"] for r in e2e)
+    assert run.summary["sim_dispatch_ms"]["count"] == len(e2e)
+
+
+def test_guests_are_registered_first_when_the_simulator_does_not_create_them_on_their_first_message(
+    sim_with_fake_business: Callable[..., SimStack], tmp_path: Path
+) -> None:
+    sim = sim_with_fake_business()
+    httpx.post(f"{sim.sim_url}/_sim/settings", json={"auto_create_guests": False}, timeout=5).raise_for_status()
+    run = run_load(sim.sim_url, tmp_path / "strict", "--rate", "4", "--duration", "3s", "--reply-timeout", "3s")
+    assert run.summary["e2e"]["failures"] == 0, run.summary["e2e"]["errors"]
+    conversations = {r["conversation"] for r in run.rows if r["type"] == "e2e"}
+    calls = run.summary["control_calls"]
+    # The refused first message is sent again after the registration: one extra send per new guest.
+    assert calls["guests"] == len(conversations)
+    assert calls["send"] == run.summary["sent"] + len(conversations)
