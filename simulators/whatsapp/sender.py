@@ -125,6 +125,7 @@ class WebhookSender:
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
         self._ssl: ssl.SSLContext | None = None
+        self._connecting: set[asyncio.Task[int]] = set()
 
     def target(self, url: str, user_agent: str) -> Target:
         if self._key != (url, user_agent) or self._target is None:
@@ -159,7 +160,7 @@ class WebhookSender:
         deadline = loop.time() + timeout_s
         conn = self._take_idle()
         if conn is None:
-            return loop.create_task(self._fresh(loop, target, data, deadline))
+            return self._fresh_task(loop, target, data, deadline)
         result: asyncio.Future[int] = loop.create_future()
 
         def answered(waiter: asyncio.Future[int]) -> None:
@@ -173,7 +174,7 @@ class WebhookSender:
                 result.set_result(waiter.result())
             elif isinstance(exc, Disconnected) and not conn.answered:
                 # The receiver closed this idle connection as we reused it: nothing was read, send afresh.
-                fresh = loop.create_task(self._fresh(loop, target, data, deadline))
+                fresh = self._fresh_task(loop, target, data, deadline)
                 fresh.add_done_callback(lambda task: _copy(task, result))
             else:
                 result.set_exception(exc)
@@ -190,6 +191,8 @@ class WebhookSender:
 
     def close(self) -> None:
         """Close every connection (idle or busy); busy POSTs fail as disconnected."""
+        for task in list(self._connecting):
+            task.cancel()
         for conn in list(self._all):
             conn.close()
         self._all.clear()
@@ -223,6 +226,14 @@ class WebhookSender:
         )
         self._all.add(conn)
         return conn
+
+    def _fresh_task(
+        self, loop: asyncio.AbstractEventLoop, target: Target, data: bytes, deadline: float
+    ) -> asyncio.Task[int]:
+        task = loop.create_task(self._fresh(loop, target, data, deadline))
+        self._connecting.add(task)  # kept (a task only weakly held can vanish) and cancelled by close()
+        task.add_done_callback(self._connecting.discard)
+        return task
 
     async def _fresh(self, loop: asyncio.AbstractEventLoop, target: Target, data: bytes, deadline: float) -> int:
         conn = await self._connect(loop, target, deadline)
