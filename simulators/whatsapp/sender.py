@@ -126,6 +126,7 @@ class WebhookSender:
         self._all: set[_Connection] = set()
         self._ssl: ssl.SSLContext | None = None
         self._connecting: set[asyncio.Task[int]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None  # get_running_loop() is a getpid() syscall on 3.11
 
     def target(self, url: str, user_agent: str) -> Target:
         if self._key != (url, user_agent) or self._target is None:
@@ -139,7 +140,8 @@ class WebhookSender:
 
         The future fails with TimeoutError (after `timeout_s` in all), OSError or ValueError.
         """
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()
+        self._loop = loop
         try:
             target = self.target(url, user_agent)
         except ValueError as exc:  # an attempt that fails (and is retried), like a refused connection
@@ -197,6 +199,7 @@ class WebhookSender:
             conn.close()
         self._all.clear()
         self._idle.clear()
+        self._loop = None
 
     def _take_idle(self) -> _Connection | None:
         while self._idle:

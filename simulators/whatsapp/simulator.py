@@ -60,12 +60,15 @@ class Simulator:
         self.base_url = "http://127.0.0.1"
         # Long polls waiting for a guest's next business message: plain futures, no task per wait.
         self._waiters: dict[str, list[asyncio.Future[bool]]] = {}
+        # The loop start() ran on: asyncio.get_running_loop() costs a getpid() syscall per call on 3.11.
+        self._loop: asyncio.AbstractEventLoop | None = None
         # Scheduled status and review timers run only if no reset/stop happened since (no handle set to keep).
         self._timer_generation = 0
         # Live listeners of the chat page (one queue per open event stream).
         self.listeners: set[asyncio.Queue[dict[str, Any]]] = set()
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self.delivery.start()
         self.monitor.start()
 
@@ -90,7 +93,7 @@ class Simulator:
     # -- helpers -----------------------------------------------------------------------------
     def _later(self, delay_ms: float, fn: Callable[..., None], *args: Any) -> None:
         # No closure over its own handle: that cycle (three per reply) is left for the cyclic GC to find.
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()
         loop.call_later(max(0.0, delay_ms) / 1000.0, self._fire, self._timer_generation, fn, args)
 
     def _fire(self, generation: int, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
@@ -385,7 +388,7 @@ class Simulator:
         self, wa_id: str, after_seq: int, timeout_s: float, settle_ms: float
     ) -> tuple[list[Message], bool]:
         """Wait for business messages after `after_seq`: the first one, then quiet for settle_ms, or timeout."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
 
         def current() -> list[Message]:
@@ -408,7 +411,7 @@ class Simulator:
 
     async def _wait_change(self, wa_id: str, timeout_s: float) -> bool:
         """True when a business message for `wa_id` arrived within `timeout_s` (a future and a timer, no task)."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()
         fut: asyncio.Future[bool] = loop.create_future()
         waiters = self._waiters.setdefault(wa_id, [])
         waiters.append(fut)
