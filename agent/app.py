@@ -13,7 +13,7 @@ from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from agent import admin, apidocs, health, metrics, migrate, webhook
+from agent import admin, apidocs, health, inbox, metrics, migrate, webhook
 from agent.clock import Clock, SystemClock
 from agent.echo import EchoResponder
 from agent.graph import GraphClient, GraphConfig
@@ -61,7 +61,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[tuple[AsyncConnect
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
-        kwargs={"autocommit": True},
+        kwargs=inbox.CONNECTION_KWARGS,
         configure=_configure_connection,
         open=False,
     )

@@ -17,6 +17,9 @@ from psycopg_pool import AsyncConnectionPool
 from agent.envelope import Envelope, InboundView, StatusUpdate, normalise_fields
 
 NOTIFY_CHANNEL = "agent_inbox"
+# Every pool connection: autocommit (each operation below is one statement, so one round trip and no BEGIN/COMMIT),
+# and server-side prepared from the first use, so Postgres parses each statement once per connection, not per call.
+CONNECTION_KWARGS: dict[str, Any] = {"autocommit": True, "prepare_threshold": 0}
 FAILED_STATUS_PREFIX = "status:failed:"
 
 
@@ -62,6 +65,8 @@ WITH g AS (
     INSERT INTO guests (guest, wa_id, user_id, profile_name, created_at)
     SELECT DISTINCT ON (x.guest) x.guest, x.wa_id, x.user_id, x.name, %(now)s
     FROM jsonb_to_recordset(%(guests)s::jsonb) AS x(guest text, wa_id text, user_id text, name text)
+    -- A known guest whose name is unchanged is left alone: ON CONFLICT would lock (and write) its row anyway.
+    WHERE NOT EXISTS (SELECT 1 FROM guests k WHERE k.guest = x.guest AND (x.name = '' OR k.profile_name = x.name))
     ORDER BY x.guest, length(x.name) DESC
     ON CONFLICT (guest) DO UPDATE SET profile_name = EXCLUDED.profile_name
         WHERE EXCLUDED.profile_name <> '' AND guests.profile_name IS DISTINCT FROM EXCLUDED.profile_name
@@ -300,9 +305,10 @@ async def extend_lease(pool: AsyncConnectionPool, guest: str, token: str, until:
 # the turn yields, the earlier message is answered first, and this one is decided again after it.
 _PLAN_SQL = """
 WITH earlier AS (
-    SELECT 1 FROM inbound_messages e, inbound_messages me
-    WHERE me.id = %(inbound_id)s AND e.guest = me.guest AND e.state = 'pending'
-      AND (e.meta_ts, e.id) < (me.meta_ts, me.id)
+    -- The guest is given, so this reads the guest's own pending entries, not every pending one.
+    SELECT 1 FROM inbound_messages e
+    WHERE e.guest = %(guest)s AND e.state = 'pending'
+      AND (e.meta_ts, e.id) < (SELECT me.meta_ts, me.id FROM inbound_messages me WHERE me.id = %(inbound_id)s)
     LIMIT 1
 ), conv AS (
     INSERT INTO conversations (guest, state, language, needs_human, handoff_reason, last_inbound_at,
@@ -439,12 +445,13 @@ SET wamid = x.wamid, sent_at = %(now)s, updated_at = %(now)s,
                       ORDER BY agent_status_rank(s.status) DESC LIMIT 1), 'sent'),
     error_code = (SELECT s.error_code FROM message_statuses s WHERE s.wamid = x.wamid AND s.status = 'failed')
 FROM jsonb_to_recordset(%(sent)s::jsonb) AS x(id bigint, wamid text)
-WHERE o.id = x.id AND o.wamid IS NULL
+-- `= ANY` takes the primary key: joined to the JSON rows alone, the planner guesses 100 rows and hashes the table.
+WHERE o.id = ANY(%(sent_ids)s::bigint[]) AND o.id = x.id AND o.wamid IS NULL
 """
 
 
-def _sent_json(sent: list[tuple[int, str]]) -> Jsonb:
-    return _jsonb([{"id": i, "wamid": w} for i, w in sent])
+def _sent_params(sent: list[tuple[int, str]]) -> dict[str, Any]:
+    return {"sent": _jsonb([{"id": i, "wamid": w} for i, w in sent]), "sent_ids": [i for i, _ in sent]}
 
 
 async def record_sent(pool: AsyncConnectionPool, sent: list[tuple[int, str]], now: datetime) -> None:
@@ -452,7 +459,7 @@ async def record_sent(pool: AsyncConnectionPool, sent: list[tuple[int, str]], no
     if not sent:
         return
     async with pool.connection() as conn:
-        await conn.execute(_RECORD_SENT_SQL, {"sent": _sent_json(sent), "now": now})
+        await conn.execute(_RECORD_SENT_SQL, {**_sent_params(sent), "now": now})
 
 
 async def record_send_failure(
@@ -500,7 +507,7 @@ async def finish(pool: AsyncConnectionPool, claim_: Claim, outcome: str, now: da
                 "id": claim_.inbound_id,
                 "guest": claim_.guest,
                 "token": claim_.lease_token,
-                "sent": _sent_json(claim_.sent),
+                **_sent_params(claim_.sent),
             },
         )
         row = await cur.fetchone()
