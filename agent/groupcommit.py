@@ -41,7 +41,7 @@ class EnvelopeWriter:
         self._max_batch = max_batch
         self._store = store
         # The status fast path: 3 of every 4 webhooks carry only delivery statuses; nobody waits on them, so they
-        # wait up to `status_linger_s` to share a statement with more of them (and never with guest messages).
+        # wait up to `status_linger_s` to share a statement with more of them, or with the next guest messages' one.
         self._status_linger_s = status_linger_s
         self._status_queue: list[tuple[Envelope, asyncio.Future[Stored]]] = []
         self._status_flusher: asyncio.Task[None] | None = None
@@ -75,6 +75,12 @@ class EnvelopeWriter:
     async def _flush(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            # Statuses waiting out their linger ride along: a few more rows in a statement that runs anyway, instead
+            # of a statement of their own. They are acknowledged after this commit, as after their own.
+            room = self._max_batch - len(batch)
+            if room > 0 and self._status_queue:
+                batch += self._status_queue[:room]
+                self._status_queue = self._status_queue[room:]
             await self._write(batch, self._store)
 
     async def _flush_statuses(self) -> None:

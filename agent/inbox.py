@@ -18,8 +18,16 @@ from agent.envelope import Envelope, InboundView, StatusUpdate, normalise_fields
 
 NOTIFY_CHANNEL = "agent_inbox"
 # Every pool connection: autocommit (each operation below is one statement, so one round trip and no BEGIN/COMMIT),
-# and server-side prepared from the first use, so Postgres parses each statement once per connection, not per call.
-CONNECTION_KWARGS: dict[str, Any] = {"autocommit": True, "prepare_threshold": 0}
+# and server-side prepared from the first use, so Postgres parses and plans each statement once per connection.
+# Those cached plans are made while the tables may be nearly empty (a fresh database, the first seconds of a
+# deployment), when a sequential scan or a hash of a whole table looks cheapest; kept for the connection's life,
+# they would read the whole table on every statement once it grows. Every statement here is a look-up by key or a
+# small batch, so its plan is an index look-up whatever the table size: no sequential scans, hash or merge joins.
+CONNECTION_KWARGS: dict[str, Any] = {
+    "autocommit": True,
+    "prepare_threshold": 0,
+    "options": "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off",
+}
 FAILED_STATUS_PREFIX = "status:failed:"
 
 
@@ -223,9 +231,10 @@ WITH cand AS (
     WHERE m.state = 'pending' AND m.next_attempt_at <= %(now)s
       AND (g.lease_until IS NULL OR g.lease_until < %(now)s)
       -- The guest's own order: Meta's timestamp, then arrival (a late redelivery goes before later messages).
+      -- OFFSET 0 keeps this a per-candidate look-up of the guest's own entries, never a join over all pending ones.
       AND NOT EXISTS (
           SELECT 1 FROM inbound_messages e WHERE e.guest = m.guest AND e.state = 'pending'
-            AND (e.meta_ts, e.id) < (m.meta_ts, m.id))
+            AND (e.meta_ts, e.id) < (m.meta_ts, m.id) OFFSET 0)
     ORDER BY m.meta_ts, m.id
     LIMIT %(limit)s
     FOR UPDATE OF g SKIP LOCKED
@@ -445,8 +454,9 @@ SET wamid = x.wamid, sent_at = %(now)s, updated_at = %(now)s,
                       ORDER BY agent_status_rank(s.status) DESC LIMIT 1), 'sent'),
     error_code = (SELECT s.error_code FROM message_statuses s WHERE s.wamid = x.wamid AND s.status = 'failed')
 FROM jsonb_to_recordset(%(sent)s::jsonb) AS x(id bigint, wamid text)
--- `= ANY` takes the primary key: joined to the JSON rows alone, the planner guesses 100 rows and hashes the table.
-WHERE o.id = ANY(%(sent_ids)s::bigint[]) AND o.id = x.id AND o.wamid IS NULL
+-- Found by primary key (`= ANY`). `(wamid IS NULL) IS TRUE` is the same test but no index condition: as one, a
+-- plan cached while few replies were unsent would walk every unsent reply through the wamid index instead.
+WHERE o.id = ANY(%(sent_ids)s::bigint[]) AND o.id = x.id AND (o.wamid IS NULL) IS TRUE
 """
 
 
@@ -484,7 +494,7 @@ WITH rs AS ({_RECORD_SENT_SQL}), freed AS (
     RETURNING 1
 ), done AS (
     UPDATE inbound_messages SET state = 'done', outcome = %(outcome)s, processed_at = %(now)s, last_error = NULL
-    WHERE id = %(id)s AND state = 'pending' AND EXISTS (SELECT 1 FROM freed)
+    WHERE id = %(id)s AND guest = %(guest)s AND state = 'pending' AND EXISTS (SELECT 1 FROM freed)
     RETURNING id
 )
 SELECT (SELECT count(*) FROM done),
@@ -520,7 +530,7 @@ async def finish(pool: AsyncConnectionPool, claim_: Claim, outcome: str, now: da
 _RETRY_SQL = """
 WITH up AS (
     UPDATE inbound_messages SET next_attempt_at = %(next)s, last_error = %(error)s
-    WHERE id = %(id)s AND state = 'pending'
+    WHERE id = %(id)s AND guest = %(guest)s AND state = 'pending'
 )
 UPDATE guests SET lease_token = NULL, lease_until = NULL, lease_message = NULL
 WHERE guest = %(guest)s AND lease_token = %(token)s
@@ -545,7 +555,7 @@ async def schedule_retry(pool: AsyncConnectionPool, claim_: Claim, error: str, n
 _DEAD_SQL = """
 WITH up AS (
     UPDATE inbound_messages SET state = 'dead', last_error = %(error)s, processed_at = %(now)s, outcome = 'dead'
-    WHERE id = %(id)s AND state = 'pending'
+    WHERE id = %(id)s AND guest = %(guest)s AND state = 'pending'
     RETURNING id
 ), dl AS (
     INSERT INTO dead_letters (inbound_id, wamid, guest, error, attempts, created_at)

@@ -6,6 +6,15 @@
 DROP INDEX inbound_pending;
 DROP INDEX inbound_guest_pending;
 
+-- The claim's index (every pending item in Meta order) gets a predicate only the claim states (its "due" test
+-- implies next_attempt_at IS NOT NULL), so a statement about one guest or one item can only use the per-guest
+-- index, with the guest as an equality. Plans are cached per connection, often while the tables are nearly empty,
+-- when a full scan of a tiny partial index costs as little as a look-up; under a backlog that scan would read
+-- every pending item on every statement.
+DROP INDEX inbound_pending_order;
+CREATE INDEX inbound_pending_order ON inbound_messages (meta_ts, id)
+    WHERE state = 'pending' AND next_attempt_at IS NOT NULL;
+
 -- Indexed on updated_at, it made every turn's conversation update a non-HOT one (each turn sets updated_at).
 -- The handoff list only needs the flagged rows; the id never changes.
 DROP INDEX conversations_needs_human;

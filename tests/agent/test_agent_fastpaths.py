@@ -64,11 +64,16 @@ def test_status_only_webhooks_share_one_statement_and_move_each_reply_forward(
     fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     status_statements: list[int] = []
+    message_statements: list[int] = []
     real = groupcommit.store_statuses
 
     async def counting(pool: AsyncConnectionPool, env: Envelope, now: datetime) -> inbox.Stored:
         status_statements.append(len(env.statuses))
         return await real(pool, env, now)
+
+    async def counting_messages(pool: AsyncConnectionPool, env: Envelope, now: datetime) -> inbox.Stored:
+        message_statements.append(len(env.statuses))
+        return await inbox.store_envelope(pool, env, now)
 
     monkeypatch.setattr(groupcommit, "store_statuses", counting)
 
@@ -82,23 +87,30 @@ def test_status_only_webhooks_share_one_statement_and_move_each_reply_forward(
                     " wamid, state) VALUES (%s, 0, %s, 'agent', '{}', %s, %s, %s, 'sent')",
                     (f"in.{i}", GUEST, now, now, f"out.{i}"),
                 )
-        writer = groupcommit.EnvelopeWriter(pool, lambda: datetime.now(UTC), status_linger_s=0.05)
+        writer = groupcommit.EnvelopeWriter(
+            pool, lambda: datetime.now(UTC), status_linger_s=0.05, store=counting_messages
+        )
         first = asyncio.create_task(writer.store(_status("out.0", "delivered")))
         await asyncio.sleep(0.01)  # without the linger, `first` would already be a statement of its own
-        rest = [writer.store(_status(f"out.{i}", s)) for i in range(10) for s in ("delivered", "read")]
-        # A failed status needs the worker: it takes the messages' lane and becomes an inbox item.
-        failed = writer.store(_status("out.9", "failed"))
-        results = await asyncio.gather(first, *rest, failed)
-        assert results[-1].new_wamids == [inbox.FAILED_STATUS_PREFIX + "out.9"]
+        rest = [writer.store(_status(f"out.{i}", s)) for i in range(9) for s in ("delivered", "read")]
+        await asyncio.gather(first, *rest)
+        # A failed status needs the worker: it takes the messages' lane and becomes an inbox item. A status still
+        # waiting out its linger rides along in that statement instead of taking one of its own.
+        waiting = asyncio.create_task(writer.store(_status("out.9", "delivered")))
+        await asyncio.sleep(0.01)
+        failed = await writer.store(_status("out.9", "failed"))
+        assert failed.new_wamids == [inbox.FAILED_STATUS_PREFIX + "out.9"]
+        await waiting
 
     _run(fresh_postgres_url, scenario)
-    assert status_statements == [21]  # 21 status-only webhooks, one statement
+    assert status_statements == [19]  # 19 status-only webhooks, one statement
+    assert message_statements == [2]  # the failed status and the one riding along
     with psycopg.connect(fresh_postgres_url) as conn:
         states = dict(conn.execute("SELECT wamid, state FROM outbound_messages").fetchall())
         recorded = conn.execute("SELECT count(*) FROM message_statuses").fetchone()[0]
         queued = conn.execute("SELECT count(*) FROM inbound_messages WHERE kind = 'status'").fetchone()[0]
     assert states == {**{f"out.{i}": "read" for i in range(9)}, "out.9": "failed"}
-    assert recorded == 21 and queued == 1
+    assert recorded == 20 and queued == 1
 
 
 def test_the_claim_follows_each_guests_meta_order_and_brings_state_and_a_retrys_replies(

@@ -5,8 +5,11 @@ Each inbox operation is one autocommit statement: one round trip, no BEGIN/COMMI
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 from sqltrace import Trace, traced_pool
@@ -17,6 +20,7 @@ from agent import groupcommit, inbox
 from agent.envelope import Envelope
 
 REPLY = {"type": "text", "text": {"body": "hola"}}
+_NAMED = re.compile(r"%\((\w+)\)s")
 
 
 def _traced(database_url: str, scenario):  # type: ignore[no-untyped-def]
@@ -103,3 +107,33 @@ def test_each_statement_is_parsed_once_per_connection(fresh_postgres_url: str) -
 
     sent = _traced(fresh_postgres_url, scenario)
     assert len(sent) == 3  # store, claim and finish: each sent (and parsed by Postgres) once, then re-executed
+
+
+def _generic_plan(conn: psycopg.Connection, name: str, sql: str) -> str:
+    """The plan Postgres caches for a prepared statement (what a pool connection keeps for its whole life)."""
+    names: list[str] = []
+
+    def positional(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    conn.execute(f"PREPARE {name} AS {_NAMED.sub(positional, sql)}")
+    args = ", ".join("NULL" for _ in names)
+    return "\n".join(r[0] for r in conn.execute(f"EXPLAIN (COSTS OFF) EXECUTE {name}({args})"))
+
+
+def test_on_an_empty_database_every_cached_plan_is_an_index_look_up(fresh_postgres_url: str) -> None:
+    _run(fresh_postgres_url, lambda pool: asyncio.sleep(0))  # migrations applied, every table empty
+    statements = {"claim": inbox._CLAIM_SQL, "plan": inbox._PLAN_SQL, "finish": inbox._FINISH_SQL,
+                  "store": inbox._STORE_SQL, "statuses": inbox._STATUSES_SQL, "retry": inbox._RETRY_SQL,
+                  "dead": inbox._DEAD_SQL, "record_sent": inbox._RECORD_SENT_SQL}  # fmt: skip
+    with psycopg.connect(fresh_postgres_url, **inbox.CONNECTION_KWARGS) as conn:
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        plans = {name: _generic_plan(conn, name, sql) for name, sql in statements.items()}
+    for name, plan in plans.items():
+        assert "Seq Scan" not in plan and "Hash" not in plan and "Merge Join" not in plan, (name, plan)
+        # The pending items in Meta order are walked by the claim alone; the others find one guest or one item.
+        assert ("inbound_pending_order" in plan) == (name == "claim"), (name, plan)
+    # The claim checks each candidate's earlier entries by its guest, not by reading every pending entry.
+    assert "Index Cond: ((guest = m.guest)" in plans["claim"]
