@@ -61,7 +61,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[tuple[AsyncConnect
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
-        kwargs=inbox.CONNECTION_KWARGS,
+        kwargs=inbox.connection_kwargs(settings.database_url),
         configure=_configure_connection,
         open=False,
     )

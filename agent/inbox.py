@@ -11,24 +11,29 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from agent.envelope import Envelope, InboundView, StatusUpdate, normalise_fields
 
 NOTIFY_CHANNEL = "agent_inbox"
+FAILED_STATUS_PREFIX = "status:failed:"
+
 # Every pool connection: autocommit (each operation below is one statement, so one round trip and no BEGIN/COMMIT),
 # and server-side prepared from the first use, so Postgres parses and plans each statement once per connection.
 # Those cached plans are made while the tables may be nearly empty (a fresh database, the first seconds of a
 # deployment), when a sequential scan or a hash of a whole table looks cheapest; kept for the connection's life,
 # they would read the whole table on every statement once it grows. Every statement here is a look-up by key or a
 # small batch, so its plan is an index look-up whatever the table size: no sequential scans, hash or merge joins.
-CONNECTION_KWARGS: dict[str, Any] = {
-    "autocommit": True,
-    "prepare_threshold": 0,
-    "options": "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off",
-}
-FAILED_STATUS_PREFIX = "status:failed:"
+_PLANNER_OPTIONS = "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off"
+
+
+def connection_kwargs(database_url: str) -> dict[str, Any]:
+    """psycopg connection arguments for the agent's pools (options given in the URL are kept)."""
+    given = conninfo_to_dict(database_url).get("options")
+    options = f"{given} {_PLANNER_OPTIONS}" if given else _PLANNER_OPTIONS
+    return {"autocommit": True, "prepare_threshold": 0, "options": options}
 
 
 def _jsonb(value: Any) -> Jsonb:

@@ -17,7 +17,7 @@ from pathlib import Path
 from psycopg import AsyncConnection, pq
 from psycopg_pool import AsyncConnectionPool
 
-from agent.inbox import CONNECTION_KWARGS
+from agent.inbox import connection_kwargs
 
 # The first line of the SQL text in a Parse (extended protocol) or a Query (simple protocol, e.g. BEGIN).
 _QUERY = re.compile(r'^F\t\d+\t(?:Parse\t "[^"]*" |Query\t )"\s*([^\n"]*)', re.M)
@@ -74,7 +74,9 @@ async def traced_pool(database_url: str, **pool_args: object) -> AsyncIterator[t
             trace.conns.append(conn)
             _start(conn, f.fileno())
 
-        pool = AsyncConnectionPool(database_url, kwargs=CONNECTION_KWARGS, configure=configure, open=False, **pool_args)
+        pool = AsyncConnectionPool(
+            database_url, kwargs=connection_kwargs(database_url), configure=configure, open=False, **pool_args
+        )
         try:
             await pool.open(wait=True)
             yield pool, trace

@@ -32,7 +32,7 @@ T = TypeVar("T")
 def _run(database_url: str, scenario: Callable[[AsyncConnectionPool], Awaitable[T]]) -> T:
     async def main() -> T:
         await apply(database_url)
-        async with AsyncConnectionPool(database_url, kwargs=inbox.CONNECTION_KWARGS, open=False) as pool:
+        async with AsyncConnectionPool(database_url, kwargs=inbox.connection_kwargs(database_url), open=False) as pool:
             return await scenario(pool)
 
     return asyncio.run(main())

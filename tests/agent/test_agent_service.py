@@ -177,7 +177,9 @@ def test_claim_leases_one_message_per_guest_at_a_time(
         )
 
     async def scenario() -> tuple[list[str], list[str], list[str]]:
-        async with AsyncConnectionPool(fresh_postgres_url, kwargs=inbox.CONNECTION_KWARGS, open=False) as pool:
+        async with AsyncConnectionPool(
+            fresh_postgres_url, kwargs=inbox.connection_kwargs(fresh_postgres_url), open=False
+        ) as pool:
             now = datetime.now(UTC)
             first = await inbox.claim(pool, "w1", 10, now, timedelta(seconds=30))
             # A second worker gets nothing: both guests are leased, C2 waits behind C1.

@@ -128,7 +128,7 @@ def test_on_an_empty_database_every_cached_plan_is_an_index_look_up(fresh_postgr
     statements = {"claim": inbox._CLAIM_SQL, "plan": inbox._PLAN_SQL, "finish": inbox._FINISH_SQL,
                   "store": inbox._STORE_SQL, "statuses": inbox._STATUSES_SQL, "retry": inbox._RETRY_SQL,
                   "dead": inbox._DEAD_SQL, "record_sent": inbox._RECORD_SENT_SQL}  # fmt: skip
-    with psycopg.connect(fresh_postgres_url, **inbox.CONNECTION_KWARGS) as conn:
+    with psycopg.connect(fresh_postgres_url, **inbox.connection_kwargs(fresh_postgres_url)) as conn:
         conn.execute("SET plan_cache_mode = force_generic_plan")
         plans = {name: _generic_plan(conn, name, sql) for name, sql in statements.items()}
     for name, plan in plans.items():
@@ -137,3 +137,9 @@ def test_on_an_empty_database_every_cached_plan_is_an_index_look_up(fresh_postgr
         assert ("inbound_pending_order" in plan) == (name == "claim"), (name, plan)
     # The claim checks each candidate's earlier entries by its guest, not by reading every pending entry.
     assert "Index Cond: ((guest = m.guest)" in plans["claim"]
+
+
+def test_the_agents_connections_keep_the_options_given_in_the_database_url() -> None:
+    given = inbox.connection_kwargs("postgresql://u@127.0.0.1/db?options=-c%20search_path%3Dhotel")["options"]
+    assert given.startswith("-c search_path=hotel ") and "enable_seqscan=off" in given
+    assert inbox.connection_kwargs("postgresql://u@127.0.0.1/db")["options"].startswith("-c enable_seqscan=off")

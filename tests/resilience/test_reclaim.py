@@ -32,7 +32,7 @@ def sending_reply(db: str, inbound_wamid: str) -> int:
 
 
 async def planned(db: str, inbound_wamid: str) -> list[inbox.PlannedReply]:
-    async with AsyncConnectionPool(db, min_size=1, max_size=1, kwargs=inbox.CONNECTION_KWARGS) as pool:
+    async with AsyncConnectionPool(db, min_size=1, max_size=1, kwargs=inbox.connection_kwargs(db)) as pool:
         return await inbox.planned_replies(pool, inbound_wamid, datetime.now(UTC))
 
 
