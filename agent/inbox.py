@@ -26,7 +26,11 @@ FAILED_STATUS_PREFIX = "status:failed:"
 # deployment), when a sequential scan or a hash of a whole table looks cheapest; kept for the connection's life,
 # they would read the whole table on every statement once it grows. Every statement here is a look-up by key or a
 # small batch, so its plan is an index look-up whatever the table size: no sequential scans, hash or merge joins.
-_PLANNER_OPTIONS = "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off"
+# With those plans safe at any size, each statement is planned once per connection (generic plan), not per call:
+# left to choose, Postgres re-plans a statement whose estimate depends on a parameter (an array's length) each time.
+_PLANNER_OPTIONS = (
+    "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off -c plan_cache_mode=force_generic_plan"
+)
 
 
 def connection_kwargs(database_url: str) -> dict[str, Any]:
