@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from decimal import Decimal
@@ -29,8 +30,13 @@ def tap(reply_id: str, title: str = "", lang: str = "es") -> GuestMessage:
 
 
 def step(state: ConversationState, event: Any) -> Decision:
-    """One decision, with every reply rendered and checked against WhatsApp's limits, and the state JSON-safe."""
+    """One decision, with every reply rendered and checked against WhatsApp's limits, and the state JSON-safe.
+
+    The state given is left exactly as it was, nested dicts included (`ConversationState.copy` shares them).
+    """
+    before = copy.deepcopy(state)
     d = decide(state, event, CTX)
+    assert state == before, "decide changed the state it was given"
     for reply in d.replies:
         check_limits(render(reply, d.state.language))
     json.dumps(d.state.to_dict())

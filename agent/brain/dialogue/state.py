@@ -68,11 +68,21 @@ class ConversationState:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, as `dataclasses.asdict` gives it (nothing shared with the state)."""
-        return {name: _copied(getattr(self, name), as_dict=True) for name in _FIELDS}
+        return {name: _plain(getattr(self, name)) for name in _FIELDS}
 
     def copy(self) -> ConversationState:
-        """An independent copy, as `copy.deepcopy` gives it, without its generic machinery (this runs every turn)."""
-        return ConversationState(**{name: _copied(getattr(self, name)) for name in _FIELDS})
+        """A copy whose fields, slots and top-level lists and dicts are its own (this runs for every event).
+
+        The dicts inside them (an offer, a pending booking) are shared: the dialogue replaces them, never edits
+        them in place, and `tests/dialogue/helpers.step` checks that no decision changes the state it was given.
+        """
+        values = {name: getattr(self, name) for name in _FIELDS}
+        for name in _CONTAINERS:
+            value = values[name]
+            if value is not None:
+                values[name] = value.copy()
+        values["slots"] = Slots(**{name: getattr(self.slots, name) for name in _SLOT_FIELDS})
+        return ConversationState(**values)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ConversationState:
@@ -106,22 +116,22 @@ class ConversationState:
 
 
 _FIELDS = tuple(f.name for f in fields(ConversationState))
+# The fields holding a list or a dict (or None); annotations are strings here (`from __future__ import annotations`).
+_CONTAINERS = tuple(f.name for f in fields(ConversationState) if str(f.type).startswith(("list", "dict")))
 _SLOT_FIELDS = tuple(f.name for f in fields(Slots))
 _ATOMS = (str, int, float, bool, type(None), Enum)
 
 
-def _copied(value: Any, as_dict: bool = False) -> Any:
-    """A deep copy of the state's JSON-like values (Slots as a dict with `as_dict`); other types go to deepcopy."""
+def _plain(value: Any) -> Any:
+    """What `dataclasses.asdict` makes of one of the state's values: a deep copy, dataclasses as dicts."""
     if isinstance(value, _ATOMS):
         return value
     if type(value) is list:
-        return [_copied(v, as_dict) for v in value]
+        return [_plain(v) for v in value]
     if type(value) is dict:
-        return {k: _copied(v, as_dict) for k, v in value.items()}
-    if as_dict and is_dataclass(value):
-        return asdict(value)
+        return {k: _plain(v) for k, v in value.items()}
     if type(value) is Slots:
-        # Slots hold only str, int, bool and None.
-        values = {name: getattr(value, name) for name in _SLOT_FIELDS}
-        return values if as_dict else Slots(**values)
+        return {name: getattr(value, name) for name in _SLOT_FIELDS}  # Slots hold only str, int, bool and None
+    if is_dataclass(value):
+        return asdict(value)
     return copy.deepcopy(value)
