@@ -77,6 +77,7 @@ def test_a_pattern_with_a_top_level_alternative_after_its_words_is_not_gated_by_
     assert rules.scores("hasta manana") == {"x": 1.0}
     assert not compile_rule(r"\b(?:adios|bye)\b|\bhasta manana\s*$").gated
     assert not compile_rule(r"^(?:si\s|ok\s)?(?:dale|listo)\b").gated  # an optional first group gates nothing
+    assert compile_rule(r"(?i)\b(?:hola|adios)\b").search("HOLA")  # words are looked up as written: no gate
 
 
 _AMENITY_REGEXES = [(name, re.compile(rf"\b(?:{words})\b")) for name, words in AMENITY_WORDS]

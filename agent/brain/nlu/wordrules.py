@@ -68,7 +68,6 @@ def _hit(runs: set[str] | frozenset[str], words: frozenset[str], prefixes: tuple
     return not words.isdisjoint(runs) or bool(prefixes and any(run.startswith(prefixes) for run in runs))
 
 
-_LEADING_WORD = re.compile(r"[a-z0-9_]+")
 # After the leading word, a non-word character (not made optional by a quantifier): the word is a whole run.
 _ENDS_RUN = (" ", "'", "-", "\\s")
 _QUANTIFIERS = ("?", "*", "{")
@@ -79,7 +78,7 @@ def _rest_gate(alternatives: list[str]) -> tuple[frozenset[str], tuple[str, ...]
     words: set[str] = set()
     prefixes: list[str] = []
     for alt in alternatives:
-        lead = _LEADING_WORD.match(alt)
+        lead = _WORD.match(alt)
         if lead is None:
             return None
         word, after = lead.group(), alt[lead.end() :]
@@ -128,6 +127,8 @@ def _alternatives(source: str, opening: str = _OPEN) -> tuple[list[str], str] | 
 def compile_rule(source: str) -> WordRule:
     """The rule for one pattern source (no flags: the rules are lowercase, case-sensitive regexes)."""
     regex = re.compile(source)
+    if regex.flags & (re.IGNORECASE | re.VERBOSE):
+        return WordRule(regex)  # the word lookups assume case-sensitive, literal alternatives
     split = _alternatives(source)
     if split is None:
         return _gated(regex)
@@ -168,7 +169,7 @@ def _gated(regex: re.Pattern[str]) -> WordRule:
         if split is not None and split[1][:1] not in ("?", "*", "{", "+") and _single(split[1]):
             leading = split[0]
     for opening in ("\\b", "^"):
-        if leading is None and _LEADING_WORD.match(source, len(opening)) and source.startswith(opening):
+        if leading is None and _WORD.match(source, len(opening)) and source.startswith(opening):
             rest = source[len(opening) :]
             leading = [rest] if _single(rest) else None
     gate = _rest_gate(leading) if leading else None
