@@ -18,6 +18,7 @@ from agent.clock import Clock, SystemClock
 from agent.echo import EchoResponder
 from agent.graph import GraphClient, GraphConfig
 from agent.groupcommit import EnvelopeWriter
+from agent.heap import freeze_startup_heap
 from agent.logs import configure as configure_logs
 from agent.responder import Responder
 from agent.settings import Settings
@@ -121,6 +122,7 @@ def create_app(
                 worker = Worker(settings, pool, redis, graph, brain, clock)
                 worker.start()
             app.state.worker = worker
+            freeze_startup_heap()
             try:
                 yield
             finally:

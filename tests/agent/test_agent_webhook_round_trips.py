@@ -1,8 +1,10 @@
 """What one webhook costs the web process, counted in process on real Postgres and Redis: one SQL statement
-(shared with its neighbours under load) and no Redis call, for a status, a guest message and a redelivery."""
+(shared with its neighbours under load) and no Redis call, for a status, a guest message and a redelivery;
+and the startup heap frozen, so the garbage collector does not walk it again and again under load."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -91,3 +93,13 @@ def test_a_guest_message_and_its_redelivery_cost_one_statement_each_and_no_redis
         assert calls.take() == (1, 0)
         assert _duplicates(client) == before + 1
     assert scalar(fresh_postgres_url, "SELECT count(*) FROM inbound_messages") == 1
+
+
+def test_a_started_agent_has_frozen_its_startup_heap_out_of_the_collectors_reach(
+    fresh_postgres_url: str, fresh_redis_url: str, fake_graph: FakeGraph
+) -> None:
+    gc.unfreeze()
+    with running(settings_for(fresh_postgres_url, fresh_redis_url, fake_graph, run_worker=False)) as client:
+        assert gc.get_freeze_count() > 10_000  # the frameworks, the app and its pools
+        assert client.get("/health/live").status_code == 200
+    gc.unfreeze()  # the rest of the test session collects as usual
