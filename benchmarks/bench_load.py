@@ -12,7 +12,8 @@ process and one separate worker process) it prints:
   step within the gates;
 - per step: e2e p50/p95, failures, the agent's CPU per guest message (ms), each component's cores (agent web,
   agent worker, each simulator, Postgres, Redis, Locust) and the WhatsApp simulator's added latency p95
-  (guest message accepted -> its webhook POST leaving, exact: read per message from the simulator's timeline);
+  (guest message accepted -> its webhook POST leaving, exact: read per message from the simulator's timeline;
+  its histogram's reading is printed for the whole run as a cross-check);
 - over the whole run: CPU ms per guest message of every component, the QloApps simulator's time per request
   (p95 from its histogram: the bucket bound and the interpolated value), and round trips per guest message
   (SQL transactions, Redis commands, Graph and QloApps calls, webhook POSTs, Locust's control-plane calls).
@@ -21,7 +22,7 @@ Each ramp stops at its first broken step (Locust's ramp judges each step as it e
 2 min of start-up and warm-up plus 15 s per step: about 8-10 minutes for one layout on a quiet box.
 
     .venv/bin/python benchmarks/bench_load.py [--responder receptionist|echo] [--layouts 1:1]
-        [--fast-start 100] [--fast-step 25] [--knee-step 25] [--step-duration 15s]
+        [--fast-start 100] [--fast-step 25] [--knee-start R] [--knee-step 25] [--step-duration 15s]
         [--max-rate 500] [--warmup 20s] [--pause 5s] [--only fast,knee] [--out DIR]
 """
 
@@ -192,6 +193,7 @@ class Probes:
             "graph": _counter(wa, "wa_sim_graph_requests"),
             "qloapps": _counter(qlo, "qloapps_sim_requests"),
             "webhooks": _counter(wa, "wa_sim_webhook_attempts"),
+            "wa_dispatch": _buckets(wa, "wa_sim_dispatch_lag_seconds"),
             "qlo_request": _buckets(qlo, "qloapps_sim_request_seconds"),
         }
 
@@ -296,7 +298,7 @@ def run_layout(web: int, workers: int, args: argparse.Namespace, out: Path) -> d
             else:
                 # The 2 s ramp starts one step above the highest clean rate (that step is within 2 s already).
                 base = results.get("fast", {}).get("clean_rate")
-                start = base + args.knee_step if base else args.fast_start
+                start = args.knee_start or (base + args.knee_step if base else args.fast_start)
                 step, gate, label = args.knee_step, KNEE_GATE_MS, "2 s ramp"
                 time.sleep(parse_duration(args.pause))  # the first ramp's broken step may have left a backlog
             summary, cpu_s = ramp(st.whatsapp_url, out / f"{key}-{web}-{workers}", start, step, gate, args)
@@ -320,9 +322,13 @@ def run_layout(web: int, workers: int, args: argparse.Namespace, out: Path) -> d
         trips = {k: round((after[k] - before[k]) / msgs, 2) for k in ("sql", "redis", "graph", "qloapps", "webhooks")}
         trips["locust_control"] = round(calls / max(1, sent), 2)
         qlo_le, qlo_p95, qlo_n = bucket_p95(before["qlo_request"], after["qlo_request"])
+        wa_le, wa_p95, wa_n = bucket_p95(before["wa_dispatch"], after["wa_dispatch"])
         results.update(round_trips_per_guest_message=trips, qloapps_sim_request_p95_ms=qlo_p95)
         print(f"round trips per guest message ({int(msgs)} messages): {trips}")
         print(f"QloApps simulator: time per request p95 ~{qlo_p95} ms (bucket <= {qlo_le} ms; {qlo_n} requests)")
+        print(
+            f"WhatsApp simulator: dispatch p95 from its histogram ~{wa_p95} ms (bucket <= {wa_le} ms; {wa_n} messages)"
+        )
     return results
 
 
@@ -338,6 +344,7 @@ def main() -> None:
     parser.add_argument("--layouts", default="1:1", help="web:workers pairs, comma separated (1:0 = in-process)")
     parser.add_argument("--fast-start", type=float, default=100, help="first rate of the 200 ms ramp (msg/s)")
     parser.add_argument("--fast-step", type=float, default=25)
+    parser.add_argument("--knee-start", type=float, default=None, help="default: one step above the clean rate")
     parser.add_argument("--knee-step", type=float, default=25)
     parser.add_argument("--step-duration", default="15s")
     parser.add_argument("--warmup", default="20s", help="steady at --fast-start first, not judged (0 to skip)")
