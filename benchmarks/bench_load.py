@@ -111,7 +111,10 @@ class CpuSampler:
         return cpu
 
     def names(self) -> list[str]:
-        return list(self.samples[0][1]) if self.samples else list(self.roots)
+        """Components in print order: the agent's parts first, then the rest as found."""
+        found = list(self.samples[0][1]) if self.samples else list(self.roots)
+        first = [n for n in ("agent-web", "agent-worker", "agent") if n in found]
+        return first + [n for n in found if n not in first]
 
     def start(self) -> None:
         self.samples.append((time.time(), self.read()))
@@ -315,7 +318,8 @@ def run_layout(web: int, workers: int, args: argparse.Namespace, out: Path) -> d
         # Over the whole run every message was processed (the ramps wait for the last replies), so this is each
         # component's CPU per guest message without the lag of an overloaded step.
         _, run_cpu = sampler.between(sampler.samples[0][0], sampler.samples[-1][0])
-        per_msg = {k: round(1000 * v / msgs, 2) for k, v in run_cpu.items()}
+        per_msg = {k: round(1000 * run_cpu[k] / msgs, 2) for k in sampler.names()}
+        # Locust's process trees from start to exit (start-up and the wait for the last replies included).
         per_msg["locust"] = round(1000 * locust_cpu / max(1, sent), 2)
         results["cpu_ms_per_guest_message_whole_run"] = per_msg
         print(f"\nCPU ms per guest message over the whole run: {per_msg}")
