@@ -1,10 +1,10 @@
 """SIGKILL under load: guests are answered in their own order, nothing is lost or sent twice.
 
-- The layout `hotelero up` and `validate` start (a supervised web process and a separate worker): the worker is
-  SIGKILLed while guests write; the web process keeps acknowledging, so no webhook is refused.
-- A single all-in-one process is SIGKILLed and started again: webhooks are refused while it is down and Meta
-  (the simulator, its retry schedule compressed) redelivers them; every one is answered, and among the messages
-  the agent held nothing is answered out of order.
+- A supervised web process and a separate worker (`--workers 1`): the worker is SIGKILLed while guests write;
+  the web process keeps acknowledging, so no webhook is refused.
+- A single all-in-one process (the layout `hotelero up` and `validate` start) is SIGKILLed and started again:
+  webhooks are refused while it is down and Meta (the simulator, its retry schedule compressed) redelivers them;
+  every one is answered, and among the messages the agent held nothing is answered out of order.
 Counted from the simulator's conversations (validation/outcomes.py), as the resilience stage does.
 """
 
