@@ -18,11 +18,11 @@ from agent.clock import Clock, SystemClock
 from agent.echo import EchoResponder
 from agent.graph import GraphClient, GraphConfig
 from agent.groupcommit import EnvelopeWriter
-from agent.heap import freeze_startup_heap
 from agent.logs import configure as configure_logs
 from agent.responder import Responder
 from agent.settings import Settings
 from agent.worker import Worker
+from hotpath.heap import settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def create_app(
                 worker = Worker(settings, pool, redis, graph, brain, clock)
                 worker.start()
             app.state.worker = worker
-            freeze_startup_heap()
+            settle_heap()
             try:
                 yield
             finally:

@@ -93,10 +93,10 @@ def worker_command() -> None:
     """Run only the worker (no HTTP); start several to share one database."""
     from agent.app import build_responder, open_resources
     from agent.clock import SystemClock
-    from agent.heap import freeze_startup_heap
     from agent.logs import configure
     from agent.migrate import apply
     from agent.worker import Worker
+    from hotpath.heap import settle_heap
 
     settings = _settings()
     configure(settings.log_level)
@@ -112,7 +112,7 @@ def worker_command() -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             worker.start()
-            freeze_startup_heap()
+            settle_heap()
             typer.echo(f"hotelero agent worker {worker.owner} running", err=True)
             await stop.wait()
             await worker.stop()

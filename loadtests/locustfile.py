@@ -12,7 +12,6 @@ simulator). Every sample is also written to a JSONL file (docs/load.md) and a su
 from __future__ import annotations
 
 import collections
-import gc
 import json
 import logging
 import random
@@ -30,6 +29,7 @@ from gevent.pool import Pool
 from locust import LoadTestShape, User, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
+from hotpath.heap import settle_heap
 from loadtests.analysis import CpuPoint, Sample, summarize
 from loadtests.flows import Expectation, Script, ScriptBook, load_golden, render, reply_options, reply_text
 from loadtests.settings import LoadSettings, resolve
@@ -309,8 +309,6 @@ _forwarder: Forwarder | None = None
 @events.init.add_listener
 def _on_init(environment: Any, **_kw: Any) -> None:
     global _recorder, _forwarder
-    # Each guest message allocates a few hundred objects; collect young ones less often, as the simulators do.
-    gc.set_threshold(10_000, 10, 10)
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         _forwarder = Forwarder(environment)
@@ -336,8 +334,7 @@ def _on_test_start(environment: Any, **_kw: Any) -> None:
     if _forwarder is not None:
         _forwarder.start()
     # What exists now (Locust, Faker, the scripts) lives for the whole run: keep it out of every collection.
-    gc.collect()
-    gc.freeze()
+    settle_heap()
 
 
 @events.request.add_listener

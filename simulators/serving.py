@@ -3,78 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import socket
 import threading
 import time
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-
-class _OneWrite:
-    """The transport as one response's cycle sees it: a fixed-length response's head waits for its body.
-
-    uvicorn writes the status line and headers, then the body, in two writes: two send() calls and two
-    segments for the client to read. Holding the head until the body goes out makes it one of each.
-    """
-
-    __slots__ = ("transport", "head", "started")
-
-    def __init__(self, transport: Any) -> None:
-        self.transport = transport
-        self.head = b""
-        self.started = False
-
-    def write(self, data: bytes) -> None:
-        if not self.started:
-            self.started = True
-            if b"\r\ncontent-length: " in data:  # chunked or unknown-length answers stream as they come
-                self.head = data
-                return
-        elif self.head:
-            data, self.head = self.head + data, b""
-        self.transport.write(data)
-
-    def close(self) -> None:
-        if self.head:
-            self.transport.write(self.head)
-            self.head = b""
-        self.transport.close()
-
-    def is_closing(self) -> bool:
-        return bool(self.transport.is_closing())
-
-    def abort(self) -> None:
-        """Drop the connection, held head and all (a fault that answers nothing)."""
-        self.head = b""
-        self.transport.abort()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.transport, name)  # anything else a handler reaches for is the real transport's
-
-
-class OneWriteProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol writing each fixed-length response (head and body) in one call."""
-
-    def on_headers_complete(self) -> None:
-        super().on_headers_complete()
-        cycle = self.cycle
-        # HEAD answers have no body write to carry the head; an upgrade keeps the previous cycle.
-        if cycle is not None and cycle.transport is self.transport and self.scope["method"] != "HEAD":
-            cycle.transport = _OneWrite(self.transport)  # type: ignore[assignment]
-
-
-# Measured in-process on the WhatsApp simulator's per-message work (guest send, reply, mark-read, four webhooks):
-# Python's default thresholds (700, 10, 10) spent ~0.05 ms of GC per guest message, with full passes of tens of
-# ms over the state a load run keeps; (10_000, 10, 10) spends ~0.01 ms, in ~2 ms young-generation passes.
-GC_THRESHOLDS = (10_000, 10, 10)
-
-
-def quiet_gc() -> None:
-    """Collect garbage less often in a simulator process: its garbage is freed by reference counts."""
-    gc.set_threshold(*GC_THRESHOLDS)
+from hotpath.protocol import OneWriteProtocol
 
 
 def free_port() -> int:

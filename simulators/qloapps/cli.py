@@ -30,6 +30,7 @@ def main(
     """Run the QloApps webservice simulator (/api/ as QloApps 1.7.0 or 1.6.1, /_sim/ control plane)."""
     import uvicorn
 
+    from hotpath.heap import settle_heap
     from simulators.qloapps.app import create_app
     from simulators.qloapps.config import DEFAULT_API_KEY, VERSIONS, SimConfig
     from simulators.qloapps.server import uvicorn_config
@@ -61,4 +62,5 @@ def main(
                f"past check-in {'refused' if strict_dates else 'accepted (as QloApps)'}, "
                f"phone {'required (as a default install)' if not no_phone_required else 'optional'}")  # fmt: skip
     typer.echo(f"  control plane:  {base}/_sim/health  (docs/qloapps-simulator.md)")
+    settle_heap()  # the seed is built; it lives as long as the process
     uvicorn.Server(uvicorn_config(app, host, port, log_level)).run()

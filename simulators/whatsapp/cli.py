@@ -65,7 +65,7 @@ def main(
     log_level: str = typer.Option("warning", "--log-level"),
 ) -> None:
     """Run the WhatsApp Cloud API simulator (Graph API + signed webhooks + /_sim/ control plane)."""
-    from simulators.serving import quiet_gc
+    from hotpath.heap import settle_heap
     from simulators.whatsapp.app import served_app
     from simulators.whatsapp.server import uvicorn_config
 
@@ -123,5 +123,5 @@ def main(
     typer.echo(f"  verify token:     {settings.verify_token}")
     typer.echo(f"  webhook url:      {settings.webhook_url or '(none: deliveries are only journaled)'}")
     typer.echo(f"  control plane:    {base}/_sim/health  (docs/whatsapp-simulator.md)")
-    quiet_gc()
+    settle_heap()  # the app is built; what it holds lives as long as the process
     uvicorn.Server(uvicorn_config(app, host, port, log_level)).run()

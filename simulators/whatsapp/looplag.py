@@ -31,8 +31,6 @@ class LoopMonitor:
             self.metrics.gc_pause.observe(pause)
 
     def start(self) -> None:
-        # Imported modules and startup objects never die: keep them out of every later full GC pass.
-        gc.freeze()
         gc.callbacks.append(self._on_gc)
         self._task = asyncio.get_running_loop().create_task(self._run())
 

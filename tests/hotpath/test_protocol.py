@@ -1,4 +1,4 @@
-"""The simulators' uvicorn protocol writes each fixed-length response in one call, and streams the rest as before."""
+"""The one-write uvicorn protocol writes each fixed-length response in one call, and streams the rest as before."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from uvicorn.server import ServerState
 
-from simulators.serving import OneWriteProtocol
+from hotpath.protocol import OneWriteProtocol
+from tests.hotpath.recording import serve
 
 
 async def fixed(request: Any) -> Response:
@@ -108,3 +109,31 @@ def test_connection_close_answer_arrives_whole_before_the_close() -> None:
 def test_a_handler_may_still_abort_the_connection_without_an_answer() -> None:
     received, writes = asyncio.run(exchange(b"GET /x HTTP/1.1\r\nhost: x\r\n\r\n", True, app=aborting))
     assert received == b"" and writes == []
+
+
+async def _ok(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    await receive()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"15")]})
+    await send({"type": "http.response.body", "body": b'{"status":"ok"}'})
+
+
+POST = b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def test_100_continue_still_goes_out_before_the_body_is_read() -> None:
+    head = b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"
+    transport = serve(OneWriteProtocol, _ok, head, b"{}")
+    assert transport.writes[0] == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert transport.writes[1].startswith(b"HTTP/1.1 200 OK\r\n") and len(transport.writes) == 2
+
+
+def test_a_response_abandoned_after_its_head_still_sends_the_head_before_closing() -> None:
+    async def head_only(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"5")]})
+
+    transport = serve(OneWriteProtocol, head_only, POST)
+    assert transport.writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and transport.closed_by_server
