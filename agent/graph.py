@@ -2,8 +2,9 @@
 
 Retries: transport errors, HTTP 5xx and 429, and Meta's throughput/pair rate limits (130429, 131056, also 4 and
 80007). Never: validation errors (100, 131008, 131009, ...), auth (190), policy, template errors, 131047.
-The transport is agent/http1.py: about 45 us of CPU per call on this machine, against about 110 us for aiohttp and
-0.8-1.5 ms for httpx (perf-baseline.md §3); two calls per guest message (mark read, the reply).
+The transport is agent/http1.py over hotpath/client.py: about 45 us of CPU per call on this machine, against
+about 110 us for aiohttp and 0.8-1.5 ms for httpx (perf-baseline.md §3); two calls per guest message (mark read,
+the reply).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Literal
 
 import aiohttp
 
+from hotpath.client import Response
 from simulators.whatsapp.clock import SimClock
 from simulators.whatsapp.config import SimSettings
 from simulators.whatsapp.faults import FaultInjector
@@ -258,7 +259,7 @@ class DeliveryEngine:
         self.in_flight += 1
         sent.add_done_callback(lambda fut: self._answered(delivery, t0, fut))
 
-    def _answered(self, delivery: Delivery, t0: float, fut: asyncio.Future[int]) -> None:
+    def _answered(self, delivery: Delivery, t0: float, fut: asyncio.Future[Response]) -> None:
         self.in_flight -= 1
         self._busy[delivery.pool] -= 1
         if self._stopped:
@@ -268,7 +269,7 @@ class DeliveryEngine:
         error: str | None = None
         try:
             try:
-                status = fut.result()
+                status = fut.result().status
             except TimeoutError:
                 error = f"timeout after {d.timeout_s}s"
             except (ValueError, OSError, asyncio.CancelledError) as exc:

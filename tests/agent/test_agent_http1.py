@@ -1,4 +1,5 @@
-"""The one-origin HTTP/1.1 client (agent/http1.py) against a real local aiohttp server: reuse, framing, failures."""
+"""The agent's one-origin client (agent/http1.py) against a real local aiohttp server: fixed headers, reuse, and
+every failure as a TransportError. The transport itself is pinned in tests/hotpath/test_client.py."""
 
 from __future__ import annotations
 
@@ -83,31 +84,6 @@ def test_requests_reuse_one_keep_alive_connection_and_carry_the_fixed_headers() 
     assert opened == peers and 1 <= opened <= 5  # 20 in a row on one connection, then at most one per concurrent call
 
 
-def test_a_chunked_response_is_read_whole() -> None:
-    async def chunked(request: web.Request) -> web.StreamResponse:
-        resp = web.StreamResponse()
-        resp.enable_chunked_encoding()
-        await resp.prepare(request)
-        for part in (b'{"messages":', b'[{"id":"wamid.', b'X"}]}'):
-            await resp.write(part)
-        await resp.write_eof()
-        return resp
-
-    async def main() -> tuple[int, bytes, bytes]:
-        runner, url, _ = await _serve(chunked)
-        client = _client(url)
-        try:
-            one = await client.request("POST", "/m", b"{}")
-            two = await client.request("POST", "/m", b"{}")
-            return one.status, one.body, two.body
-        finally:
-            await client.close()
-            await runner.cleanup()
-
-    status, one, two = asyncio.run(main())
-    assert status == 200 and one == two == b'{"messages":[{"id":"wamid.X"}]}'
-
-
 def test_connection_close_and_a_dropped_connection_are_survived_by_the_next_request() -> None:
     calls: list[int] = []
 
@@ -176,24 +152,3 @@ def test_a_refused_connection_is_a_transport_error() -> None:
 
     with pytest.raises(TransportError, match="ConnectionRefusedError"):
         asyncio.run(main())
-
-
-def test_an_idle_connection_the_server_dropped_is_replaced_without_an_error() -> None:
-    async def main() -> tuple[bytes, bytes, int]:
-        runner, url, _ = await _serve(_plain, keepalive_timeout=0.1)
-        client = _client(url)
-        try:
-            first = await client.request("GET", "/a")
-            await asyncio.sleep(0.4)  # the server closes the idle connection meanwhile
-            second = await client.request("GET", "/b")
-            return first.body, second.body, client.connections_opened
-        finally:
-            await client.close()
-            await runner.cleanup()
-
-    first, second, opened = asyncio.run(main())
-    assert (first, second, opened) == (b"/a", b"/b", 2)
-
-
-async def _plain(request: web.Request) -> web.Response:
-    return web.Response(text=request.path)

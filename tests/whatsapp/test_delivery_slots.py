@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 from simulators.whatsapp.simulator import Simulator
+from tests.hotpath.rawserver import OK, RawServer
 from tests.whatsapp.conftest import GUEST, make_settings
-from tests.whatsapp.test_sender import OK, RawServer
 
 
 def simulator(url: str, **delivery: Any) -> Simulator:
