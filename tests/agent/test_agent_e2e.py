@@ -18,6 +18,12 @@ def _count(db: str, sql: str, *params: object) -> int:
         return conn.execute(sql, params).fetchone()[0]
 
 
+def _inbox_row(db: str, wamid: str) -> tuple[str, int]:
+    """An inbound message's state and how many attempts it took."""
+    with psycopg.connect(db) as conn:
+        return tuple(conn.execute("SELECT state, attempts FROM inbound_messages WHERE wamid = %s", (wamid,)).fetchone())
+
+
 def test_guest_message_gets_a_reply_at_the_simulator(stack: Stack) -> None:
     sent = stack.send("34600111222", "hola", profile_name="Ana")
     replies = stack.replies("34600111222", sent["wamid"])
@@ -78,11 +84,7 @@ def test_worker_killed_mid_message_is_reclaimed_after_the_lease_with_one_reply(
         stack.start_worker("second-worker", AGENT_LEASE_SECONDS="2")
         replies = stack.replies("34600777888", sent["wamid"], timeout=30, settle_ms=1500)
         assert [r["message"]["text"]["body"] for r in replies] == ["Has escrito: mensaje importante"]
-        with psycopg.connect(stack.database_url) as conn:
-            state, attempts = conn.execute(
-                "SELECT state, attempts FROM inbound_messages WHERE wamid = %s", (sent["wamid"],)
-            ).fetchone()
-        assert (state, attempts) == ("done", 2)
+        assert _inbox_row(stack.database_url, sent["wamid"]) == ("done", 2)
     finally:
         stack.close()
 
@@ -103,10 +105,6 @@ def test_a_turn_longer_than_its_lease_keeps_it_renewed_and_is_answered_once(
         sent = stack.send("34600999000", "una pregunta lenta")
         replies = stack.replies("34600999000", sent["wamid"], timeout=30, settle_ms=2000)
         assert [r["message"]["text"]["body"] for r in replies] == ["Has escrito: una pregunta lenta"]
-        with psycopg.connect(stack.database_url) as conn:
-            state, attempts = conn.execute(
-                "SELECT state, attempts FROM inbound_messages WHERE wamid = %s", (sent["wamid"],)
-            ).fetchone()
-        assert (state, attempts) == ("done", 1)
+        assert _inbox_row(stack.database_url, sent["wamid"]) == ("done", 1)
     finally:
         stack.close()
