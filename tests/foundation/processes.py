@@ -1,11 +1,21 @@
-"""Helpers for tests that check a server is really gone."""
+"""Helpers for tests that start processes and check a server is really gone."""
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
 import psutil
+
+
+def sigint_as_in_a_terminal() -> None:
+    """`preexec_fn` for a child a test stops with Ctrl-C's SIGINT.
+
+    A test run launched in the background (`cmd &` without job control, or under some CI runners) inherits SIGINT
+    ignored, and Python then installs no KeyboardInterrupt handler; a terminal's Ctrl-C reaches a process that does.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def server_gone(pid: int, data_dir: Path, timeout: float = 10.0) -> bool:

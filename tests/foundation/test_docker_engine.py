@@ -20,6 +20,7 @@ from validation.services import Tier, postgres_service, redis_service
 from validation.services.settings import ServicesSettings
 
 from .docker_engine import require_engine, require_image
+from .processes import sigint_as_in_a_terminal
 
 pytestmark = pytest.mark.docker
 
@@ -79,7 +80,12 @@ _CHILD = textwrap.dedent(
 @pytest.fixture
 def provisioning_child(settings: ServicesSettings) -> Iterator[tuple[subprocess.Popen[str], str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path.cwd()
+        [sys.executable, "-c", _CHILD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path.cwd(),
+        preexec_fn=sigint_as_in_a_terminal,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()

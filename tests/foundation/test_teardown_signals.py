@@ -13,7 +13,7 @@ import pytest
 
 from validation.services.local import sweep_stale
 
-from .processes import server_gone
+from .processes import server_gone, sigint_as_in_a_terminal
 from .tiers import SERVER_TIERS
 
 pytestmark = pytest.mark.parametrize("tier", SERVER_TIERS)
@@ -32,7 +32,12 @@ _CHILD = textwrap.dedent(
 
 def _provisioning_child(tier: str) -> tuple[subprocess.Popen[str], dict[str, tuple[int, Path]]]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, tier], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path.cwd()
+        [sys.executable, "-c", _CHILD, tier],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path.cwd(),
+        preexec_fn=sigint_as_in_a_terminal,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()

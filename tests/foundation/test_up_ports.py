@@ -17,6 +17,8 @@ import pytest
 from simulators.qloapps.config import DEFAULT_API_KEY
 from validation.services.ports import port_is_free
 
+from .processes import sigint_as_in_a_terminal
+
 DOCUMENTED = {"agent": 8080, "QloApps simulator": 8081, "WhatsApp simulator": 8082}
 
 
@@ -53,6 +55,7 @@ def test_up_uses_the_documented_ports_and_falls_back_when_one_is_taken(hold_8081
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     assert proc.stdout is not None
     lines: list[str] = []
